@@ -1,0 +1,90 @@
+"""Record CPD: the application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import db, errors, security
+from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
+from app.extensions import csrf, limiter
+from app.govuk_fields import error_list, field_params
+from app.policy import load_policy
+
+
+def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_environment())
+        app.config.update(config or {})
+
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret_key(
+        app.config["SECRET_KEY_FILE"]
+    )
+    app.extensions["policy"] = app.config.get("POLICY") or load_policy()
+
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    _configure_templates(app)
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from app import account, auth, cli, cpd, help
+
+    auth.init_app(app)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(cpd.bp)
+    app.register_blueprint(help.bp)
+    cli.init_app(app)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["policy"] = app.extensions["policy"]
+    app.jinja_env.globals["field_params"] = field_params
+    app.jinja_env.globals["error_list"] = error_list
+
+
+def _instance_secret_key(path: os.PathLike[str] | str) -> str:
+    """Read the key kept under instance/, creating it once if no key is configured."""
+    from pathlib import Path
+
+    key_file = Path(path)
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        # O_EXCL: when several gunicorn workers start at once, exactly one writes the key.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

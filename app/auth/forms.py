@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from app.auth.passwords import password_problem
+from app.policy import Policy
+
+EMAIL_MAX_LENGTH = 320
+NAME_MAX_LENGTH = 200
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        "Email address",
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=EMAIL_MAX_LENGTH, message="Email address must be 320 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+        filters=[lambda value: value.strip() if value else value],
+    )
+
+
+class CreateAccountForm(FlaskForm):
+    full_name = StringField(
+        "Full name",
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=NAME_MAX_LENGTH, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    email = _email_field()
+    registration_number = StringField("Registration number (optional)")
+    password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
+    password_confirmation = PasswordField(
+        "Confirm your password", validators=[InputRequired("Confirm your password")]
+    )
+
+    def __init__(self, *args: object, policy: Policy, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+
+    def validate_full_name(self, field: StringField) -> None:
+        if field.data and not field.data.strip():
+            raise ValidationError("Enter your full name")
+
+    def validate_registration_number(self, field: StringField) -> None:
+        if field.data and field.data.strip():
+            if not self.policy.registration_number_is_valid(field.data):
+                raise ValidationError(
+                    "Enter your registration number in the correct format, like "
+                    f"{self.policy.registration_number_example}, or leave it blank"
+                )
+
+    def validate_password(self, field: PasswordField) -> None:
+        problem = password_problem(
+            field.data or "",
+            policy=self.policy,
+            email=self.email.data or "",
+            full_name=self.full_name.data or "",
+        )
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_password_confirmation(self, field: PasswordField) -> None:
+        if self.password.data and field.data != self.password.data:
+            raise ValidationError("Passwords must match")
+
+
+class SignInForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Create a new password", validators=[InputRequired("Enter a new password")]
+    )
+    password_confirmation = PasswordField(
+        "Confirm your new password", validators=[InputRequired("Confirm your new password")]
+    )
+
+    def __init__(
+        self, *args: object, policy: Policy, email: str, full_name: str, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        self.account_email = email
+        self.account_name = full_name
+
+    def validate_password(self, field: PasswordField) -> None:
+        problem = password_problem(
+            field.data or "",
+            policy=self.policy,
+            email=self.account_email,
+            full_name=self.account_name,
+        )
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_password_confirmation(self, field: PasswordField) -> None:
+        if self.password.data and field.data != self.password.data:
+            raise ValidationError("Passwords must match")

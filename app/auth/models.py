@@ -1,0 +1,64 @@
+"""Accounts, their server-side sessions and password-reset tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(max_length=200)
+    # Stored lower-case so that sign-in does not depend on how the address was typed.
+    email: str = Field(max_length=320, unique=True, index=True)
+    registration_number: str | None = Field(default=None, max_length=40)
+    password_hash: str = Field(max_length=400)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    password_changed_at: dt.datetime = Field(default_factory=utcnow)
+
+    # Flask-Login's user interface, written out because SQLModel classes are pydantic
+    # models and do not mix well with UserMixin's properties.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in session. The cookie holds a random token; only its hash is stored,
+    so a copy of the database does not let anyone sign in as a user."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: dt.datetime | None = Field(default=None)
+
+
+class PasswordReset(SQLModel, table=True):
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = Field(default=None)

@@ -1,0 +1,72 @@
+"""Password rules (NCSC / NIST style): long enough, not common, not about the person.
+
+No composition rules: they make passwords harder to remember, not harder to guess.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.policy import Policy
+
+# A hash of a random password, checked when no account matches an address so that
+# "no such account" takes as long as "wrong password".
+_TIMING_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
+
+MIN_NAME_PART_LENGTH = 4
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """About 30,000 common passwords, from the zxcvbn package's frequency list."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # noqa: PLC0415 - large, load lazily
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def hash_password(password: str) -> str:
+    # Werkzeug's default is scrypt: deliberately slow, so sign-in is rate-limited first.
+    return generate_password_hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    if password_hash is None:
+        check_password_hash(_TIMING_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
+def _is_common(password: str) -> bool:
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return True
+    # "password123456" and "qwertyqwerty" are as guessable as the word they are made of.
+    stripped = re.sub(r"[\d\W_]+$", "", lowered)
+    if stripped != lowered and stripped in common_passwords() and len(stripped) >= 1:
+        return True
+    half = len(lowered) // 2
+    return len(lowered) % 2 == 0 and lowered[:half] == lowered[half:]
+
+
+def password_problem(
+    password: str, *, policy: Policy, email: str = "", full_name: str = ""
+) -> str | None:
+    """The error message for a password that breaks a rule, or None if it is allowed."""
+    if len(password) < policy.password_min_length:
+        return f"Password must be {policy.password_min_length} characters or more"
+    if len(password) > policy.password_max_length:
+        return f"Password must be {policy.password_max_length} characters or fewer"
+    if _is_common(password):
+        return "Password is too common and easy to guess – choose a different one"
+    lowered = password.lower()
+    email = email.strip().lower()
+    local_part = email.split("@", 1)[0]
+    if email and (email in lowered or (len(local_part) >= MIN_NAME_PART_LENGTH and local_part in lowered)):
+        return "Password must not contain your email address"
+    name_parts = [part for part in re.split(r"[\s\-']+", full_name.lower()) if part]
+    if any(len(part) >= MIN_NAME_PART_LENGTH and part in lowered for part in name_parts):
+        return "Password must not contain your name"
+    return None

@@ -1,0 +1,84 @@
+"""Server-side sessions: the cookie carries a random token; the record decides.
+
+A session ends when it is revoked (sign-out, password reset), when it has been idle
+longer than the policy allows, or when it reaches its absolute age. Replaying a cookie
+after any of those finds no active record, so the request is treated as signed out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select, update
+
+from app.auth.models import UserSession
+from app.db import utcnow
+from app.policy import Policy
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    record: UserSession | None
+    # Why a presented token did not give a session: "expired", "revoked" or None.
+    ended_because: str | None = None
+
+
+def start_session(*, db: Session, user_id: int) -> str:
+    token = new_token()
+    db.add(UserSession(token_hash=hash_token(token), user_id=user_id))
+    db.commit()
+    return token
+
+
+def check_session(
+    *, db: Session, token: str, policy: Policy, touch_after: dt.timedelta, now: dt.datetime | None = None
+) -> SessionCheck:
+    now = now or utcnow()
+    record = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    if record is None:
+        return SessionCheck(None, "revoked")
+    if record.revoked_at is not None:
+        return SessionCheck(None, "revoked")
+    idle_too_long = now - record.last_seen_at > policy.session_idle_timeout
+    too_old = now - record.created_at > policy.session_absolute_timeout
+    if idle_too_long or too_old:
+        record.revoked_at = now
+        db.add(record)
+        db.commit()
+        return SessionCheck(None, "expired")
+    if now - record.last_seen_at >= touch_after:
+        record.last_seen_at = now
+        db.add(record)
+        db.commit()
+    return SessionCheck(record)
+
+
+def revoke_session(*, db: Session, token: str) -> None:
+    db.exec(
+        update(UserSession)
+        .where(col(UserSession.token_hash) == hash_token(token))
+        .where(col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.commit()
+
+
+def revoke_all_sessions(*, db: Session, user_id: int) -> None:
+    db.exec(
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id)
+        .where(col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.commit()

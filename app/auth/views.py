@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.auth import SESSION_TOKEN_KEY, bp, current_policy
+from app.auth import services
+from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
+from app.auth.models import User
+from app.auth.sessions import revoke_session, start_session
+from app.db import get_session
+from app.extensions import limiter
+from app.mail import send_mail
+
+
+def _safe_next(target: str | None) -> str:
+    """Only our own paths: never redirect a user off-site after signing in."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("account.home")
+
+
+def _sign_in(user: User) -> None:
+    assert user.id is not None
+    # A fresh cookie and a fresh server-side session at every sign-in (no fixation).
+    session.clear()
+    session[SESSION_TOKEN_KEY] = start_session(db=get_session(), user_id=user.id)
+    login_user(user)
+
+
+def _account_key() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count towards the limits; signing in successfully costs nothing.
+    return response.status_code != 302
+
+
+@bp.route("/create-account", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"]
+)
+def create_account() -> str | Response:
+    form = CreateAccountForm(policy=current_policy())
+    if form.validate_on_submit():
+        try:
+            user = services.create_account(
+                db=get_session(),
+                policy=current_policy(),
+                full_name=form.full_name.data or "",
+                email=form.email.data or "",
+                registration_number=form.registration_number.data,
+                password=form.password.data or "",
+            )
+        except services.EmailAlreadyRegistered:
+            form.email.errors = [
+                "An account already exists with this email address – sign in, or reset "
+                "your password if you have forgotten it"
+            ]
+        else:
+            _sign_in(user)
+            flash("Your online account has been created", "success")
+            return redirect(url_for("account.home"))
+    return render_template("pages/auth/create-account.html", form=form)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def sign_in() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        user = services.authenticate(
+            db=get_session(), email=form.email.data or "", password=form.password.data or ""
+        )
+        if user is not None:
+            _sign_in(user)
+            return redirect(_safe_next(request.args.get("next")))
+        failed = True
+        # One message for both "no such account" and "wrong password".
+        form.email.errors = ["Enter a correct email address and password"]
+        form.password.data = ""
+    return render_template(
+        "pages/auth/sign-in.html",
+        form=form,
+        failed=failed,
+        ended_because=g.get("session_ended_because"),
+        next_path=request.args.get("next"),
+    )
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out() -> Response:
+    token = session.get(SESSION_TOKEN_KEY)
+    if token:
+        revoke_session(db=get_session(), token=token)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.signed_out"))
+
+
+@bp.route("/signed-out")
+def signed_out() -> str:
+    return render_template("pages/auth/signed-out.html")
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"]
+)
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        issued = services.issue_password_reset(
+            db=get_session(), policy=current_policy(), email=form.email.data or ""
+        )
+        if issued is not None:
+            link = url_for("auth.reset_password", token=issued.token, _external=True)
+            send_mail(
+                to=issued.user.email,
+                subject="Reset your Record CPD password",
+                body=render_template(
+                    "emails/reset-password.txt", user=issued.user, link=link
+                ),
+            )
+        # The same answer whether or not there is an account, so nobody can use this
+        # page to find out who is registered.
+        session["reset_requested_for"] = form.email.data
+        return redirect(url_for("auth.check_your_email"))
+    return render_template("pages/auth/forgot-password.html", form=form)
+
+
+@bp.route("/forgot-password/check-your-email")
+def check_your_email() -> str:
+    return render_template(
+        "pages/auth/check-your-email.html", email=session.get("reset_requested_for")
+    )
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response:
+    db = get_session()
+    reset = services.find_valid_reset(db=db, token=token)
+    if reset is None:
+        return render_template("pages/auth/reset-link-expired.html"), 404  # type: ignore[return-value]
+    user = db.get(User, reset.user_id)
+    assert user is not None
+    form = ResetPasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
+    if form.validate_on_submit():
+        services.complete_password_reset(db=db, reset=reset, new_password=form.password.data or "")
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("pages/auth/reset-password.html", form=form, user=user)
+

@@ -1,0 +1,43 @@
+"""Commands: `flask --app wsgi db-upgrade` and `flask --app wsgi db-check`."""
+
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+
+from app.config import PROJECT_ROOT
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade() -> None:
+        """Apply every migration to the configured database."""
+        url = current_app.config["SQLALCHEMY_URL"]
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        command.upgrade(alembic_config(url), "head")
+        click.echo("Database is up to date.")
+
+    @app.cli.command("db-check")
+    def db_check() -> None:
+        """Fail when the models have changed without a migration."""
+        command.check(alembic_config(current_app.config["SQLALCHEMY_URL"]))
+
+    @app.cli.command("db-revision")
+    @click.argument("message")
+    def db_revision(message: str) -> None:
+        """Write a new migration from the difference between models and database."""
+        command.revision(
+            alembic_config(current_app.config["SQLALCHEMY_URL"]), message=message, autogenerate=True
+        )

@@ -1,0 +1,103 @@
+"""Named configurations, picked by the RECORD_CPD_CONFIG environment variable.
+
+``local`` (the default) is what ``make run`` serves on http://127.0.0.1 with SQLite;
+``production`` expects HTTPS and its secrets from the environment; ``test`` is used by
+the test suite (in-process and for the live gunicorn server).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("RECORD_CPD_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class BaseConfig:
+    NAME = "base"
+    SQLALCHEMY_URL = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'record-cpd.db'}"
+    )
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
+
+    # The cookie holds a signed random session id and the CSRF secret, nothing else.
+    SESSION_COOKIE_NAME = "record_cpd_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    HSTS = False
+
+    # CSRF tokens live as long as the (server-side) session does: a form left open all
+    # afternoon must still post. The session record's idle and absolute timeouts bound it.
+    WTF_CSRF_TIME_LIMIT: int | None = None
+
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_STARTTLS = os.environ.get("MAIL_USE_STARTTLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Record CPD <no-reply@record-cpd.example>")
+
+    # Rate limits: in memory for one server, Redis when several servers share the load.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    ACCOUNT_FORMS_LIMIT_PER_ADDRESS = os.environ.get(
+        "ACCOUNT_FORMS_LIMIT_PER_ADDRESS", "20 per 15 minutes"
+    )
+
+    # Number of proxies in front of the app that set X-Forwarded-For (0 = none).
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+    # How often a session's "last seen" time is written: not on every request, so that
+    # autosaves do not each cost a second write; a fraction of the idle timeout.
+    SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 30)
+
+
+class LocalConfig(BaseConfig):
+    NAME = "local"
+
+
+class TestConfig(BaseConfig):
+    NAME = "test"
+    TESTING = True
+    SQLALCHEMY_URL = os.environ.get("DATABASE_URL", "sqlite://")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key-not-for-production")
+    SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 0)
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+
+
+class ProductionConfig(BaseConfig):
+    NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    # __Host- cookies are only accepted over HTTPS, for the whole host, path /.
+    SESSION_COOKIE_NAME = "__Host-record_cpd_session"
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "local": LocalConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[BaseConfig]:
+    name = os.environ.get("RECORD_CPD_CONFIG", "local")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"RECORD_CPD_CONFIG={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None

@@ -1,0 +1,78 @@
+"""Pages every visitor can reach: start, help, cookies, accessibility, feedback."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from app.db import get_session
+from app.help.models import FEEDBACK_MAX_LENGTH, Feedback
+
+bp = Blueprint("help", __name__)
+
+
+class FeedbackForm(FlaskForm):
+    message = TextAreaField(
+        "What would you like to tell us?",
+        validators=[
+            InputRequired(message="Enter your feedback"),
+            Length(
+                max=FEEDBACK_MAX_LENGTH,
+                message=f"Feedback must be {FEEDBACK_MAX_LENGTH:,} characters or fewer",
+            ),
+        ],
+    )
+    page = HiddenField()
+
+
+@bp.route("/")
+def start() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("account.home"))
+    return render_template("pages/help/start.html")
+
+
+@bp.route("/help")
+def contact() -> str:
+    return render_template("pages/help/contact.html")
+
+
+@bp.route("/cookies")
+def cookies() -> str:
+    return render_template("pages/help/cookies.html")
+
+
+@bp.route("/accessibility")
+def accessibility() -> str:
+    return render_template("pages/help/accessibility.html")
+
+
+def _own_path(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return parts.path[:300] if parts.path.startswith("/") else None
+
+
+@bp.route("/feedback", methods=["GET", "POST"])
+def feedback() -> str | Response:
+    form = FeedbackForm()
+    if request.method == "GET":
+        form.page.data = _own_path(request.args.get("page") or request.referrer)
+    if form.validate_on_submit():
+        db = get_session()
+        db.add(Feedback(message=form.message.data or "", page=_own_path(form.page.data)))
+        db.commit()
+        return redirect(url_for("help.feedback_sent"))
+    return render_template("pages/help/feedback.html", form=form)
+
+
+@bp.route("/feedback/sent")
+def feedback_sent() -> str:
+    return render_template("pages/help/feedback-sent.html")

@@ -1,0 +1,31 @@
+"""Outgoing email. The log backend (default) writes messages to the application log,
+so a local run needs no mail server; the smtp backend sends them."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+
+def send_mail(*, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "log":
+        current_app.logger.info("Email (not sent, MAIL_BACKEND=log):\n%s", message)
+        return
+    if backend != "smtp":
+        raise RuntimeError(f"MAIL_BACKEND={backend!r} is not 'log' or 'smtp'")
+    config = current_app.config
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config["MAIL_USE_STARTTLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)

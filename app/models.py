@@ -1,0 +1,6 @@
+"""Every table, imported in one place so that Alembic sees the whole schema."""
+
+from app.auth.models import PasswordReset, User, UserSession
+from app.help.models import Feedback
+
+__all__ = ["Feedback", "PasswordReset", "User", "UserSession"]

@@ -1,0 +1,281 @@
+"""The operator-editable policy: every rule number the service uses, in one place.
+
+Defaults describe the UK social work regulator the service grew from. An operator can
+override any of them with a TOML file named by the ``RECORD_CPD_POLICY`` environment
+variable; the file is checked at start-up and a mistake stops the service with a message
+that names the setting, rather than surfacing later as a strange page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+POLICY_ENV_VAR = "RECORD_CPD_POLICY"
+
+
+class PolicyError(ValueError):
+    """The operator's policy file is missing, unreadable or holds a bad value."""
+
+
+@dataclass(frozen=True)
+class StandardPart:
+    number: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ActivityType:
+    value: str
+    label: str
+
+
+DEFAULT_STANDARD_PARTS: tuple[StandardPart, ...] = (
+    StandardPart(
+        "4.1",
+        "Using feedback",
+        "Using feedback to improve your practice, including feedback from people with "
+        "lived experience of social work.",
+    ),
+    StandardPart(
+        "4.2",
+        "Supervision and reflection",
+        "Using supervision and critical reflection to identify your learning needs.",
+    ),
+    StandardPart(
+        "4.3",
+        "Research, theories and frameworks",
+        "Drawing on research, theories and frameworks to inform your practice.",
+    ),
+    StandardPart(
+        "4.4",
+        "Knowledge, current issues and policy",
+        "Keeping your subject knowledge up to date, including current issues and social "
+        "policy.",
+    ),
+    StandardPart(
+        "4.5",
+        "A learning culture at work",
+        "Contributing to an open and creative learning culture in your workplace.",
+    ),
+    StandardPart(
+        "4.6",
+        "Impact on practice",
+        "Reflecting on how your learning and development has changed your practice.",
+    ),
+    StandardPart(
+        "4.7",
+        "Recording learning",
+        "Recording your learning and reflection regularly.",
+    ),
+    StandardPart(
+        "4.8",
+        "Values and ethics",
+        "Reflecting on the values and ethics of your profession in your practice.",
+    ),
+)
+
+DEFAULT_ACTIVITY_TYPES: tuple[ActivityType, ...] = (
+    ActivityType("course", "Course, training or e-learning"),
+    ActivityType("reading", "Reading or research"),
+    ActivityType("supervision", "Supervision or reflective discussion"),
+    ActivityType("work-based", "Work-based learning, such as shadowing or a new role"),
+    ActivityType("conference", "Conference, seminar or webinar"),
+    ActivityType("feedback", "Feedback from people with lived experience or colleagues"),
+    ActivityType("other", "Other"),
+)
+
+DEFAULT_CHARACTER_LIMITS: dict[str, int] = {
+    "title": 100,
+    "what_you_did": 3000,
+    "what_you_learned": 3000,
+    "practice_change": 3000,
+    "peer_reflection": 3000,
+    "description": 6000,
+    "document_explanation": 1000,
+    "activity_other": 100,
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    service_name: str = "Record CPD"
+    regulator_name: str = "your regulator"
+    help_phone: str = "0808 196 2274"
+    help_phone_hours: str = "Monday to Friday, 9am to 5pm"
+    help_email: str = "cpd-help@record-cpd.example"
+
+    # Registration number: optional at sign-up; the pattern is checked after removing
+    # spaces and upper-casing, so "sw 123456" and "SW123456" are the same number.
+    registration_number_pattern: str = r"SW\d{1,8}"
+    registration_number_example: str = "SW123456"
+
+    password_min_length: int = 12
+    password_max_length: int = 128
+    password_reset_valid_minutes: int = 60
+
+    session_idle_timeout_minutes: float = 60
+    session_absolute_timeout_hours: float = 12
+    session_warning_minutes: float = 2
+
+    earliest_cpd_date: dt.date = dt.date(2019, 12, 2)
+    registration_year_start_month: int = 12
+    registration_year_start_day: int = 1
+    yearly_minimum_records: int = 1
+    good_practice_records: int = 4
+    recently_deleted_days: int = 30
+
+    character_limits: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS)
+    )
+    standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
+    activity_types: tuple[ActivityType, ...] = DEFAULT_ACTIVITY_TYPES
+
+    @property
+    def session_idle_timeout(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.session_idle_timeout_minutes)
+
+    @property
+    def session_absolute_timeout(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.session_absolute_timeout_hours)
+
+    @property
+    def password_reset_valid_for(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.password_reset_valid_minutes)
+
+    def limit(self, name: str) -> int:
+        return self.character_limits[name]
+
+    def normalise_registration_number(self, raw: str) -> str:
+        return re.sub(r"\s+", "", raw).upper()
+
+    def registration_number_is_valid(self, raw: str) -> bool:
+        number = self.normalise_registration_number(raw)
+        return re.fullmatch(self.registration_number_pattern, number) is not None
+
+    def validate(self) -> None:
+        """Raise PolicyError naming the first setting that cannot work."""
+        positive_ints = (
+            "password_min_length",
+            "password_max_length",
+            "password_reset_valid_minutes",
+            "yearly_minimum_records",
+            "good_practice_records",
+            "recently_deleted_days",
+        )
+        for name in positive_ints:
+            if getattr(self, name) < 1:
+                raise PolicyError(f"{name} must be 1 or more")
+        if self.password_min_length > self.password_max_length:
+            raise PolicyError("password_min_length must not be more than password_max_length")
+        if self.session_idle_timeout_minutes <= 0 or self.session_absolute_timeout_hours <= 0:
+            raise PolicyError("session timeouts must be more than 0")
+        if self.session_warning_minutes * 60 >= self.session_idle_timeout_minutes * 60:
+            raise PolicyError(
+                "session_warning_minutes must be less than session_idle_timeout_minutes"
+            )
+        try:
+            re.compile(self.registration_number_pattern)
+        except re.error as error:
+            raise PolicyError(f"registration_number_pattern is not a valid pattern: {error}")
+        if not self.registration_number_is_valid(self.registration_number_example):
+            raise PolicyError(
+                "registration_number_example does not match registration_number_pattern"
+            )
+        try:
+            dt.date(2001, self.registration_year_start_month, self.registration_year_start_day)
+        except ValueError:
+            raise PolicyError("registration_year_start_month and _day are not a real date")
+        if self.registration_year_start_day > 28:
+            raise PolicyError("registration_year_start_day must be 28 or less")
+        unknown = set(self.character_limits) - set(DEFAULT_CHARACTER_LIMITS)
+        if unknown:
+            raise PolicyError(f"character_limits has unknown boxes: {', '.join(sorted(unknown))}")
+        for name, limit in self.character_limits.items():
+            if not isinstance(limit, int) or limit < 1:
+                raise PolicyError(f"character_limits.{name} must be a whole number, 1 or more")
+        if not self.standard_parts:
+            raise PolicyError("standard_parts must list at least one part")
+        numbers = [part.number for part in self.standard_parts]
+        if len(set(numbers)) != len(numbers):
+            raise PolicyError("standard_parts numbers must be unique")
+        values = [activity.value for activity in self.activity_types]
+        if len(set(values)) != len(values) or "other" not in values:
+            raise PolicyError("activity_types values must be unique and include 'other'")
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if name == "character_limits":
+        if not isinstance(value, dict):
+            raise PolicyError("character_limits must be a table of box = number")
+        return {**DEFAULT_CHARACTER_LIMITS, **value}
+    if name == "standard_parts":
+        try:
+            return tuple(
+                StandardPart(str(p["number"]), str(p["title"]), str(p["description"]))
+                for p in value
+            )
+        except (KeyError, TypeError) as error:
+            raise PolicyError(
+                "standard_parts must be a list of tables with number, title and description"
+            ) from error
+    if name == "activity_types":
+        try:
+            return tuple(ActivityType(str(a["value"]), str(a["label"])) for a in value)
+        except (KeyError, TypeError) as error:
+            raise PolicyError(
+                "activity_types must be a list of tables with value and label"
+            ) from error
+    if isinstance(default, bool) or isinstance(value, bool):
+        raise PolicyError(f"{name} has the wrong kind of value")
+    if isinstance(default, dt.date):
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise PolicyError(f"{name} must be a date, like 2019-12-02")
+        return value
+    if isinstance(default, float):
+        if not isinstance(value, int | float):
+            raise PolicyError(f"{name} must be a number")
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise PolicyError(f"{name} must be a {type(default).__name__}")
+    return value
+
+
+def policy_from_mapping(settings: dict[str, Any]) -> Policy:
+    defaults = Policy()
+    known = {f.name for f in dataclasses.fields(Policy)}
+    unknown = set(settings) - known
+    if unknown:
+        raise PolicyError(f"unknown policy settings: {', '.join(sorted(unknown))}")
+    values = {
+        name: _coerce(name, value, getattr(defaults, name)) for name, value in settings.items()
+    }
+    policy = dataclasses.replace(defaults, **values)
+    policy.validate()
+    return policy
+
+
+def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
+    """The defaults, overridden by the operator's TOML file when one is named."""
+    path = path or os.environ.get(POLICY_ENV_VAR)
+    if not path:
+        policy = Policy()
+        policy.validate()
+        return policy
+    try:
+        settings = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise PolicyError(f"policy file {path} does not exist") from error
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(f"policy file {path} is not valid TOML: {error}") from error
+    try:
+        return policy_from_mapping(settings)
+    except PolicyError as error:
+        raise PolicyError(f"policy file {path}: {error}") from error
