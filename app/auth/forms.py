@@ -38,7 +38,7 @@ class CreateAccountForm(FlaskForm):
     registration_number = StringField("Registration number (optional)")
     password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
     password_confirmation = PasswordField(
-        "Confirm your password", validators=[InputRequired("Confirm your password")]
+        "Confirm your password", validators=[InputRequired("Enter your password again to confirm it")]
     )
 
     def __init__(self, *args: object, policy: Policy, **kwargs: object) -> None:
@@ -86,7 +86,7 @@ class ResetPasswordForm(FlaskForm):
         "Create a new password", validators=[InputRequired("Enter a new password")]
     )
     password_confirmation = PasswordField(
-        "Confirm your new password", validators=[InputRequired("Confirm your new password")]
+        "Confirm your new password", validators=[InputRequired("Enter your new password again to confirm it")]
     )
 
     def __init__(

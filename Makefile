@@ -1,0 +1,76 @@
+# Record CPD. `make run` serves the app; `make test` runs every test.
+# Both set themselves up from nothing: a virtual environment, the Python packages and
+# (for tests only) Node packages and Debian's Chromium.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: run test test-postgres lint format css install install-test browsers db-upgrade db-check clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test node_modules/.installed browsers
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium: Playwright cannot download its own browser on these machines.
+browsers:
+	@if [ -n "$$CHROMIUM_PATH" ] && [ -x "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "Chromium is missing: install it, or set CHROMIUM_PATH to a Chromium binary"; exit 1; \
+	fi
+
+db-upgrade: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db-upgrade
+
+db-check: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db-check
+
+run: db-upgrade
+	$(BIN)/gunicorn --config python:app.gunicorn_conf --bind 127.0.0.1:$(PORT) --workers $(WORKERS) wsgi:app
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The database-touching tests again, against PostgreSQL in a database they create and drop.
+test-postgres: install-test
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python -m pytest -m db $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check app tests bench migrations wsgi.py
+	$(BIN)/ruff format --check app tests bench migrations wsgi.py
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix app tests bench migrations wsgi.py
+	$(BIN)/ruff format app tests bench migrations wsgi.py
+
+# Rebuild static/css/app.css and the vendored JavaScript from the pinned npm packages.
+css: node_modules/.installed
+	npm run build
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

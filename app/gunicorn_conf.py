@@ -1,0 +1,14 @@
+"""gunicorn settings shared by `make run`, the live test server and benchmarks."""
+
+import os
+
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Long enough for a slow upload on a weak connection, short enough to free stuck workers.
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+# Forwarded headers are handled by the app (PROXY_COUNT), not by gunicorn.
+forwarded_allow_ips = "127.0.0.1"

@@ -1,0 +1,51 @@
+"""Throwaway databases for tests: a SQLite file by default, or a PostgreSQL database
+created for the run and dropped afterwards when TEST_DATABASE_URL names a server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.cli import alembic_config
+
+
+def server_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@contextlib.contextmanager
+def throwaway_database(tmp_dir: Path, label: str) -> Iterator[str]:
+    """Yield the URL of a new, migrated, empty database; drop it afterwards."""
+    admin_url = server_url()
+    if admin_url is None:
+        url = f"sqlite:///{tmp_dir / f'{label}.db'}"
+        command.upgrade(alembic_config(url), "head")
+        yield url
+        return
+    name = f"record_cpd_test_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

@@ -1,0 +1,126 @@
+"""Real servers on loopback for tests: the app under gunicorn, and an SMTP server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class MailCatcher:
+    """An aiosmtpd handler that keeps every message it is sent."""
+
+    messages: list[Message] = field(default_factory=list)
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content)  # type: ignore[attr-defined]
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, to: str, timeout: float = 10) -> Message:
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                for message in reversed(self.messages):
+                    if to.lower() in (message["To"] or "").lower():
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no email to {to} arrived within {timeout} s")
+                self._arrived.wait(remaining)
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    catcher: MailCatcher
+    controller: Controller
+
+
+def start_smtp_server() -> SmtpServer:
+    catcher = MailCatcher()
+    port = free_port()
+    controller = Controller(catcher, hostname="127.0.0.1", port=port)
+    controller.start()
+    return SmtpServer(port=port, catcher=catcher, controller=controller)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def start_live_server(*, database_url: str, instance_dir: Path, env: dict[str, str]) -> LiveServer:
+    port = free_port()
+    log_path = instance_dir / "gunicorn.log"
+    server_env = {
+        **os.environ,
+        "RECORD_CPD_CONFIG": "test",
+        "RECORD_CPD_INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": database_url,
+        **env,
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--config", "python:app.gunicorn_conf",
+            "--bind", f"127.0.0.1:{port}",
+            # One worker, so the in-memory rate limits are one count, as in production
+            # with Redis.
+            "--workers", "1",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=server_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/cookies", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the live server did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    return LiveServer(url=url, database_url=database_url, process=process, log_path=log_path)
+
+
+def stop_live_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()

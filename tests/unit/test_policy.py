@@ -1,0 +1,68 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from app.policy import Policy, PolicyError, load_policy
+
+
+def test_defaults_match_the_regulators_page():
+    policy = load_policy(None)
+    assert policy.earliest_cpd_date == dt.date(2019, 12, 2)
+    assert policy.good_practice_records == 4
+    assert policy.yearly_minimum_records == 1
+    assert policy.session_idle_timeout == dt.timedelta(minutes=60)
+    assert [part.number for part in policy.standard_parts] == [f"4.{n}" for n in range(1, 9)]
+    assert policy.limit("title") == 100
+    assert policy.limit("description") == 6000
+
+
+def test_an_operator_file_overrides_only_what_it_names(tmp_path: Path):
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        'help_phone = "0800 000 0000"\n'
+        "session_idle_timeout_minutes = 30\n"
+        "[character_limits]\n"
+        "title = 120\n"
+    )
+    policy = load_policy(path)
+    assert policy.help_phone == "0800 000 0000"
+    assert policy.session_idle_timeout == dt.timedelta(minutes=30)
+    assert policy.limit("title") == 120
+    assert policy.limit("what_you_learned") == 3000
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("help_phon = 'x'", "unknown policy settings: help_phon"),
+        ("good_practice_records = 'four'", "good_practice_records must be a int"),
+        ("good_practice_records = 0", "good_practice_records must be 1 or more"),
+        ("earliest_cpd_date = '2019-12-02'", "earliest_cpd_date must be a date"),
+        ("[character_limits]\ntitel = 5", "character_limits has unknown boxes: titel"),
+        ("[character_limits]\ntitle = 0", "character_limits.title must be a whole number"),
+        ("registration_number_pattern = '['", "registration_number_pattern is not a valid"),
+        ("session_warning_minutes = 61", "session_warning_minutes must be less than"),
+        ("not toml at all", "is not valid TOML"),
+    ],
+)
+def test_a_bad_operator_file_is_refused_with_a_message_naming_the_setting(
+    tmp_path: Path, toml: str, message: str
+):
+    path = tmp_path / "policy.toml"
+    path.write_text(toml)
+    with pytest.raises(PolicyError, match=message.replace("[", r"\[")):
+        load_policy(path)
+
+
+def test_a_missing_operator_file_is_refused(tmp_path: Path):
+    with pytest.raises(PolicyError, match="does not exist"):
+        load_policy(tmp_path / "nowhere.toml")
+
+
+def test_registration_numbers_are_checked_after_tidying_spaces_and_case():
+    policy = Policy()
+    assert policy.registration_number_is_valid("sw 123456")
+    assert policy.normalise_registration_number(" sw 12 3456 ") == "SW123456"
+    assert not policy.registration_number_is_valid("123456")
+    assert not policy.registration_number_is_valid("SW12345678901")
