@@ -18,7 +18,10 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
 
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "log":
-        current_app.logger.info("Email (not sent, MAIL_BACKEND=log):\n%s", message)
+        # The body as written (not quoted-printable), so a link can be copied from the log.
+        current_app.logger.info(
+            "Email (not sent, MAIL_BACKEND=log) to %s: %s\n%s", to, subject, body
+        )
         return
     if backend != "smtp":
         raise RuntimeError(f"MAIL_BACKEND={backend!r} is not 'log' or 'smtp'")

@@ -10,7 +10,7 @@ def test_mail_is_sent_through_a_real_smtp_server_when_configured(app: Flask, smt
         send_mail(to="reader@example.com", subject="Hello", body="A line of text")
     message = smtp_server.catcher.wait_for("reader@example.com")
     assert message["Subject"] == "Hello"
-    assert "A line of text" in message.get_payload()
+    assert "A line of text" in message.get_payload(decode=True).decode()
 
 
 def test_the_default_backend_writes_mail_to_the_log(app: Flask, caplog):

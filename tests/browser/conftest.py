@@ -1,0 +1,71 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, with and without JavaScript."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.support.servers import LiveServer
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium (CHROMIUM_PATH overrides; unset and absent, Playwright's own)."""
+    args = {**browser_type_launch_args, "args": CHROMIUM_FLAGS}
+    path = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    if Path(path).exists():
+        args["executable_path"] = path
+    return args
+
+
+JS_MODES = ["javascript", "no-javascript"]
+
+
+def open_page(browser: Browser, live_server: LiveServer, mode: str, **context_args) -> Page:
+    context = browser.new_context(
+        base_url=live_server.url,
+        java_script_enabled=(mode == "javascript"),
+        **context_args,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture(params=JS_MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def journey(browser: Browser, live_server: LiveServer, mode: str) -> Iterator[Page]:
+    """A page in a fresh browser context, once with JavaScript and once without."""
+    page = open_page(browser, live_server, mode)
+    yield page
+    page.context.close()
+
+
+def assert_mode(page: Page, mode: str) -> None:
+    """Prove the mode is real: the layout's inline script marks <body> when JS runs."""
+    marked = page.locator("body.js-enabled").count() == 1
+    assert marked == (mode == "javascript"), f"expected {mode}, body class says otherwise"

@@ -1,0 +1,177 @@
+"""Every page, in every state a person can reach it in, checked in a real browser:
+axe finds no violations with JavaScript on and off, nothing scrolls sideways at 320 px,
+and the HTML the server sent is valid (Nu HTML Checker). Screenshots are kept in
+tests/_artifacts/screenshots for people to look at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.steps import PASSWORD, create_account, sign_in, unique_email
+from tests.support.audit import (
+    ARTIFACTS,
+    axe_violations,
+    block_page_scripts,
+    ensure_scripts_blocked,
+    horizontal_overflow,
+    validate_html,
+)
+from tests.support.servers import LiveServer
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+def _get(path: str) -> Callable[[Page, dict], str]:
+    def visit(page: Page, _context: dict) -> str:
+        response = page.goto(path)
+        assert response is not None
+        return response.text()
+
+    return visit
+
+
+def _submit_empty(path: str, button: str) -> Callable[[Page, dict], str]:
+    def visit(page: Page, _context: dict) -> str:
+        page.goto(path)
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+        return posted.value.text()
+
+    return visit
+
+
+def _csrf_failure(page: Page, _context: dict) -> str:
+    page.goto("/feedback")
+    page.get_by_label("What would you like to tell us?").fill("The form sat open all night")
+    page.context.clear_cookies()
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Send feedback").click()
+    page.wait_for_load_state()
+    assert posted.value.status == 400
+    return posted.value.text()
+
+
+def _feedback_sent(page: Page, _context: dict) -> str:
+    page.goto("/feedback")
+    page.get_by_label("What would you like to tell us?").fill("Clear and quick")
+    with page.expect_response(lambda r: r.url.endswith("/feedback/sent")) as sent:
+        page.get_by_role("button", name="Send feedback").click()
+    page.wait_for_load_state()
+    return sent.value.text()
+
+
+def _too_many_attempts(page: Page, context: dict) -> str:
+    email = context["account"]
+    for _ in range(6):
+        page.goto("/sign-in")
+        page.get_by_label("Email address").fill("locked-" + email)
+        page.get_by_label("Password", exact=True).fill("wrong password here")
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+    assert posted.value.status == 429
+    return posted.value.text()
+
+
+def _reset_password_form(page: Page, context: dict) -> str:
+    smtp = context["smtp"]
+    page.goto("/forgot-password")
+    page.get_by_label("What is the email address for your account?").fill(context["account"])
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_load_state()
+    message = smtp.catcher.wait_for(context["account"])
+    link = re.search(r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()).group(0)
+    response = page.goto(link)
+    return response.text()
+
+
+def _signed_in(visit: Callable[[Page, dict], str]) -> Callable[[Page, dict], str]:
+    def signed_in_visit(page: Page, context: dict) -> str:
+        sign_in(page, context["account"])
+        page.wait_for_url(re.compile(r"/account$"))
+        return visit(page, context)
+
+    signed_in_visit.needs_sign_in = True  # type: ignore[attr-defined]
+    return signed_in_visit
+
+
+PAGES: dict[str, Callable[[Page, dict], str]] = {
+    "start": _get("/"),
+    "sign-in": _get("/sign-in"),
+    "sign-in-errors": _submit_empty("/sign-in", "Sign in"),
+    "create-account": _get("/create-account"),
+    "create-account-errors": _submit_empty("/create-account", "Create account"),
+    "forgot-password": _get("/forgot-password"),
+    "forgot-password-errors": _submit_empty("/forgot-password", "Send the link"),
+    "check-your-email": _get("/forgot-password/check-your-email"),
+    "reset-password": _reset_password_form,
+    "reset-link-expired": _get("/reset-password/no-such-token"),
+    "signed-out": _get("/signed-out"),
+    "too-many-attempts": _too_many_attempts,
+    "cookies": _get("/cookies"),
+    "accessibility": _get("/accessibility"),
+    "help": _get("/help"),
+    "feedback": _get("/feedback"),
+    "feedback-errors": _submit_empty("/feedback", "Send feedback"),
+    "feedback-sent": _feedback_sent,
+    "csrf-failure": _csrf_failure,
+    "not-found": _get("/no-such-page"),
+    "account": _signed_in(_get("/account")),
+    "your-cpd": _signed_in(_get("/your-cpd")),
+}
+
+
+@pytest.fixture(scope="module")
+def audit_account(browser: Browser, live_server: LiveServer) -> str:
+    email = unique_email("audit")
+    context = browser.new_context(base_url=live_server.url)
+    create_account(context.new_page(), email)
+    context.close()
+    return email
+
+
+def _audit_context(browser: Browser, live_server: LiveServer, mode: str, width: int = 1024):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    blocked = block_page_scripts(context) if mode == "no-javascript" else None
+    return context, blocked
+
+
+@pytest.mark.parametrize("mode", ["javascript", "no-javascript"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_accessibility_violations_and_fits_320_pixels(
+    name: str, mode: str, browser: Browser, live_server: LiveServer, audit_account: str, smtp_server
+):
+    context, blocked = _audit_context(browser, live_server, mode)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    PAGES[name](page, {"account": audit_account, "smtp": smtp_server})
+    if blocked is not None:
+        ensure_scripts_blocked(page, blocked)
+    assert page.locator("body.js-enabled").count() == (1 if mode == "javascript" else 0)
+
+    assert axe_violations(page) == [], f"{name} ({mode})"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{mode}-desktop.png"), full_page=True)
+
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert horizontal_overflow(page) == 0, f"{name} ({mode}) scrolls sideways at 320 px"
+    assert axe_violations(page) == [], f"{name} ({mode}) at 320 px"
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{mode}-320.png"), full_page=True)
+    context.close()
+
+
+def test_every_page_is_valid_html(browser: Browser, live_server: LiveServer, audit_account: str, smtp_server):
+    pages: dict[str, str] = {}
+    for name, visit in PAGES.items():
+        context, _blocked = _audit_context(browser, live_server, "no-javascript")
+        page = context.new_page()
+        pages[name] = visit(page, {"account": audit_account, "smtp": smtp_server})
+        context.close()
+    assert len(pages) == len(PAGES)
+    assert validate_html(pages) == []
