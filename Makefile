@@ -45,7 +45,7 @@ browsers:
 db-upgrade: $(VENV)/.installed
 	$(BIN)/flask --app wsgi db-upgrade
 
-db-check: $(VENV)/.installed
+db-check: db-upgrade
 	$(BIN)/flask --app wsgi db-check
 
 run: db-upgrade

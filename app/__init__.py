@@ -56,7 +56,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
 
 
 def _configure_templates(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+    app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(PROJECT_ROOT / "templates")),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),

@@ -20,9 +20,7 @@ def _env_int(name: str, default: int) -> int:
 
 class BaseConfig:
     NAME = "base"
-    SQLALCHEMY_URL = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'record-cpd.db'}"
-    )
+    SQLALCHEMY_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'record-cpd.db'}")
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
 

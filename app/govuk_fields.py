@@ -40,8 +40,4 @@ def field_params(field: Field, params: dict[str, Any] | None = None) -> dict[str
 
 def error_list(form: Any) -> list[dict[str, str]]:
     """Error summary entries, in the order the fields appear on the page."""
-    return [
-        {"text": field.errors[0], "href": f"#{field.id}"}
-        for field in form
-        if field.errors
-    ]
+    return [{"text": field.errors[0], "href": f"#{field.id}"} for field in form if field.errors]

@@ -57,8 +57,7 @@ DEFAULT_STANDARD_PARTS: tuple[StandardPart, ...] = (
     StandardPart(
         "4.4",
         "Knowledge, current issues and policy",
-        "Keeping your subject knowledge up to date, including current issues and social "
-        "policy.",
+        "Keeping your subject knowledge up to date, including current issues and social policy.",
     ),
     StandardPart(
         "4.5",
@@ -132,9 +131,7 @@ class Policy:
     good_practice_records: int = 4
     recently_deleted_days: int = 30
 
-    character_limits: dict[str, int] = field(
-        default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS)
-    )
+    character_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS))
     standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
     activity_types: tuple[ActivityType, ...] = DEFAULT_ACTIVITY_TYPES
 
@@ -184,7 +181,9 @@ class Policy:
         try:
             re.compile(self.registration_number_pattern)
         except re.error as error:
-            raise PolicyError(f"registration_number_pattern is not a valid pattern: {error}")
+            raise PolicyError(
+                f"registration_number_pattern is not a valid pattern: {error}"
+            ) from None
         if not self.registration_number_is_valid(self.registration_number_example):
             raise PolicyError(
                 "registration_number_example does not match registration_number_pattern"
@@ -192,7 +191,9 @@ class Policy:
         try:
             dt.date(2001, self.registration_year_start_month, self.registration_year_start_day)
         except ValueError:
-            raise PolicyError("registration_year_start_month and _day are not a real date")
+            raise PolicyError(
+                "registration_year_start_month and _day are not a real date"
+            ) from None
         if self.registration_year_start_day > 28:
             raise PolicyError("registration_year_start_day must be 28 or less")
         unknown = set(self.character_limits) - set(DEFAULT_CHARACTER_LIMITS)

@@ -95,7 +95,9 @@ def csrf_token_from(html: str) -> str:
 def submit(client: FlaskClient, path: str, data: dict[str, Any], **kwargs: Any) -> Any:
     """Open the form page, then post it with its CSRF token, as a browser would."""
     page = client.get(path)
-    return client.post(path, data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), **data}, **kwargs)
+    return client.post(
+        path, data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), **data}, **kwargs
+    )
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from app.policy import Policy
 
 bp = Blueprint("auth", __name__)
 
-SESSION_TOKEN_KEY = "sid"
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a cookie key name, not a secret
 
 
 def current_policy() -> Policy:

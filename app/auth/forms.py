@@ -38,7 +38,8 @@ class CreateAccountForm(FlaskForm):
     registration_number = StringField("Registration number (optional)")
     password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
     password_confirmation = PasswordField(
-        "Confirm your password", validators=[InputRequired("Enter your password again to confirm it")]
+        "Confirm your password",
+        validators=[InputRequired("Enter your password again to confirm it")],
     )
 
     def __init__(self, *args: object, policy: Policy, **kwargs: object) -> None:
@@ -50,12 +51,12 @@ class CreateAccountForm(FlaskForm):
             raise ValidationError("Enter your full name")
 
     def validate_registration_number(self, field: StringField) -> None:
-        if field.data and field.data.strip():
-            if not self.policy.registration_number_is_valid(field.data):
-                raise ValidationError(
-                    "Enter your registration number in the correct format, like "
-                    f"{self.policy.registration_number_example}, or leave it blank"
-                )
+        has_number = bool(field.data and field.data.strip())
+        if has_number and not self.policy.registration_number_is_valid(field.data):
+            raise ValidationError(
+                "Enter your registration number in the correct format, like "
+                f"{self.policy.registration_number_example}, or leave it blank"
+            )
 
     def validate_password(self, field: PasswordField) -> None:
         problem = password_problem(
@@ -86,7 +87,8 @@ class ResetPasswordForm(FlaskForm):
         "Create a new password", validators=[InputRequired("Enter a new password")]
     )
     password_confirmation = PasswordField(
-        "Confirm your new password", validators=[InputRequired("Enter your new password again to confirm it")]
+        "Confirm your new password",
+        validators=[InputRequired("Enter your new password again to confirm it")],
     )
 
     def __init__(

@@ -64,7 +64,9 @@ def password_problem(
     lowered = password.lower()
     email = email.strip().lower()
     local_part = email.split("@", 1)[0]
-    if email and (email in lowered or (len(local_part) >= MIN_NAME_PART_LENGTH and local_part in lowered)):
+    if email and (
+        email in lowered or (len(local_part) >= MIN_NAME_PART_LENGTH and local_part in lowered)
+    ):
         return "Password must not contain your email address"
     name_parts = [part for part in re.split(r"[\s\-']+", full_name.lower()) if part]
     if any(len(part) >= MIN_NAME_PART_LENGTH and part in lowered for part in name_parts):

@@ -42,7 +42,12 @@ def start_session(*, db: Session, user_id: int) -> str:
 
 
 def check_session(
-    *, db: Session, token: str, policy: Policy, touch_after: dt.timedelta, now: dt.datetime | None = None
+    *,
+    db: Session,
+    token: str,
+    policy: Policy,
+    touch_after: dt.timedelta,
+    now: dt.datetime | None = None,
 ) -> SessionCheck:
     now = now or utcnow()
     record = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()

@@ -12,11 +12,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import SESSION_TOKEN_KEY, bp, current_policy
-from app.auth import services
+from app.auth import SESSION_TOKEN_KEY, bp, current_policy, services
 from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.auth.models import User
 from app.auth.sessions import revoke_session, start_session
@@ -29,7 +28,12 @@ def _safe_next(target: str | None) -> str:
     """Only our own paths: never redirect a user off-site after signing in."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("account.home")
 
@@ -52,9 +56,7 @@ def _failed(response: Response) -> bool:
 
 
 @bp.route("/create-account", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"]
-)
+@limiter.limit(lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"])
 def create_account() -> str | Response:
     form = CreateAccountForm(policy=current_policy())
     if form.validate_on_submit():
@@ -130,9 +132,7 @@ def signed_out() -> str:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"]
-)
+@limiter.limit(lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"])
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -144,9 +144,7 @@ def forgot_password() -> str | Response:
             send_mail(
                 to=issued.user.email,
                 subject="Reset your Record CPD password",
-                body=render_template(
-                    "emails/reset-password.txt", user=issued.user, link=link
-                ),
+                body=render_template("emails/reset-password.txt", user=issued.user, link=link),
             )
         # The same answer whether or not there is an account, so nobody can use this
         # page to find out who is registered.
@@ -178,4 +176,3 @@ def reset_password(token: str) -> str | Response:
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("pages/auth/reset-password.html", form=form, user=user)
-

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_mode, open_page
 from tests.browser.steps import PASSWORD, create_account, sign_in, sign_out, unique_email
 
+pytestmark = pytest.mark.db
 
-def test_a_new_registrant_creates_an_account_reaches_your_cpd_and_signs_out(journey: Page, mode: str, browser, live_server):
+
+def test_a_new_registrant_creates_an_account_reaches_your_cpd_and_signs_out(
+    journey: Page, mode: str, browser, live_server
+):
     email = unique_email("journey")
     journey.goto("/")
     assert_mode(journey, mode)
@@ -61,7 +66,9 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(journey: Page, mode: 
     expect(journey.get_by_role("heading", level=1)).to_have_text("Check your email")
 
     message = smtp_server.catcher.wait_for(email)
-    link = re.search(r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()).group(0)
+    link = re.search(
+        r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()
+    ).group(0)
     journey.goto(link)
     journey.get_by_label("Create a new password").fill("a fresh longer phrase")
     journey.get_by_label("Confirm your new password").fill("a fresh longer phrase")

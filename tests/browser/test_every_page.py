@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.steps import PASSWORD, create_account, sign_in, unique_email
+from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support.audit import (
     ARTIFACTS,
     axe_violations,
@@ -86,7 +85,9 @@ def _reset_password_form(page: Page, context: dict) -> str:
     page.get_by_role("button", name="Send the link").click()
     page.wait_for_load_state()
     message = smtp.catcher.wait_for(context["account"])
-    link = re.search(r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()).group(0)
+    link = re.search(
+        r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()
+    ).group(0)
     response = page.goto(link)
     return response.text()
 
@@ -137,7 +138,9 @@ def audit_account(browser: Browser, live_server: LiveServer) -> str:
 
 
 def _audit_context(browser: Browser, live_server: LiveServer, mode: str, width: int = 1024):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
     blocked = block_page_scripts(context) if mode == "no-javascript" else None
     return context, blocked
 
@@ -166,7 +169,9 @@ def test_page_has_no_accessibility_violations_and_fits_320_pixels(
     context.close()
 
 
-def test_every_page_is_valid_html(browser: Browser, live_server: LiveServer, audit_account: str, smtp_server):
+def test_every_page_is_valid_html(
+    browser: Browser, live_server: LiveServer, audit_account: str, smtp_server
+):
     pages: dict[str, str] = {}
     for name, visit in PAGES.items():
         context, _blocked = _audit_context(browser, live_server, "no-javascript")

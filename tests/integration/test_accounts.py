@@ -21,7 +21,7 @@ def test_creating_an_account_signs_the_person_in_and_lands_on_the_account_home(c
     response = submit(client, "/create-account", NEW_ACCOUNT, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Your online account has been created" in page
-    assert "<h1 class=\"govuk-heading-l\">Your account</h1>" in page
+    assert '<h1 class="govuk-heading-l">Your account</h1>' in page
     assert 'href="/your-cpd"' in page
     user = db.exec(select(User)).one()
     assert user.email == "sam.registrant@example.com"
@@ -45,14 +45,20 @@ def test_an_empty_account_form_shows_every_error_and_keeps_what_was_typed(client
 
 
 def test_passwords_are_never_sent_back_into_the_page(client):
-    response = submit(client, "/create-account", {**NEW_ACCOUNT, "password_confirmation": "different"})
+    response = submit(
+        client, "/create-account", {**NEW_ACCOUNT, "password_confirmation": "different"}
+    )
     page = response.get_data(as_text=True)
     assert "Passwords must match" in page
     assert NEW_ACCOUNT["password"] not in page
 
 
 def test_a_common_password_is_refused(client):
-    response = submit(client, "/create-account", {**NEW_ACCOUNT, "password": "password123456", "password_confirmation": "password123456"})
+    response = submit(
+        client,
+        "/create-account",
+        {**NEW_ACCOUNT, "password": "password123456", "password_confirmation": "password123456"},
+    )
     assert "Password is too common and easy to guess" in response.get_data(as_text=True)
 
 
@@ -63,11 +69,16 @@ def test_a_second_account_with_the_same_email_is_refused_helpfully(client, user)
 
 def test_a_badly_formed_registration_number_is_explained(client):
     response = submit(client, "/create-account", {**NEW_ACCOUNT, "registration_number": "12-34"})
-    assert "Enter your registration number in the correct format, like SW123456" in response.get_data(as_text=True)
+    assert (
+        "Enter your registration number in the correct format, like SW123456"
+        in response.get_data(as_text=True)
+    )
 
 
 def test_sign_in_failures_get_one_message_whatever_was_wrong(client, user):
-    wrong_password = submit(client, "/sign-in", {"email": user.email, "password": "not the password"})
+    wrong_password = submit(
+        client, "/sign-in", {"email": user.email, "password": "not the password"}
+    )
     no_account = submit(client, "/sign-in", {"email": "nobody@example.com", "password": PASSWORD})
     for response in (wrong_password, no_account):
         assert response.status_code == 200
@@ -92,13 +103,19 @@ def test_sign_in_never_redirects_to_another_site(client, user):
             data={"csrf_token": csrf_token_from(page), "email": user.email, "password": PASSWORD},
         )
         assert response.headers["Location"] == "/account"
-        client.post("/sign-out", data={"csrf_token": csrf_token_from(client.get("/account").get_data(as_text=True))})
+        client.post(
+            "/sign-out",
+            data={"csrf_token": csrf_token_from(client.get("/account").get_data(as_text=True))},
+        )
 
 
 def test_each_sign_in_starts_a_new_server_side_session(client, user, db):
     for _ in range(2):
         submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
-        client.post("/sign-out", data={"csrf_token": csrf_token_from(client.get("/account").get_data(as_text=True))})
+        client.post(
+            "/sign-out",
+            data={"csrf_token": csrf_token_from(client.get("/account").get_data(as_text=True))},
+        )
     sessions = db.exec(select(UserSession)).all()
     assert len(sessions) == 2
     assert len({s.token_hash for s in sessions}) == 2
@@ -127,7 +144,9 @@ def test_sign_out_needs_a_post_with_a_csrf_token(signed_in_client):
 
 def test_password_reset_by_an_emailed_single_use_link(app, client, user, db, caplog):
     caplog.set_level("INFO")
-    response = submit(client, "/forgot-password", {"email": "ALEX@example.com"}, follow_redirects=True)
+    response = submit(
+        client, "/forgot-password", {"email": "ALEX@example.com"}, follow_redirects=True
+    )
     assert "Check your email" in response.get_data(as_text=True)
     link = re.search(r"http://localhost(/reset-password/\S+)", caplog.text).group(1)
 
@@ -144,13 +163,17 @@ def test_password_reset_by_an_emailed_single_use_link(app, client, user, db, cap
     )
     assert "Your password has been changed" in response.get_data(as_text=True)
     assert client.get(link).status_code == 404  # used once, never again
-    signed_in = submit(client, "/sign-in", {"email": user.email, "password": "a brand new passphrase"})
+    signed_in = submit(
+        client, "/sign-in", {"email": user.email, "password": "a brand new passphrase"}
+    )
     assert signed_in.headers["Location"] == "/account"
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_email(client, caplog):
     caplog.set_level("INFO")
-    response = submit(client, "/forgot-password", {"email": "nobody@example.com"}, follow_redirects=True)
+    response = submit(
+        client, "/forgot-password", {"email": "nobody@example.com"}, follow_redirects=True
+    )
     assert "Check your email" in response.get_data(as_text=True)
     assert "reset-password" not in caplog.text
 
@@ -183,5 +206,12 @@ def test_resetting_the_password_signs_out_every_other_session(app, signed_in_cli
     submit(other_device, "/forgot-password", {"email": user.email})
     link = re.search(r"http://localhost(/reset-password/\S+)", caplog.text).group(1)
     page = other_device.get(link).get_data(as_text=True)
-    other_device.post(link, data={"csrf_token": csrf_token_from(page), "password": "a brand new passphrase", "password_confirmation": "a brand new passphrase"})
+    other_device.post(
+        link,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "password": "a brand new passphrase",
+            "password_confirmation": "a brand new passphrase",
+        },
+    )
     assert signed_in_client.get("/your-cpd").status_code == 302

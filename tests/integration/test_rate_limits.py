@@ -14,7 +14,10 @@ def app(app):
 
 def test_repeated_failures_for_one_account_are_refused_politely(client, user):
     for _ in range(3):
-        assert submit(client, "/sign-in", {"email": user.email, "password": "wrong guess"}).status_code == 200
+        assert (
+            submit(client, "/sign-in", {"email": user.email, "password": "wrong guess"}).status_code
+            == 200
+        )
     response = submit(client, "/sign-in", {"email": user.email, "password": "wrong guess"})
     assert response.status_code == 429
     page = response.get_data(as_text=True)
@@ -22,13 +25,17 @@ def test_repeated_failures_for_one_account_are_refused_politely(client, user):
     assert "reset your password" in page
     assert "Retry-After" in response.headers
     # Even the right password waits: the attacker must not learn it was right.
-    assert submit(client, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 429
+    assert (
+        submit(client, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 429
+    )
 
 
 def test_failures_for_one_account_do_not_lock_out_other_accounts(client, user):
     for _ in range(4):
         submit(client, "/sign-in", {"email": "someone.else@example.com", "password": "wrong guess"})
-    assert submit(client, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        submit(client, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_successful_sign_ins_do_not_count(client, user):
@@ -43,5 +50,7 @@ def test_successful_sign_ins_do_not_count(client, user):
 def test_one_address_trying_many_accounts_is_refused(client):
     for n in range(5):
         submit(client, "/sign-in", {"email": f"person{n}@example.com", "password": "wrong guess"})
-    response = submit(client, "/sign-in", {"email": "person9@example.com", "password": "wrong guess"})
+    response = submit(
+        client, "/sign-in", {"email": "person9@example.com", "password": "wrong guess"}
+    )
     assert response.status_code == 429

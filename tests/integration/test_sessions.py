@@ -32,10 +32,14 @@ def test_only_the_tokens_hash_is_stored(db, user):
 def test_a_session_ends_after_the_idle_timeout(db, user, policy: Policy):
     token = _start(db, user.id, NOW)
     just_inside = NOW + policy.session_idle_timeout
-    assert check_session(db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=just_inside).record
+    assert check_session(
+        db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=just_inside
+    ).record
     # Activity moved "last seen" on, so the idle clock starts again from there.
     later = just_inside + policy.session_idle_timeout
-    assert check_session(db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=later).record
+    assert check_session(
+        db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=later
+    ).record
     too_late = later + policy.session_idle_timeout + dt.timedelta(seconds=1)
     result = check_session(db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=too_late)
     assert result.record is None and result.ended_because == "expired"
@@ -46,7 +50,9 @@ def test_a_session_ends_at_its_absolute_age_even_when_active(db, user, policy: P
     moment = NOW
     while moment < NOW + policy.session_absolute_timeout:
         moment += dt.timedelta(minutes=50)
-        result = check_session(db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=moment)
+        result = check_session(
+            db=db, token=token, policy=policy, touch_after=EVERY_TIME, now=moment
+        )
     assert moment > NOW + policy.session_absolute_timeout
     assert result.record is None and result.ended_because == "expired"
 
@@ -61,12 +67,20 @@ def test_revoking_all_sessions_ends_every_device(db, user, policy: Policy):
     tokens = [start_session(db=db, user_id=user.id) for _ in range(3)]
     revoke_all_sessions(db=db, user_id=user.id)
     for token in tokens:
-        assert check_session(db=db, token=token, policy=policy, touch_after=EVERY_TIME).record is None
+        assert (
+            check_session(db=db, token=token, policy=policy, touch_after=EVERY_TIME).record is None
+        )
 
 
 def test_last_seen_is_not_rewritten_on_every_request(db, user, policy: Policy):
     token = _start(db, user.id, NOW)
-    check_session(db=db, token=token, policy=policy, touch_after=dt.timedelta(seconds=30), now=NOW + dt.timedelta(seconds=10))
+    check_session(
+        db=db,
+        token=token,
+        policy=policy,
+        touch_after=dt.timedelta(seconds=30),
+        now=NOW + dt.timedelta(seconds=10),
+    )
     record = db.exec(select(UserSession)).one()
     db.refresh(record)
     assert record.last_seen_at == NOW

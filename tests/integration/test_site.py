@@ -131,7 +131,11 @@ def test_feedback_is_kept_with_the_page_it_was_about(client, db):
     form = client.get("/feedback?page=/your-cpd").get_data(as_text=True)
     client.post(
         "/feedback",
-        data={"csrf_token": csrf_token_from(form), "message": "Works on my old PC", "page": "/your-cpd"},
+        data={
+            "csrf_token": csrf_token_from(form),
+            "message": "Works on my old PC",
+            "page": "/your-cpd",
+        },
     )
     saved = db.exec(select(Feedback)).one()
     assert (saved.message, saved.page) == ("Works on my old PC", "/your-cpd")
@@ -149,8 +153,12 @@ def test_the_models_and_migrations_agree(database_url):
 
 def test_a_secret_key_is_generated_once_and_kept(tmp_path, database_url):
     key_file = tmp_path / "instance" / "secret_key"
-    first = create_app({"SECRET_KEY": None, "SECRET_KEY_FILE": key_file, "SQLALCHEMY_URL": database_url})
-    second = create_app({"SECRET_KEY": None, "SECRET_KEY_FILE": key_file, "SQLALCHEMY_URL": database_url})
+    first = create_app(
+        {"SECRET_KEY": None, "SECRET_KEY_FILE": key_file, "SQLALCHEMY_URL": database_url}
+    )
+    second = create_app(
+        {"SECRET_KEY": None, "SECRET_KEY_FILE": key_file, "SQLALCHEMY_URL": database_url}
+    )
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert len(first.config["SECRET_KEY"]) == 64
     assert oct(key_file.stat().st_mode)[-3:] == "600"

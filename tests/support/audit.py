@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
-import json
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -49,8 +49,7 @@ def ensure_scripts_blocked(page: Page, blocked: set[str]) -> None:
 def axe_violations(page: Page) -> list[str]:
     results = _axe.run(page)
     return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
-        f"{[n['target'] for n in v['nodes']][:3]})"
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {[n['target'] for n in v['nodes']][:3]})"
         for v in results.response["violations"]
     ]
 
@@ -71,7 +70,15 @@ def validate_html(pages: dict[str, str]) -> list[str]:
     for name, html in pages.items():
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
     result = subprocess.run(  # noqa: S603
-        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *sorted(map(str, folder.glob("*.html")))],
+        [
+            java,
+            "-jar",
+            str(VNU_JAR),
+            "--errors-only",
+            "--format",
+            "json",
+            *sorted(map(str, folder.glob("*.html"))),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

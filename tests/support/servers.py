@@ -90,11 +90,14 @@ def start_live_server(*, database_url: str, instance_dir: Path, env: dict[str, s
     process = subprocess.Popen(
         [
             str(gunicorn),
-            "--config", "python:app.gunicorn_conf",
-            "--bind", f"127.0.0.1:{port}",
+            "--config",
+            "python:app.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
             # One worker, so the in-memory rate limits are one count, as in production
             # with Redis.
-            "--workers", "1",
+            "--workers",
+            "1",
             "wsgi:app",
         ],
         cwd=ROOT,

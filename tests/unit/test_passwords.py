@@ -26,7 +26,8 @@ def test_128_characters_are_allowed_and_129_are_not():
 
 
 @pytest.mark.parametrize(
-    "password", ["password1234", "qwertyuiop123", "iloveyou2024!", "Passwordpassword", "abcabcabcabc"]
+    "password",
+    ["password1234", "qwertyuiop123", "iloveyou2024!", "Passwordpassword", "abcabcabcabc"],
 )
 def test_common_passwords_and_their_easy_variants_are_refused(password: str):
     assert problem(password) == "Password is too common and easy to guess – choose a different one"
@@ -50,7 +51,10 @@ def test_no_composition_rules_are_imposed():
 
 
 def test_hashes_are_salted_and_checked():
-    first, second = hash_password("correct horse battery staple"), hash_password("correct horse battery staple")
+    first, second = (
+        hash_password("correct horse battery staple"),
+        hash_password("correct horse battery staple"),
+    )
     assert first != second
     assert first.startswith("scrypt:")
     assert password_matches(first, "correct horse battery staple")
