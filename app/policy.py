@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 POLICY_ENV_VAR = "RECORD_CPD_POLICY"
 
@@ -124,6 +125,8 @@ class Policy:
     session_absolute_timeout_hours: float = 12
     session_warning_minutes: float = 2
 
+    # Dates ("today", "saved at 14:05") are the regulator's local time, not the server's.
+    timezone: str = "Europe/London"
     earliest_cpd_date: dt.date = dt.date(2019, 12, 2)
     registration_year_start_month: int = 12
     registration_year_start_day: int = 1
@@ -146,6 +149,18 @@ class Policy:
     @property
     def password_reset_valid_for(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.password_reset_valid_minutes)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self.zone).date()
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is None:  # SQLite hands back naive UTC
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(self.zone)
 
     def limit(self, name: str) -> int:
         return self.character_limits[name]
@@ -202,6 +217,10 @@ class Policy:
         for name, limit in self.character_limits.items():
             if not isinstance(limit, int) or limit < 1:
                 raise PolicyError(f"character_limits.{name} must be a whole number, 1 or more")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PolicyError(f"timezone {self.timezone!r} is not a known time zone") from None
         if not self.standard_parts:
             raise PolicyError("standard_parts must list at least one part")
         numbers = [part.number for part in self.standard_parts]

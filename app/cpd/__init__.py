@@ -1,14 +1,18 @@
-"""Continuing professional development records."""
+"""Continuing professional development records: Your CPD, the two forms, view, edit,
+history, delete and restore."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint
 
 bp = Blueprint("cpd", __name__)
 
 
-@bp.route("/your-cpd")
-@login_required
-def your_cpd() -> str:
-    return render_template("pages/cpd/your-cpd.html")
+@bp.context_processor
+def cpd_template_helpers() -> dict[str, object]:
+    from app.cpd import presenters, rules
+
+    return {"rules": rules, "presenters": presenters}
+
+
+from app.cpd import views  # noqa: E402,F401  (registers the routes)

@@ -31,6 +31,11 @@ class FeedbackForm(FlaskForm):
     page = HiddenField()
 
 
+@bp.route("/cpd-standard")
+def cpd_standard() -> str:
+    return render_template("pages/help/cpd-standard.html")
+
+
 @bp.route("/")
 def start() -> str | Response:
     if current_user.is_authenticated:

@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "help.contact",
     "help.cookies",
     "help.accessibility",
+    "help.cpd_standard",
     "help.feedback",
     "help.feedback_sent",
     "auth.create_account",
@@ -31,16 +32,25 @@ PUBLIC_ENDPOINTS = {
 
 
 def _example_path(rule) -> str:
-    return re.sub(r"<[^>]+>", "example", rule.rule)
+    path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+    return re.sub(r"<[^>]+>", "structured", path)
 
 
 def test_every_route_not_listed_as_public_requires_sign_in(app, client):
+    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    walked = 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        response = client.get(_example_path(rule))
+        path = _example_path(rule)
+        if "GET" in rule.methods:
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": token})
         assert response.status_code == 302, rule.rule
         assert response.headers["Location"].startswith("/sign-in?next="), rule.rule
+        walked += 1
+    assert walked >= 11  # the account home and every CPD page
 
 
 def test_every_url_is_lower_case_kebab(app):

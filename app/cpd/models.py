@@ -1,0 +1,62 @@
+"""CPD records and the history of every version saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+DRAFT = "draft"
+RECORDED = "recorded"
+
+
+class CpdRecord(SQLModel, table=True):
+    """One piece of CPD. ``answers`` is what counts (or, for a draft, what was kept);
+    ``pending_answers`` holds draft changes to recorded CPD, so saving a draft never
+    turns recorded CPD back into a draft."""
+
+    __tablename__ = "cpd_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user_account.id", index=True)
+    form_type: str = Field(max_length=20)
+    status: str = Field(default=DRAFT, max_length=20)
+    # Goes up by one at every save; a save based on an older version is a conflict.
+    version: int = Field(default=1)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    pending_answers: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    # Copied from the answers that count, for ordering and grouping in queries.
+    completed_on: dt.date | None = Field(default=None, index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    recorded_at: dt.datetime | None = Field(default=None)
+    deleted_at: dt.datetime | None = Field(default=None, index=True)
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.status == RECORDED
+
+    @property
+    def working_answers(self) -> dict[str, Any]:
+        """What the edit form opens with: pending draft changes if there are any."""
+        return self.pending_answers if self.pending_answers is not None else self.answers
+
+
+class CpdRevision(SQLModel, table=True):
+    """A snapshot written at every save: nothing a person saved is ever overwritten."""
+
+    __tablename__ = "cpd_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="cpd_record.id", index=True)
+    version: int
+    saved_at: dt.datetime = Field(default_factory=utcnow)
+    # What the save did, in words for the history page ("Recorded", "Draft saved", …).
+    kind: str = Field(max_length=40)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,126 @@
+"""Turn stored answers into the words people read: dates, activity names, the parts of
+the standard, titles. Templates stay free of rules this way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.cpd import rules
+from app.cpd.models import CpdRecord
+from app.policy import Policy, StandardPart
+
+FORM_NAMES = {rules.STRUCTURED: "Structured form", rules.UNSTRUCTURED: "Unstructured form"}
+
+
+def format_moment(moment: dt.datetime, policy: Policy) -> str:
+    local = policy.local(moment)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    minutes_and_half = local.strftime("%M") + local.strftime("%p").lower()
+    return f"{rules.format_date(local.date())} at {hour}:{minutes_and_half}"
+
+
+def record_title(
+    record: CpdRecord, policy: Policy, answers: Mapping[str, Any] | None = None
+) -> str:
+    """The title, or a placeholder that still tells two untitled drafts apart."""
+    title = str((answers if answers is not None else record.answers).get("title") or "").strip()
+    if title:
+        return title
+    started = rules.format_date(policy.local(record.created_at).date())
+    return f"Untitled draft started {started}"
+
+
+def completed_text(answers: Mapping[str, Any], policy: Policy) -> str:
+    """The date as typed, even when it is not a real date yet (drafts can hold anything)."""
+    value = rules.parse_date_quietly(answers, policy=policy, today=policy.today())
+    if value:
+        return rules.format_date(value)
+    typed = [
+        str(answers.get(f"completed_{part}") or "").strip() for part in ("day", "month", "year")
+    ]
+    return " / ".join(p or "–" for p in typed) if any(typed) else "Not given yet"
+
+
+def activity_text(answers: Mapping[str, Any], policy: Policy) -> str:
+    value = answers.get("activity_type") or ""
+    if value == "other":
+        other = str(answers.get("activity_other") or "").strip()
+        return f"Other: {other}" if other else "Other"
+    labels = {a.value: a.label for a in policy.activity_types}
+    return labels.get(value, "Not given yet")
+
+
+def parts_shown(answers: Mapping[str, Any], policy: Policy) -> list[StandardPart]:
+    chosen = set(answers.get("standard_parts") or [])
+    return [part for part in policy.standard_parts if part.number in chosen]
+
+
+def parts_text(answers: Mapping[str, Any], policy: Policy) -> str:
+    numbers = [part.number for part in parts_shown(answers, policy)]
+    return ", ".join(numbers) if numbers else "None chosen yet"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    missing: bool = False
+
+
+def answer_list(answers: Mapping[str, Any], form_type: str, policy: Policy) -> list[Answer]:
+    """Every question on the form with its answer, in page order."""
+    rows: list[Answer] = []
+    for name in rules.FORM_FIELDS[form_type]:
+        if name == "activity_other":
+            continue  # shown with the activity type
+        if name == "completed":
+            text = completed_text(answers, policy)
+        elif name == "activity_type":
+            text = activity_text(answers, policy)
+        elif name == "standard_parts":
+            parts = parts_shown(answers, policy)
+            text = "\n".join(f"{p.number} {p.title}" for p in parts) or "None chosen yet"
+        else:
+            text = str(answers.get(name) or "")
+        question = rules.QUESTIONS[name]
+        if name == "peer_reflection":
+            question = "Peer reflection"
+        rows.append(Answer(question, text or "Not answered", missing=not text))
+    return rows
+
+
+@dataclass(frozen=True)
+class YearGroup:
+    heading: str
+    is_current: bool
+    records: Sequence[CpdRecord]
+
+
+def group_by_registration_year(records: Sequence[CpdRecord], policy: Policy) -> list[YearGroup]:
+    """Records by registration year, newest first; drafts without a real date first,
+    so unfinished work is seen."""
+    undated = [r for r in records if r.completed_on is None]
+    by_year: dict[dt.date, list[CpdRecord]] = {}
+    ends: dict[dt.date, dt.date] = {}
+    for record in records:
+        if record.completed_on is None:
+            continue
+        start, end = rules.registration_year_containing(record.completed_on, policy)
+        by_year.setdefault(start, []).append(record)
+        ends[start] = end
+    current_start, _ = rules.registration_year_containing(policy.today(), policy)
+    groups: list[YearGroup] = []
+    if undated:
+        groups.append(YearGroup("Drafts without a date yet", False, undated))
+    for start in sorted(by_year, reverse=True):
+        groups.append(
+            YearGroup(
+                rules.describe_registration_year(start, ends[start]),
+                start == current_start,
+                by_year[start],
+            )
+        )
+    return groups

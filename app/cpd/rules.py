@@ -1,0 +1,301 @@
+"""CPD rules, as pure functions of the policy: character counts, dates, what a record
+needs before it can be recorded, registration years and progress.
+
+The same functions feed the no-JavaScript hints and errors, the live counts and the
+services, so a number is counted one way everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from app.policy import Policy
+
+STRUCTURED = "structured"
+UNSTRUCTURED = "unstructured"
+FORM_TYPES = (STRUCTURED, UNSTRUCTURED)
+
+# Every answer a record can hold, whatever its form.
+TEXT_FIELDS = (
+    "title",
+    "activity_type",
+    "activity_other",
+    "what_you_did",
+    "what_you_learned",
+    "practice_change",
+    "peer_reflection",
+    "description",
+    "completed_day",
+    "completed_month",
+    "completed_year",
+)
+LIST_FIELDS = ("standard_parts",)
+_DATE_FIELDS = ("completed_day", "completed_month", "completed_year")
+
+# The answers each form keeps.
+FIELDS_BY_FORM: dict[str, tuple[str, ...]] = {
+    STRUCTURED: (
+        "title",
+        *_DATE_FIELDS,
+        "activity_type",
+        "activity_other",
+        "what_you_did",
+        "what_you_learned",
+        "practice_change",
+        "peer_reflection",
+    ),
+    UNSTRUCTURED: ("title", *_DATE_FIELDS, "description"),
+}
+
+# The visible question for each answer (tests and people find fields by these).
+QUESTIONS: dict[str, str] = {
+    "title": "Title",
+    "completed": "Date you completed this CPD",
+    "activity_type": "Type of CPD activity",
+    "activity_other": "Type of CPD activity",
+    "what_you_did": "What did you do, and why is it relevant to your practice?",
+    "what_you_learned": "What did you learn?",
+    "practice_change": "How has it changed, or how will it change, your practice?",
+    "peer_reflection": (
+        "Peer reflection (optional): what did you learn from discussing this with a peer?"
+    ),
+    "description": "Describe your CPD and how it meets the CPD standard",
+    "standard_parts": "Which parts of the CPD standard does this show?",
+}
+
+# What to say when a required answer is missing.
+MISSING: dict[str, str] = {
+    "title": "Enter a title for this CPD",
+    "activity_type": "Select the type of CPD activity",
+    "activity_other": "Enter the type of CPD activity",
+    "what_you_did": "Enter what you did and why it is relevant to your practice",
+    "what_you_learned": "Enter what you learned",
+    "practice_change": "Enter how it has changed, or will change, your practice",
+    "description": "Describe your CPD and how it meets the CPD standard",
+    "standard_parts": "Select at least one part of the CPD standard",
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    STRUCTURED: ("title", "activity_type", "what_you_did", "what_you_learned", "practice_change"),
+    UNSTRUCTURED: ("title", "description"),
+}
+
+LIMITED: dict[str, tuple[str, ...]] = {
+    STRUCTURED: (
+        "title",
+        "activity_other",
+        "what_you_did",
+        "what_you_learned",
+        "practice_change",
+        "peer_reflection",
+    ),
+    UNSTRUCTURED: ("title", "description"),
+}
+
+# Which boxes appear on each form, in page order (for error summaries and views).
+FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    STRUCTURED: (
+        "title",
+        "completed",
+        "activity_type",
+        "activity_other",
+        "what_you_did",
+        "what_you_learned",
+        "practice_change",
+        "peer_reflection",
+        "standard_parts",
+    ),
+    UNSTRUCTURED: ("title", "completed", "description", "standard_parts"),
+}
+
+
+def normalise_text(value: str | None) -> str:
+    """Browsers send CRLF line breaks; a person sees one character per line break."""
+    if not value:
+        return ""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def count_characters(value: str | None) -> int:
+    """Characters as a person counts them: line breaks count once, and an emoji or an
+    accented letter typed as one character counts once (Unicode code points)."""
+    return len(normalise_text(value))
+
+
+def limit_hint(limit: int) -> str:
+    return f"You can enter up to {limit:,} characters"
+
+
+def count_message(value: str | None, limit: int) -> tuple[str, bool]:
+    """The live count wording (GOV.UK character count) and whether it is over the limit."""
+    remaining = limit - count_characters(value)
+    if remaining >= 0:
+        noun = "character" if remaining == 1 else "characters"
+        return f"You have {remaining:,} {noun} remaining", False
+    over = -remaining
+    noun = "character" if over == 1 else "characters"
+    return f"You have {over:,} {noun} too many", True
+
+
+def over_limit_message(question: str, value: str | None, limit: int) -> str:
+    return (
+        f"{question} must be {limit:,} characters or fewer — you have {count_characters(value):,}"
+    )
+
+
+def format_date(value: dt.date) -> str:
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+@dataclass(frozen=True)
+class DateCheck:
+    value: dt.date | None
+    error: str | None
+    # Which of day, month, year the error is about (to highlight those inputs).
+    parts: tuple[str, ...] = ()
+
+
+def check_date(day: str, month: str, year: str, *, policy: Policy, today: dt.date) -> DateCheck:
+    """GOV.UK date input rules: missing parts, a real date, the earliest date, not future."""
+    label = QUESTIONS["completed"]
+    given = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    missing = [name for name, value in given.items() if not value]
+    if len(missing) == 3:
+        return DateCheck(None, f"Enter the {label[0].lower()}{label[1:]}", ("day", "month", "year"))
+    if missing:
+        return DateCheck(None, f"{label} must include a {' and '.join(missing)}", tuple(missing))
+    try:
+        value = dt.date(int(given["year"]), int(given["month"]), int(given["day"]))
+    except ValueError:
+        return DateCheck(None, f"{label} must be a real date", ("day", "month", "year"))
+    if len(given["year"]) != 4:
+        return DateCheck(None, "Year must include 4 numbers", ("year",))
+    if value < policy.earliest_cpd_date:
+        return DateCheck(
+            None,
+            f"{label} must be on or after {format_date(policy.earliest_cpd_date)}",
+            ("day", "month", "year"),
+        )
+    if value > today:
+        return DateCheck(None, f"{label} must be today or in the past", ("day", "month", "year"))
+    return DateCheck(value, None)
+
+
+def parse_date_quietly(
+    answers: Mapping[str, object], *, policy: Policy, today: dt.date
+) -> dt.date | None:
+    check = check_date(
+        str(answers.get("completed_day") or ""),
+        str(answers.get("completed_month") or ""),
+        str(answers.get("completed_year") or ""),
+        policy=policy,
+        today=today,
+    )
+    return check.value
+
+
+def problems_for_recording(
+    answers: Mapping[str, object], form_type: str, *, policy: Policy, today: dt.date
+) -> dict[str, str]:
+    """Every reason these answers cannot be recorded yet, by field, in page order."""
+    problems: dict[str, str] = {}
+    for field in FORM_FIELDS[form_type]:
+        if field == "completed":
+            check = check_date(
+                str(answers.get("completed_day") or ""),
+                str(answers.get("completed_month") or ""),
+                str(answers.get("completed_year") or ""),
+                policy=policy,
+                today=today,
+            )
+            if check.error:
+                problems["completed"] = check.error
+            continue
+        if field == "standard_parts":
+            if not _valid_parts(answers.get("standard_parts"), policy):
+                problems[field] = MISSING[field]
+            continue
+        value = str(answers.get(field) or "")
+        if _is_missing(field, value, answers, form_type, policy):
+            problems[field] = MISSING[field]
+        elif field in LIMITED[form_type] and count_characters(value) > policy.limit(field):
+            problems[field] = over_limit_message(QUESTIONS[field], value, policy.limit(field))
+    return problems
+
+
+def _is_missing(
+    field: str, value: str, answers: Mapping[str, object], form_type: str, policy: Policy
+) -> bool:
+    if field in REQUIRED[form_type] and not value.strip():
+        return True
+    if field == "activity_type":
+        return value not in {activity.value for activity in policy.activity_types}
+    if field == "activity_other":
+        return answers.get("activity_type") == "other" and not value.strip()
+    return False
+
+
+def _valid_parts(parts: object, policy: Policy) -> bool:
+    if not isinstance(parts, list | tuple) or not parts:
+        return False
+    known = {part.number for part in policy.standard_parts}
+    return all(part in known for part in parts)
+
+
+def registration_year_containing(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
+    """The registration year (by default 1 December to 30 November) that holds ``day``."""
+    start = dt.date(
+        day.year, policy.registration_year_start_month, policy.registration_year_start_day
+    )
+    if day < start:
+        start = dt.date(day.year - 1, start.month, start.day)
+    end = dt.date(start.year + 1, start.month, start.day) - dt.timedelta(days=1)
+    return start, end
+
+
+def describe_registration_year(start: dt.date, end: dt.date) -> str:
+    return f"{format_date(start)} to {format_date(end)}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    year_start: dt.date
+    year_end: dt.date
+    recorded: int
+    minimum: int
+    good_practice: int
+    parts_shown: tuple[str, ...]
+    parts_not_shown: tuple[str, ...]
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.recorded >= self.minimum
+
+    @property
+    def meets_good_practice(self) -> bool:
+        return self.recorded >= self.good_practice
+
+
+def progress_for_year(
+    recorded: Iterable[tuple[dt.date | None, Iterable[str]]], *, policy: Policy, today: dt.date
+) -> Progress:
+    """Counts recorded CPD (completed date, parts shown) in the registration year of today."""
+    start, end = registration_year_containing(today, policy)
+    count = 0
+    shown: set[str] = set()
+    for completed_on, parts in recorded:
+        if completed_on is not None and start <= completed_on <= end:
+            count += 1
+            shown.update(parts)
+    numbers = [part.number for part in policy.standard_parts]
+    return Progress(
+        year_start=start,
+        year_end=end,
+        recorded=count,
+        minimum=policy.yearly_minimum_records,
+        good_practice=policy.good_practice_records,
+        parts_shown=tuple(n for n in numbers if n in shown),
+        parts_not_shown=tuple(n for n in numbers if n not in shown),
+    )

@@ -1,0 +1,268 @@
+"""Saving, listing, deleting and restoring CPD. Every function takes the database
+session and the owner, so no query can reach another person's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.cpd import rules
+from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
+from app.db import utcnow
+from app.policy import Policy
+
+# What a person asked for with the button they pressed.
+RECORD = "record"  # "Save and record CPD" / "Save changes": must be complete and in limits
+DRAFT_ACTION = "draft"  # "Save as draft": keeps anything, checks nothing
+ACTIONS = (RECORD, DRAFT_ACTION)
+
+
+class RecordNotFound(LookupError):
+    """No such record for this owner (another person's record is 'not found' too)."""
+
+
+class VersionConflict(Exception):
+    """The save was based on an older version than the one stored."""
+
+    def __init__(self, record: CpdRecord) -> None:
+        super().__init__(f"record {record.id} is at version {record.version}")
+        self.record = record
+
+
+@dataclass
+class SaveResult:
+    record: CpdRecord | None
+    problems: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def saved(self) -> bool:
+        return self.record is not None and not self.problems
+
+
+def answers_from_form(form: Any, form_type: str) -> dict[str, Any]:
+    """The answers a form posted, normalised the way they are counted (CRLF → LF).
+    Every answer is kept, including ones a radio choice has hidden, so nothing typed
+    disappears because someone changed their mind about the activity type."""
+    answers: dict[str, Any] = {}
+    for name in rules.TEXT_FIELDS:
+        if name in rules.FIELDS_BY_FORM[form_type]:
+            answers[name] = rules.normalise_text(form.get(name, ""))
+    answers["standard_parts"] = [str(part) for part in form.getlist("standard_parts")]
+    return answers
+
+
+def _completed_on(answers: Mapping[str, Any], policy: Policy) -> dt.date | None:
+    return rules.parse_date_quietly(answers, policy=policy, today=policy.today())
+
+
+def _revise(db: Session, record: CpdRecord, kind: str, answers: Mapping[str, Any]) -> None:
+    assert record.id is not None
+    db.add(
+        CpdRevision(
+            record_id=record.id,
+            version=record.version,
+            kind=kind,
+            answers=dict(answers),
+            saved_at=record.updated_at,
+        )
+    )
+
+
+def create_record(
+    db: Session,
+    *,
+    owner_id: int,
+    form_type: str,
+    answers: dict[str, Any],
+    action: str,
+    policy: Policy,
+) -> SaveResult:
+    if action == RECORD:
+        problems = rules.problems_for_recording(
+            answers, form_type, policy=policy, today=policy.today()
+        )
+        if problems:
+            return SaveResult(None, problems)
+    now = utcnow()
+    record = CpdRecord(
+        owner_id=owner_id,
+        form_type=form_type,
+        status=RECORDED if action == RECORD else DRAFT,
+        answers=answers,
+        completed_on=_completed_on(answers, policy),
+        created_at=now,
+        updated_at=now,
+        recorded_at=now if action == RECORD else None,
+    )
+    db.add(record)
+    db.flush()
+    _revise(db, record, "Recorded" if action == RECORD else "Draft saved", answers)
+    db.commit()
+    return SaveResult(record)
+
+
+def save_record(
+    db: Session,
+    record: CpdRecord,
+    *,
+    answers: dict[str, Any],
+    action: str,
+    based_on_version: int | None,
+    policy: Policy,
+) -> SaveResult:
+    """Save answers to an existing record. A draft of changes to recorded CPD is kept
+    beside it (``pending_answers``): the recorded version stays what counts."""
+    if based_on_version != record.version:
+        raise VersionConflict(record)
+    if action == RECORD:
+        problems = rules.problems_for_recording(
+            answers, record.form_type, policy=policy, today=policy.today()
+        )
+        if problems:
+            return SaveResult(None, problems)
+    # Compare-and-set on the version, so two saves racing from two tabs cannot both win.
+    expected = record.version
+    claimed = db.execute(
+        update(CpdRecord)
+        .where(col(CpdRecord.id) == record.id, col(CpdRecord.version) == expected)
+        .values(version=expected + 1)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        db.refresh(record)
+        raise VersionConflict(record)
+    record.version = expected + 1
+    record.updated_at = utcnow()
+    if action == RECORD:
+        kind = "Changes saved" if record.is_recorded else "Recorded"
+        if not record.is_recorded:
+            record.recorded_at = record.updated_at
+        record.status = RECORDED
+        record.answers = answers
+        record.pending_answers = None
+        record.completed_on = _completed_on(answers, policy)
+    elif record.is_recorded:
+        kind = "Draft changes saved"
+        record.pending_answers = answers
+    else:
+        kind = "Draft saved"
+        record.answers = answers
+        record.completed_on = _completed_on(answers, policy)
+    db.add(record)
+    _revise(db, record, kind, answers)
+    db.commit()
+    return SaveResult(record)
+
+
+def discard_pending_changes(db: Session, record: CpdRecord, *, based_on_version: int) -> None:
+    if based_on_version != record.version:
+        raise VersionConflict(record)
+    record.pending_answers = None
+    record.version += 1
+    record.updated_at = utcnow()
+    db.add(record)
+    _revise(db, record, "Draft changes discarded", record.answers)
+    db.commit()
+
+
+def get_record(db: Session, *, owner_id: int, record_id: int, deleted: bool = False) -> CpdRecord:
+    record = db.exec(
+        select(CpdRecord).where(
+            CpdRecord.id == record_id,
+            CpdRecord.owner_id == owner_id,
+            col(CpdRecord.deleted_at).is_not(None)
+            if deleted
+            else col(CpdRecord.deleted_at).is_(None),
+        )
+    ).first()
+    if record is None:
+        raise RecordNotFound(record_id)
+    return record
+
+
+def list_records(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:
+    return db.exec(
+        select(CpdRecord)
+        .where(CpdRecord.owner_id == owner_id, col(CpdRecord.deleted_at).is_(None))
+        .order_by(col(CpdRecord.completed_on).desc(), col(CpdRecord.updated_at).desc())
+    ).all()
+
+
+def delete_record(db: Session, record: CpdRecord) -> None:
+    record.deleted_at = utcnow()
+    db.add(record)
+    db.commit()
+
+
+def recently_deleted(db: Session, *, owner_id: int, policy: Policy) -> Sequence[CpdRecord]:
+    since = utcnow() - dt.timedelta(days=policy.recently_deleted_days)
+    return db.exec(
+        select(CpdRecord)
+        .where(
+            CpdRecord.owner_id == owner_id,
+            col(CpdRecord.deleted_at).is_not(None),
+            col(CpdRecord.deleted_at) >= since,
+        )
+        .order_by(col(CpdRecord.deleted_at).desc())
+    ).all()
+
+
+def restore_record(db: Session, *, owner_id: int, record_id: int, policy: Policy) -> CpdRecord:
+    record = get_record(db, owner_id=owner_id, record_id=record_id, deleted=True)
+    deleted_at = _aware(record.deleted_at)
+    if deleted_at < utcnow() - dt.timedelta(days=policy.recently_deleted_days):
+        raise RecordNotFound(record_id)
+    record.deleted_at = None
+    db.add(record)
+    db.commit()
+    return record
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime:
+    # SQLite hands datetimes back without their zone; they were stored as UTC.
+    assert moment is not None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def purge_expired_deletions(db: Session, *, policy: Policy) -> int:
+    """Remove records deleted longer ago than the policy keeps them, with their history."""
+    cutoff = utcnow() - dt.timedelta(days=policy.recently_deleted_days)
+    expired = db.exec(
+        select(CpdRecord).where(
+            col(CpdRecord.deleted_at).is_not(None), col(CpdRecord.deleted_at) < cutoff
+        )
+    ).all()
+    for record in expired:
+        for revision in db.exec(select(CpdRevision).where(CpdRevision.record_id == record.id)):
+            db.delete(revision)
+        db.delete(record)
+    db.commit()
+    return len(expired)
+
+
+def revisions(db: Session, record: CpdRecord) -> Sequence[CpdRevision]:
+    return db.exec(
+        select(CpdRevision)
+        .where(CpdRevision.record_id == record.id)
+        .order_by(col(CpdRevision.version).desc(), col(CpdRevision.id).desc())
+    ).all()
+
+
+def progress(db: Session, *, owner_id: int, policy: Policy) -> rules.Progress:
+    recorded = db.exec(
+        select(CpdRecord).where(
+            CpdRecord.owner_id == owner_id,
+            CpdRecord.status == RECORDED,
+            col(CpdRecord.deleted_at).is_(None),
+        )
+    ).all()
+    return rules.progress_for_year(
+        ((r.completed_on, r.answers.get("standard_parts") or []) for r in recorded),
+        policy=policy,
+        today=policy.today(),
+    )
