@@ -32,14 +32,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium: Playwright cannot download its own browser on these machines.
+# Debian's Chromium (Playwright cannot download its own browser on these machines) and
+# lynx, the text browser one test drives with a keystroke script.
 browsers:
-	@if [ -n "$$CHROMIUM_PATH" ] && [ -x "$$CHROMIUM_PATH" ]; then exit 0; fi; \
-	if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	@missing=""; \
+	if [ -z "$$CHROMIUM_PATH" ] || [ ! -x "$$CHROMIUM_PATH" ]; then \
+	  command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	fi; \
+	command -v lynx >/dev/null 2>&1 || missing="$$missing lynx"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
-	  echo "Chromium is missing: install it, or set CHROMIUM_PATH to a Chromium binary"; exit 1; \
+	  echo "Missing: $$missing. Install them (or set CHROMIUM_PATH to a Chromium binary)"; exit 1; \
 	fi
 
 db-upgrade: $(VENV)/.installed

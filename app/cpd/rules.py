@@ -54,7 +54,7 @@ QUESTIONS: dict[str, str] = {
     "title": "Title",
     "completed": "Date you completed this CPD",
     "activity_type": "Type of CPD activity",
-    "activity_other": "Type of CPD activity",
+    "activity_other": "Other type of CPD activity",
     "what_you_did": "What did you do, and why is it relevant to your practice?",
     "what_you_learned": "What did you learn?",
     "practice_change": "How has it changed, or how will it change, your practice?",

@@ -102,6 +102,99 @@ def _signed_in(visit: Callable[[Page, dict], str]) -> Callable[[Page, dict], str
     return signed_in_visit
 
 
+RECORD_FORM = {
+    "title": "Audit record",
+    "completed_day": "2",
+    "completed_month": "12",
+    "completed_year": "2019",
+    "activity_type": "other",
+    "activity_other": "Shadowing a colleague",
+    "what_you_did": "Shadowed a senior practitioner.\nTwo lines.",
+    "what_you_learned": "Learned things.",
+    "practice_change": "Changed things.",
+    "peer_reflection": "",
+    "standard_parts": "4.1",
+    "action": "record",
+}
+
+
+def _create_record(page: Page, **changes: str) -> str:
+    """A recorded structured record made through the form endpoint; returns its path."""
+    form_page = page.goto("/your-cpd/new/structured")
+    assert form_page is not None
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form_page.text()).group(1)
+    response = page.request.post(
+        "/your-cpd/new/structured",
+        form={**RECORD_FORM, **changes, "csrf_token": token},
+        max_redirects=0,
+    )
+    assert response.status == 302, response.text()
+    return response.headers["location"].removesuffix("/recorded")
+
+
+def _record_page(suffix: str, **changes: str) -> Callable[[Page, dict], str]:
+    def visit(page: Page, _context: dict) -> str:
+        response = page.goto(_create_record(page, **changes) + suffix)
+        assert response is not None
+        return response.text()
+
+    return visit
+
+
+def _with_pending_changes(page: Page, _context: dict) -> str:
+    path = _create_record(page)
+    page.goto(path + "/edit")
+    page.get_by_label("What did you learn?").fill("A draft change")
+    page.get_by_role("button", name="Save as draft").click()
+    page.wait_for_url(re.compile(r"/your-cpd$"))
+    response = page.goto(path)
+    assert response is not None
+    return response.text()
+
+
+def _conflict(page: Page, _context: dict) -> str:
+    path = _create_record(page)
+    page.goto(path + "/edit")
+    other_tab = page.context.new_page()
+    other_tab.goto(path + "/edit")
+    other_tab.get_by_label("What did you learn?").fill("Saved in the other tab")
+    other_tab.get_by_role("button", name="Save changes").click()
+    other_tab.close()
+    page.get_by_label("What did you learn?").fill("Typed in this tab")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Save changes").click()
+    page.wait_for_load_state()
+    assert posted.value.status == 409
+    return posted.value.text()
+
+
+def _your_cpd_with_records(page: Page, _context: dict) -> str:
+    _create_record(page, action="draft", title="")
+    _create_record(page, title="Recorded for the summary")
+    response = page.goto("/your-cpd")
+    assert response is not None
+    return response.text()
+
+
+def _recently_deleted(page: Page, _context: dict) -> str:
+    path = _create_record(page, title="Deleted record")
+    page.goto(path + "/delete")
+    page.get_by_role("button", name="Yes, delete this CPD").click()
+    page.wait_for_url(re.compile(r"/your-cpd$"))
+    response = page.goto("/your-cpd/recently-deleted")
+    assert response is not None
+    return response.text()
+
+
+def _over_limit(page: Page, _context: dict) -> str:
+    page.goto("/your-cpd/new/structured")
+    page.get_by_label("What did you learn?").fill("x" * 3001)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Save and record CPD").click()
+    page.wait_for_load_state()
+    return posted.value.text()
+
+
 PAGES: dict[str, Callable[[Page, dict], str]] = {
     "start": _get("/"),
     "sign-in": _get("/sign-in"),
@@ -125,6 +218,25 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "not-found": _get("/no-such-page"),
     "account": _signed_in(_get("/account")),
     "your-cpd": _signed_in(_get("/your-cpd")),
+    "cpd-standard": _get("/cpd-standard"),
+    "structured-form": _signed_in(_get("/your-cpd/new/structured")),
+    "structured-form-errors": _signed_in(
+        _submit_empty("/your-cpd/new/structured", "Save and record CPD")
+    ),
+    "structured-form-over-limit": _signed_in(_over_limit),
+    "unstructured-form": _signed_in(_get("/your-cpd/new/unstructured")),
+    "unstructured-form-errors": _signed_in(
+        _submit_empty("/your-cpd/new/unstructured", "Save and record CPD")
+    ),
+    "cpd-recorded": _signed_in(_record_page("/recorded")),
+    "cpd-view": _signed_in(_record_page("")),
+    "cpd-view-pending-changes": _signed_in(_with_pending_changes),
+    "cpd-edit": _signed_in(_record_page("/edit")),
+    "cpd-history": _signed_in(_record_page("/history")),
+    "cpd-delete": _signed_in(_record_page("/delete")),
+    "cpd-conflict": _signed_in(_conflict),
+    "recently-deleted": _signed_in(_recently_deleted),
+    "your-cpd-with-records": _signed_in(_your_cpd_with_records),
 }
 
 

@@ -1,0 +1,173 @@
+"""A short journey in lynx, a text browser with no JavaScript and no CSS, driven by a
+keystroke script: sign in, open the unstructured form, fill it in, save it as a draft,
+and see it on Your CPD. If lynx can do it, any browser that can post a form can."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.servers import LiveServer
+
+pytestmark = pytest.mark.db
+
+EMAIL = "lynx-user@example.com"
+PASSWORD = "sunlit orchard kettle"
+# What lynx stops on when Down Arrow moves through a page, as `lynx -dump` draws them:
+# numbered links, buttons, text-field lines, checkboxes and named submit buttons.
+STOP = re.compile(r"\[\d+\]|\(BUTTON\)|_{20,}|\[ \]|\((?:record|draft)\)")
+
+
+def lynx() -> str:
+    path = shutil.which("lynx")
+    assert path, "lynx is missing: `make test` installs it (apt-get install lynx)"
+    return path
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def _signed_in_opener(base: str) -> urllib.request.OpenerDirector:
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    token = _csrf(opener.open(base + "/create-account").read().decode())
+    form = {
+        "csrf_token": token,
+        "full_name": "Lee Lynx",
+        "email": EMAIL,
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+    }
+    opener.open(base + "/create-account", urllib.parse.urlencode(form).encode())
+    return opener
+
+
+def _stops(html: str, tmp_path: Path) -> list[str]:
+    """Each Down Arrow stop on the page, with the line of text it sits on."""
+    page = tmp_path / "page.html"
+    page.write_text(html)
+    dump = subprocess.run(
+        [lynx(), "-dump", "-force_html", str(page)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    stops: list[str] = []
+    for line in dump.split("\nReferences\n")[0].splitlines():
+        found = list(STOP.finditer(line))
+        if not found:
+            continue
+        starts = [0] + [match.start() for match in found[1:]]
+        ends = [match.start() for match in found[1:]] + [len(line)]
+        stops.extend(line[start:end].strip() for start, end in zip(starts, ends, strict=True))
+    return stops
+
+
+def _index(stops: list[str], label: str) -> int:
+    return next(i for i, line in enumerate(stops) if label in line)
+
+
+def _keys(*steps: tuple[str, object]) -> str:
+    lines: list[str] = []
+    for kind, value in steps:
+        if kind == "down":
+            lines += ["key Down Arrow"] * int(str(value))
+        elif kind == "type":
+            # Printable characters as they are; a space is written in hex or lynx trims it.
+            lines += ["key 0x20" if ch == " " else f"key {ch}" for ch in str(value)]
+        elif kind == "key":
+            lines.append(f"key {value}")
+    return "\n".join(lines) + "\n"
+
+
+def _run_lynx(script: str, start: str, tmp_path: Path) -> str:
+    commands = tmp_path / "keys.txt"
+    commands.write_text(script)
+    result = subprocess.run(
+        [lynx(), "-accept_all_cookies", f"-cmd_script={commands}", start],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**os.environ, "TERM": "vt100", "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    screen = result.stdout.decode("utf-8", "replace")
+    screen = re.sub(
+        r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Z]|\x1b[=>]|[\x00-\x08\x0e-\x1f]", " ", screen
+    )
+    return re.sub(r"\s+", " ", screen)
+
+
+def test_lynx_signs_in_and_saves_an_unstructured_draft(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    base = live_server.url
+    opener = _signed_in_opener(base)
+    sign_in = _stops(urllib.request.urlopen(base + "/sign-in").read().decode(), tmp_path)
+    form = _stops(opener.open(base + "/your-cpd/new/unstructured").read().decode(), tmp_path)
+
+    email_at = _index(sign_in, "Email address")
+    title_at = next(i for i, stop in enumerate(form) if stop.startswith("____"))
+    describe_at = title_at + 4  # day, month and year come between
+    part_at = _index(form, "4.7 Recording learning")
+    draft_at = _index(form, "Save as draft")
+    assert form[draft_at - 1].startswith("(record)"), form  # the two buttons, in order
+
+    script = _keys(
+        # Sign in (lynx starts on the first link of the page).
+        ("down", email_at),
+        ("type", EMAIL),
+        ("down", 1),
+        ("type", PASSWORD),
+        ("down", _index(sign_in, "(BUTTON) Sign in") - email_at - 1),
+        ("key", "^J"),
+        # Go to the unstructured form by its address, as a person following the link.
+        ("key", "g"),
+        ("type", base + "/your-cpd/new/unstructured"),
+        ("key", "^J"),
+        ("down", title_at),
+        ("type", "Lynx draft on reflective supervision"),
+        ("down", describe_at - title_at),
+        ("type", "Notes typed in a text browser."),
+        ("down", part_at - describe_at),
+        ("key", "^J"),  # tick 4.7
+        ("down", draft_at - part_at),
+        ("key", "^J"),  # Save as draft
+        ("key", "q"),
+        ("key", "y"),
+    )
+    screen = _run_lynx(script, base + "/sign-in", tmp_path)
+    assert "is saved as a draft" in screen, screen[-3000:]
+    # The notice at the top of Your CPD, the page lynx lands on after saving.
+    assert "Lynx draft on reflective supervision" in screen
+    assert "Drafts do not count towards your renewal" in screen
+
+    engine = create_engine(live_server.database_url)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT r.status, r.answers FROM cpd_record r JOIN user_account u"
+                " ON u.id = r.owner_id WHERE u.email = :email"
+            ),
+            {"email": EMAIL},
+        ).one()
+    engine.dispose()
+    status, answers = row
+    if isinstance(answers, str):
+        import json
+
+        answers = json.loads(answers)
+    assert status == "draft"
+    assert answers["title"] == "Lynx draft on reflective supervision"
+    assert answers["description"].startswith("Notes typed in a text browser.")
+    assert answers["standard_parts"] == ["4.7"]
