@@ -65,13 +65,13 @@ test-postgres: install-test
 	  $(BIN)/python -m pytest -m db $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check app tests bench migrations wsgi.py
-	$(BIN)/ruff format --check app tests bench migrations wsgi.py
+	$(BIN)/ruff check app tests $(wildcard bench) migrations wsgi.py
+	$(BIN)/ruff format --check app tests $(wildcard bench) migrations wsgi.py
 	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff check --fix app tests bench migrations wsgi.py
-	$(BIN)/ruff format app tests bench migrations wsgi.py
+	$(BIN)/ruff check --fix app tests $(wildcard bench) migrations wsgi.py
+	$(BIN)/ruff format app tests $(wildcard bench) migrations wsgi.py
 
 # Rebuild static/css/app.css and the vendored JavaScript from the pinned npm packages.
 css: node_modules/.installed

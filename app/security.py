@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 # Autosave and live counts (htmx) talk only to this origin; forms post only here.
 CSP_TEMPLATE = (
@@ -44,6 +45,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["HSTS"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.headers.get("HX-Request") == "true" and "csrf_token" in session:
+            # htmx sends the token in a header; every answer hands back the current one,
+            # so a form left open for hours keeps saving.
+            headers["X-CSRF-Token"] = generate_csrf()
         if not request.path.startswith("/static/"):
             response.vary.add("Cookie")
             if current_user and current_user.is_authenticated:

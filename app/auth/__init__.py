@@ -8,8 +8,21 @@ only loaded while the server-side session record for that token is active.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, session
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 
 from app.auth.models import User
 from app.auth.sessions import check_session
@@ -44,6 +57,33 @@ def load_user(user_id: str) -> User | None:
     return db.get(User, result.record.user_id)
 
 
+def _unauthorized() -> ResponseReturnValue:
+    """Signed out (or never signed in). A page request goes to sign in and comes back;
+    an autosave from a page left open gets a status message, never the sign-in page
+    squeezed into the status line."""
+    if request.headers.get("HX-Request") == "true":
+        body = render_template(
+            "pages/cpd/_autosave-status.html",
+            signed_out=True,
+            next_path=_path_to_return_to(),
+        )
+        return body, 401, {"Vary": "HX-Request"}
+    flash(login_manager.login_message, login_manager.login_message_category)
+    response = redirect(url_for("auth.sign_in", next=_path_to_return_to()))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _path_to_return_to() -> str:
+    # After an autosave, the page to come back to is the form, not the endpoint.
+    current_url = request.headers.get("HX-Current-URL")
+    if current_url:
+        parts = urlsplit(current_url)
+        if parts.netloc == request.host:
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -52,6 +92,8 @@ def init_app(app: Flask) -> None:
     # Our own server-side sessions replace Flask-Login's IP/user-agent check, which
     # would sign out phone users whenever their network address changes.
     login_manager.session_protection = None
+
+    login_manager.unauthorized_handler(_unauthorized)
 
     from app.auth import views  # noqa: F401  (registers routes on bp)
 

@@ -12,7 +12,11 @@ bp = Blueprint("cpd", __name__)
 def cpd_template_helpers() -> dict[str, object]:
     from app.cpd import presenters, rules
 
-    return {"rules": rules, "presenters": presenters}
+    return {
+        "rules": rules,
+        "presenters": presenters,
+        "count_attributes": presenters.count_attributes,
+    }
 
 
-from app.cpd import views  # noqa: E402,F401  (registers the routes)
+from app.cpd import autosave, views  # noqa: E402,F401  (registers the routes)

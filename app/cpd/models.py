@@ -31,6 +31,9 @@ class CpdRecord(SQLModel, table=True):
     pending_answers: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )
+    # A random token of the form page that saved last. A page's own autosave that
+    # lands just before its button press is not a conflict with itself.
+    last_editor: str | None = Field(default=None, max_length=64)
     # Copied from the answers that count, for ordering and grouping in queries.
     completed_on: dt.date | None = Field(default=None, index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -8,9 +8,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
+
 from app.cpd import rules
 from app.cpd.models import CpdRecord
 from app.policy import Policy, StandardPart
+
+
+def count_attributes(name: str) -> dict[str, str]:
+    """htmx attributes for a limited box: after a pause in typing (or a paste), post just
+    this box to the count endpoint. Every attribute is on the element itself, nothing
+    relies on inheritance; a newer count request replaces one still in flight."""
+    return {
+        "hx-post": url_for("cpd.count", field=name),
+        "hx-trigger": "input changed delay:500ms",
+        "hx-target": f"#{name}-count",
+        "hx-swap": "innerHTML",
+        "hx-params": name,
+        "hx-sync": "this:replace",
+    }
+
 
 FORM_NAMES = {rules.STRUCTURED: "Structured form", rules.UNSTRUCTURED: "Unstructured form"}
 

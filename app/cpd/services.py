@@ -81,6 +81,7 @@ def create_record(
     answers: dict[str, Any],
     action: str,
     policy: Policy,
+    editor: str | None = None,
 ) -> SaveResult:
     if action == RECORD:
         problems = rules.problems_for_recording(
@@ -98,6 +99,7 @@ def create_record(
         created_at=now,
         updated_at=now,
         recorded_at=now if action == RECORD else None,
+        last_editor=editor,
     )
     db.add(record)
     db.flush()
@@ -114,10 +116,15 @@ def save_record(
     action: str,
     based_on_version: int | None,
     policy: Policy,
+    editor: str | None = None,
 ) -> SaveResult:
     """Save answers to an existing record. A draft of changes to recorded CPD is kept
-    beside it (``pending_answers``): the recorded version stays what counts."""
-    if based_on_version != record.version:
+    beside it (``pending_answers``): the recorded version stays what counts.
+
+    A save based on an older version is refused (VersionConflict), unless the newer
+    version came from the same form page (``editor``): its own autosave, still in
+    flight when the button was pressed."""
+    if based_on_version != record.version and not (editor and record.last_editor == editor):
         raise VersionConflict(record)
     if action == RECORD:
         problems = rules.problems_for_recording(
@@ -138,6 +145,7 @@ def save_record(
         raise VersionConflict(record)
     record.version = expected + 1
     record.updated_at = utcnow()
+    record.last_editor = editor
     if action == RECORD:
         kind = "Changes saved" if record.is_recorded else "Recorded"
         if not record.is_recorded:
@@ -148,7 +156,9 @@ def save_record(
         record.completed_on = _completed_on(answers, policy)
     elif record.is_recorded:
         kind = "Draft changes saved"
-        record.pending_answers = answers
+        # Identical to what is recorded (an autosave arriving after "Save changes"):
+        # there are no pending changes.
+        record.pending_answers = None if answers == record.answers else answers
     else:
         kind = "Draft saved"
         record.answers = answers
@@ -183,6 +193,19 @@ def get_record(db: Session, *, owner_id: int, record_id: int, deleted: bool = Fa
     if record is None:
         raise RecordNotFound(record_id)
     return record
+
+
+def find_by_editor(db: Session, *, owner_id: int, editor: str | None) -> CpdRecord | None:
+    """The record a form page already created (its first autosave), if any."""
+    if not editor:
+        return None
+    return db.exec(
+        select(CpdRecord).where(
+            CpdRecord.owner_id == owner_id,
+            CpdRecord.last_editor == editor,
+            col(CpdRecord.deleted_at).is_(None),
+        )
+    ).first()
 
 
 def list_records(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -39,6 +40,12 @@ def _action() -> str:
     return action if action in services.ACTIONS else services.DRAFT_ACTION
 
 
+def _editor() -> str | None:
+    """The form page's own token (see CpdRecord.last_editor)."""
+    editor = request.form.get("editor", "").strip()
+    return editor[:64] or None
+
+
 def _posted_version() -> int | None:
     try:
         return int(request.form.get("version", ""))
@@ -65,6 +72,7 @@ def _render_form(
             error_links=_error_links(problems, answers),
             date_error_parts=_date_error_parts(answers) if "completed" in problems else (),
             page_has_errors=bool(problems),
+            editor=request.form.get("editor") or secrets.token_urlsafe(16),
         ),
         status,
     )
@@ -114,6 +122,15 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         abort(404)
     if request.method == "GET":
         return _render_form(form_type, {"standard_parts": []})
+    if request.form.get("record_id", "").isdigit():
+        # Autosave already made this form a draft: save to that draft, not a second one.
+        return _save_existing(_owned(int(request.form["record_id"])))
+    made_by_this_page = services.find_by_editor(
+        get_session(), owner_id=_owner_id(), editor=_editor()
+    )
+    if made_by_this_page is not None:
+        # Its first autosave was still on its way when the button was pressed.
+        return _save_existing(made_by_this_page)
     answers = services.answers_from_form(request.form, form_type)
     action = _action()
     result = services.create_record(
@@ -123,6 +140,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         answers=answers,
         action=action,
         policy=_policy(),
+        editor=_editor(),
     )
     if not result.saved:
         return _render_form(form_type, answers, problems=result.problems, status=400)
@@ -168,6 +186,10 @@ def edit_record(record_id: int) -> str | tuple[str, int] | Response:
     record = _owned(record_id)
     if request.method == "GET":
         return _render_form(record.form_type, record.working_answers, record=record)
+    return _save_existing(record)
+
+
+def _save_existing(record: CpdRecord) -> str | tuple[str, int] | Response:
     answers = services.answers_from_form(request.form, record.form_type)
     action = _action()
     try:
@@ -178,6 +200,7 @@ def edit_record(record_id: int) -> str | tuple[str, int] | Response:
             action=action,
             based_on_version=_posted_version(),
             policy=_policy(),
+            editor=_editor(),
         )
     except services.VersionConflict as conflict:
         return _conflict(conflict.record, answers, action)

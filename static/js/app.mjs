@@ -25,7 +25,19 @@ const HTMX_CONFIG = {
   includeIndicatorStyles: false,
   historyCacheSize: 0,
   refreshOnHistoryMiss: true,
-  selfRequestsOnly: true
+  selfRequestsOnly: true,
+  // Every hx- attribute sits on the element that uses it (and htmx 4 drops
+  // implicit inheritance), so nothing is inherited from a parent by accident.
+  disableInheritance: true,
+  // Swap the status fragments the server sends with 401 (signed out) and 409
+  // (changed elsewhere); other errors leave the page alone (see responseError).
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '401', swap: true, error: false },
+    { code: '409', swap: true, error: false },
+    { code: '...', swap: false, error: true }
+  ]
 }
 
 async function startHtmx () {
@@ -49,3 +61,31 @@ async function startHtmx () {
 for (const [name, start] of [['GOV.UK Frontend', startGovukFrontend], ['htmx', startHtmx]]) {
   start().catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
+
+// Autosave and live counts send the CSRF token in a header; every answer brings
+// back the current token, which refreshes the meta tag and the forms' hidden
+// fields, so a page left open keeps saving and its buttons keep working.
+function csrfMeta () {
+  return document.querySelector('meta[name="csrf-token"]')
+}
+document.addEventListener('htmx:configRequest', (event) => {
+  const meta = csrfMeta()
+  if (meta) event.detail.headers['X-CSRFToken'] = meta.content
+})
+document.addEventListener('htmx:afterRequest', (event) => {
+  const fresh = event.detail.xhr && event.detail.xhr.getResponseHeader('X-CSRF-Token')
+  if (!fresh) return
+  const meta = csrfMeta()
+  if (meta) meta.content = fresh
+  for (const input of document.querySelectorAll('input[name="csrf_token"]')) input.value = fresh
+})
+// Nothing reached the server (offline, server down): say so in the status line
+// rather than staying silent. The text stays in the form.
+function autosaveFailed (event) {
+  const status = document.getElementById('autosave-status')
+  if (status && event.detail.elt && event.detail.elt.id === 'cpd-form') {
+    status.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
+  }
+}
+document.addEventListener('htmx:sendError', autosaveFailed)
+document.addEventListener('htmx:responseError', autosaveFailed)

@@ -149,10 +149,10 @@ def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str)
         journey.get_by_text("Capacity is decision-specific. Also: best interests.")
     ).to_be_visible()
     journey.get_by_role("link", name="See every saved version").click()
-    expect(
-        journey.get_by_role("heading", name=re.compile(r"Version 3: Changes saved"))
-    ).to_be_visible()
-    expect(journey.get_by_role("heading", name=re.compile(r"Version 1: Recorded"))).to_be_visible()
+    # With JavaScript, autosaves add versions of their own in between.
+    versions = journey.get_by_role("heading", name=re.compile(r"^Version \d+: "))
+    expect(versions.first).to_contain_text("Changes saved")
+    expect(versions.filter(has_text=": Recorded,")).to_have_count(1)
 
 
 def test_unstructured_draft_then_delete_and_restore(journey: Page, mode: str) -> None:

@@ -37,7 +37,9 @@ def _get(path: str) -> Callable[[Page, dict], str]:
 def _submit_empty(path: str, button: str) -> Callable[[Page, dict], str]:
     def visit(page: Page, _context: dict) -> str:
         page.goto(path)
-        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+        ) as posted:
             page.get_by_role("button", name=button).click()
         page.wait_for_load_state()
         return posted.value.text()
@@ -49,7 +51,9 @@ def _csrf_failure(page: Page, _context: dict) -> str:
     page.goto("/feedback")
     page.get_by_label("What would you like to tell us?").fill("The form sat open all night")
     page.context.clear_cookies()
-    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
         page.get_by_role("button", name="Send feedback").click()
     page.wait_for_load_state()
     assert posted.value.status == 400
@@ -71,7 +75,9 @@ def _too_many_attempts(page: Page, context: dict) -> str:
         page.goto("/sign-in")
         page.get_by_label("Email address").fill("locked-" + email)
         page.get_by_label("Password", exact=True).fill("wrong password here")
-        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+        ) as posted:
             page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
     assert posted.value.status == 429
@@ -161,7 +167,9 @@ def _conflict(page: Page, _context: dict) -> str:
     other_tab.get_by_role("button", name="Save changes").click()
     other_tab.close()
     page.get_by_label("What did you learn?").fill("Typed in this tab")
-    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
         page.get_by_role("button", name="Save changes").click()
     page.wait_for_load_state()
     assert posted.value.status == 409
@@ -189,10 +197,28 @@ def _recently_deleted(page: Page, _context: dict) -> str:
 def _over_limit(page: Page, _context: dict) -> str:
     page.goto("/your-cpd/new/structured")
     page.get_by_label("What did you learn?").fill("x" * 3001)
-    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
         page.get_by_role("button", name="Save and record CPD").click()
     page.wait_for_load_state()
     return posted.value.text()
+
+
+def _autosaved_with_counts(page: Page, _context: dict) -> str:
+    """With JavaScript: the status line after an autosave and a count over the limit."""
+    page.goto("/your-cpd/new/structured")
+    scripted = page.evaluate("() => document.body.classList.contains('js-enabled')")
+    if scripted:
+        page.wait_for_function("() => window.htmx !== undefined")
+    page.get_by_label("Title").fill("Autosaved for the audit")
+    page.get_by_label("Title").press("Tab")
+    page.get_by_label("What did you learn?").fill("x" * 3005)
+    page.get_by_label("What did you learn?").press("Tab")
+    if scripted:
+        page.locator("#autosave-status").filter(has_text="Draft saved").wait_for()
+        page.locator("#what_you_learned-count", has_text="too many").wait_for()
+    return page.content()
 
 
 PAGES: dict[str, Callable[[Page, dict], str]] = {
@@ -224,6 +250,7 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
         _submit_empty("/your-cpd/new/structured", "Save and record CPD")
     ),
     "structured-form-over-limit": _signed_in(_over_limit),
+    "structured-form-autosaved": _signed_in(_autosaved_with_counts),
     "unstructured-form": _signed_in(_get("/your-cpd/new/unstructured")),
     "unstructured-form-errors": _signed_in(
         _submit_empty("/your-cpd/new/unstructured", "Save and record CPD")

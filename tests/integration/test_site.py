@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = {
     "help.cookies",
     "help.accessibility",
     "help.cpd_standard",
+    "cpd.count",
     "help.feedback",
     "help.feedback_sent",
     "auth.create_account",

@@ -1,0 +1,188 @@
+"""The JavaScript enhancement (htmx): autosave when a field loses focus, and live
+character counts rendered by the server. These journeys need JavaScript; the same
+forms without it are covered by test_cpd_journeys.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, text
+
+from app.policy import Policy
+from tests.browser.conftest import open_page
+from tests.browser.steps import create_account, unique_email
+from tests.support.servers import LiveServer
+
+pytestmark = pytest.mark.db
+
+POLICY = Policy()
+LEARNED = "What did you learn?"
+SAVED = re.compile(r"Draft saved at \d\d:\d\d")
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("autosave"))
+    yield page
+    page.context.close()
+
+
+def open_form(page: Page, path: str = "/your-cpd/new/structured") -> None:
+    page.goto(path)
+    # htmx starts just after the load event (see static/js/app.mjs).
+    page.wait_for_function("() => window.htmx !== undefined")
+
+
+def status(page: Page):
+    return page.get_by_role("status").filter(has_text=re.compile(r"\S"))
+
+
+def stored_answers(live_server: LiveServer) -> list[dict]:
+    engine = create_engine(live_server.database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT answers FROM cpd_record ORDER BY id")).all()
+    engine.dispose()
+    import json
+
+    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
+
+
+def test_leaving_a_field_saves_a_draft_and_a_reload_comes_back_to_it(page: Page) -> None:
+    open_form(page)
+    page.get_by_label("Title").fill("Autosaved on blur")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    # The address bar now points at the draft.
+    expect(page).to_have_url(re.compile(r"/your-cpd/\d+/edit$"))
+    page.get_by_label(LEARNED).fill("Second field, line one\nline two")
+    page.get_by_label(LEARNED).press("Tab")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    page.reload()
+    expect(page.get_by_label("Title")).to_have_value("Autosaved on blur")
+    expect(page.get_by_label(LEARNED)).to_have_value("Second field, line one\nline two")
+    # Only one draft was made, however many fields were saved.
+    page.goto("/your-cpd")
+    expect(page.get_by_role("heading", name="Autosaved on blur")).to_have_count(1)
+
+
+def test_autosave_never_shows_mandatory_errors_and_buttons_save_to_the_same_draft(
+    page: Page, live_server: LiveServer
+) -> None:
+    open_form(page, "/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Autosave then record")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    expect(page.locator(".govuk-error-message")).to_have_count(0)
+    page.get_by_label("Describe your CPD and how it meets the CPD standard").fill("Described.")
+    group = page.get_by_role("group", name="Date you completed this CPD")
+    group.get_by_label("Day").fill("3")
+    group.get_by_label("Month").fill("3")
+    group.get_by_label("Year").fill("2024")
+    page.get_by_label("4.2 Supervision and reflection").check()
+    page.get_by_role("button", name="Save and record CPD").click()
+    expect(page.get_by_role("heading", name="CPD recorded")).to_be_visible()
+    assert [a["title"] for a in stored_answers(live_server)].count("Autosave then record") == 1
+
+
+def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: LiveServer) -> None:
+    open_form(page, "/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Recorded then autosaved")
+    group = page.get_by_role("group", name="Date you completed this CPD")
+    group.get_by_label("Day").fill("3")
+    group.get_by_label("Month").fill("3")
+    group.get_by_label("Year").fill("2024")
+    page.get_by_label("Describe your CPD and how it meets the CPD standard").fill("Original.")
+    page.get_by_label("4.2 Supervision and reflection").check()
+    page.get_by_role("button", name="Save and record CPD").click()
+    page.get_by_role("link", name="View this CPD").click()
+    page.get_by_role("link", name=re.compile("^Edit")).click()
+    page.wait_for_function("() => window.htmx !== undefined")
+    box = page.get_by_label("Describe your CPD and how it meets the CPD standard")
+    box.fill("A pending change.")
+    box.press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft of your changes saved at")
+    page.goto("/your-cpd")
+    expect(page.get_by_text("You have draft changes not saved to the record yet.")).to_be_visible()
+    card = page.locator(".govuk-summary-card", has_text="Recorded then autosaved")
+    expect(card.get_by_text("Recorded", exact=True)).to_be_visible()
+
+
+def test_the_count_appears_after_a_pause_once_per_pause_and_warns_over_the_limit(
+    page: Page,
+) -> None:
+    open_form(page)
+    count_requests: list[str] = []
+    page.on("request", lambda r: count_requests.append(r.url) if "/count/" in r.url else None)
+    box = page.get_by_label(LEARNED)
+    limit = POLICY.limit("what_you_learned")
+    box.press_sequentially("one\ntwo", delay=40)  # a burst of typing with a line break
+    counter = page.locator("#what_you_learned-count [aria-hidden=true]")
+    expect(counter).to_have_text(f"You have {limit - 7:,} characters remaining", timeout=1500)
+    expect(page.locator("#what_you_learned-announce")).to_have_text(
+        f"You have {limit - 7:,} characters remaining"
+    )
+    assert len(count_requests) == 1, count_requests
+
+    # Pasting over the limit shows the warning without submitting anything.
+    box.fill("p" * (limit + 12))
+    expect(counter).to_have_text("You have 12 characters too many", timeout=1500)
+    expect(counter).to_have_class(re.compile("govuk-error-message"))
+    expect(page.locator("#what_you_learned-announce")).to_have_text(
+        "You have 12 characters too many"
+    )
+    expect(page).to_have_url(re.compile(r"/your-cpd/new/structured$"))
+
+
+def test_a_stale_autosave_never_overwrites_and_offers_the_comparison(
+    page: Page, live_server: LiveServer
+) -> None:
+    open_form(page)
+    page.get_by_label("Title").fill("Two tabs")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    edit_url = page.url
+
+    other = page.context.new_page()
+    open_form(other, edit_url)
+    other.get_by_label(LEARNED).fill("Saved in the other tab")
+    other.get_by_label(LEARNED).press("Tab")
+    expect(other.locator("#autosave-status")).to_have_text(SAVED)
+
+    page.get_by_label(LEARNED).fill("Typed in the first tab")
+    page.get_by_label(LEARNED).press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("This CPD was changed somewhere else")
+    assert stored_answers(live_server)[-1]["what_you_learned"] == "Saved in the other tab"
+    page.get_by_role("button", name="Compare the two versions").click()
+    expect(page.get_by_role("heading", name="This CPD changed since you opened it")).to_be_visible()
+    expect(page.get_by_text("Typed in the first tab")).to_be_visible()
+    expect(page.get_by_text("Saved in the other tab")).to_be_visible()
+    other.close()
+
+
+def test_an_autosave_after_the_session_ended_says_so_and_keeps_what_was_saved(
+    page: Page, live_server: LiveServer
+) -> None:
+    open_form(page)
+    page.get_by_label("Title").fill("Before the session ended")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+
+    engine = create_engine(live_server.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE user_session SET revoked_at = CURRENT_TIMESTAMP"))
+    engine.dispose()
+
+    page.get_by_label(LEARNED).fill("After the session ended")
+    page.get_by_label(LEARNED).press("Tab")
+    status_line = page.locator("#autosave-status")
+    expect(status_line).to_contain_text("You have been signed out.")
+    expect(status_line).to_contain_text("Your latest changes are kept")
+    expect(status_line.get_by_role("link", name="sign in again")).to_have_attribute(
+        "href", re.compile(r"/sign-in\?next=/your-cpd/\d+/edit")
+    )
+    expect(page.get_by_label(LEARNED)).to_have_value("After the session ended")
+    assert stored_answers(live_server)[-1]["title"] == "Before the session ended"

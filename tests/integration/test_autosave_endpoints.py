@@ -1,0 +1,163 @@
+"""The endpoints behind autosave and live counts, as htmx calls them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from app.cpd.models import CpdRecord
+from tests.conftest import csrf_token_from
+
+pytestmark = pytest.mark.db
+
+HX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/your-cpd/new/unstructured"}
+
+
+def _token(client: FlaskClient) -> str:
+    return csrf_token_from(client.get("/your-cpd/new/unstructured").get_data(as_text=True))
+
+
+def autosave(client: FlaskClient, **form: Any) -> Any:
+    headers = {**HX, "X-CSRFToken": _token(client)}
+    data = {"form_type": "unstructured", "record_id": "", "version": "", **form}
+    return client.post("/your-cpd/autosave", data=data, headers=headers)
+
+
+def stored(db: Session) -> list[CpdRecord]:
+    db.expire_all()
+    return list(db.exec(select(CpdRecord).order_by(CpdRecord.id)))
+
+
+def test_the_first_autosave_makes_a_draft_and_points_the_address_bar_at_it(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    response = autosave(signed_in_client, title="Half done", editor="page-1")
+    assert response.status_code == 200
+    [record] = stored(db)
+    assert record.status == "draft" and record.answers["title"] == "Half done"
+    assert response.headers["HX-Replace-Url"] == f"/your-cpd/{record.id}/edit"
+    body = response.get_data(as_text=True)
+    assert "Draft saved at" in body
+    assert 'id="autosave-state" hx-swap-oob="true"' in body
+    assert f'name="record_id" value="{record.id}"' in body
+    assert 'name="version" value="1"' in body
+    assert "HX-Request" in response.headers["Vary"]
+    assert response.headers["X-CSRF-Token"]
+
+
+def test_an_empty_form_makes_nothing(signed_in_client: FlaskClient, db: Session) -> None:
+    assert autosave(signed_in_client, title="  ").status_code == 200
+    assert stored(db) == []
+
+
+def test_autosave_never_reports_missing_answers_and_keeps_over_limit_text(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    response = autosave(signed_in_client, title="t" * 500)
+    assert "Enter" not in response.get_data(as_text=True)
+    assert stored(db)[0].answers["title"] == "t" * 500
+
+
+def test_a_stale_autosave_is_refused_with_a_way_to_compare(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    autosave(signed_in_client, title="First", editor="page-1")
+    [record] = stored(db)
+    autosave(
+        signed_in_client, title="Second", record_id=str(record.id), version="1", editor="page-2"
+    )
+    response = autosave(
+        signed_in_client, title="Stale", record_id=str(record.id), version="1", editor="page-1"
+    )
+    assert response.status_code == 409
+    assert "This CPD was changed somewhere else" in response.get_data(as_text=True)
+    assert "Compare the two versions" in response.get_data(as_text=True)
+    assert stored(db)[0].answers["title"] == "Second"
+
+
+def test_a_pages_own_autosave_in_flight_is_not_a_conflict_for_its_button(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    # The button press carries no record id yet: its first autosave was still on its way.
+    autosave(signed_in_client, title="Raced", editor="page-9")
+    token = _token(signed_in_client)
+    response = signed_in_client.post(
+        "/your-cpd/new/unstructured",
+        data={"csrf_token": token, "title": "Raced", "editor": "page-9", "action": "draft"},
+    )
+    assert response.status_code == 302
+    assert len(stored(db)) == 1
+
+
+def test_autosaving_recorded_cpd_saves_a_pending_draft(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    token = _token(signed_in_client)
+    signed_in_client.post(
+        "/your-cpd/new/unstructured",
+        data={
+            "csrf_token": token,
+            "title": "Recorded",
+            "completed_day": "1",
+            "completed_month": "1",
+            "completed_year": "2024",
+            "description": "Done.",
+            "standard_parts": "4.1",
+            "action": "record",
+        },
+    )
+    [record] = stored(db)
+    response = autosave(
+        signed_in_client,
+        title="Recorded",
+        description="Changed.",
+        record_id=str(record.id),
+        version="1",
+    )
+    assert "Draft of your changes saved at" in response.get_data(as_text=True)
+    [record] = stored(db)
+    assert record.status == "recorded" and record.answers["description"] == "Done."
+    assert record.pending_answers and record.pending_answers["description"] == "Changed."
+
+
+def test_a_signed_out_autosave_gets_a_message_not_the_sign_in_page(
+    client: FlaskClient,
+) -> None:
+    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    response = client.post(
+        "/your-cpd/autosave",
+        data={"form_type": "unstructured", "title": "x"},
+        headers={**HX, "X-CSRFToken": token},
+    )
+    assert response.status_code == 401
+    body = response.get_data(as_text=True)
+    assert "You have been signed out." in body
+    assert "/sign-in?next=/your-cpd/new/unstructured" in body
+    assert "<html" not in body
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_count_is_rendered_by_the_same_rules_as_the_hint(client: FlaskClient) -> None:
+    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    response = client.post(
+        "/your-cpd/count/title",
+        data={"title": "a\r\n" * 34},  # 68 characters once each CRLF counts as one
+        headers={**HX, "X-CSRFToken": token},
+    )
+    body = response.get_data(as_text=True)
+    assert "You have 32 characters remaining" in body
+    assert "You can enter up to 100 characters" in body
+    assert 'id="title-announce" class="govuk-visually-hidden" hx-swap-oob="innerHTML"' in body
+    over = client.post(
+        "/your-cpd/count/title", data={"title": "b" * 112}, headers={**HX, "X-CSRFToken": token}
+    ).get_data(as_text=True)
+    assert "You have 12 characters too many" in over and "govuk-error-message" in over
+    assert (
+        client.post(
+            "/your-cpd/count/password", data={}, headers={**HX, "X-CSRFToken": token}
+        ).status_code
+        == 404
+    )
