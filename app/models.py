@@ -1,7 +1,15 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
 from app.auth.models import PasswordReset, User, UserSession
-from app.cpd.models import CpdRecord, CpdRevision
+from app.cpd.models import CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 
-__all__ = ["CpdRecord", "CpdRevision", "Feedback", "PasswordReset", "User", "UserSession"]
+__all__ = [
+    "CpdRecord",
+    "CpdRevision",
+    "Feedback",
+    "KeptForm",
+    "PasswordReset",
+    "User",
+    "UserSession",
+]

@@ -133,6 +133,8 @@ class Policy:
     yearly_minimum_records: int = 1
     good_practice_records: int = 4
     recently_deleted_days: int = 30
+    # A form posted after the session ended is kept this long for its owner to restore.
+    kept_form_hours: int = 72
 
     character_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS))
     standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
@@ -181,6 +183,7 @@ class Policy:
             "yearly_minimum_records",
             "good_practice_records",
             "recently_deleted_days",
+            "kept_form_hours",
         )
         for name in positive_ints:
             if getattr(self, name) < 1:

@@ -25,7 +25,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from app.auth.models import User
-from app.auth.sessions import check_session
+from app.auth.sessions import check_session, session_owner
 from app.db import get_session
 from app.extensions import login_manager
 from app.policy import Policy
@@ -33,6 +33,7 @@ from app.policy import Policy
 bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a cookie key name, not a secret
+ENDED_TOKEN_KEY = "ended_sid"  # noqa: S105 - a cookie key name, not a secret
 
 
 def current_policy() -> Policy:
@@ -50,11 +51,20 @@ def load_user(user_id: str) -> User | None:
     result = check_session(db=db, token=token, policy=current_policy(), touch_after=touch_after)
     if result.record is None or str(result.record.user_id) != user_id:
         g.session_ended_because = result.ended_because
-        # Forget the dead token so later requests do not look it up again.
-        session.pop(SESSION_TOKEN_KEY, None)
+        # The dead token no longer signs anyone in, but it still says whose session
+        # ended: a form posted after this is kept for that person to restore.
+        session[ENDED_TOKEN_KEY] = session.pop(SESSION_TOKEN_KEY, None)
         session.pop("_user_id", None)
         return None
     return db.get(User, result.record.user_id)
+
+
+def ended_session_user_id() -> int | None:
+    """Whose session ended in this browser (timed out or revoked), if any."""
+    token = session.get(ENDED_TOKEN_KEY)
+    if not token:
+        return None
+    return session_owner(db=get_session(), token=token)
 
 
 def _unauthorized() -> ResponseReturnValue:
@@ -65,11 +75,12 @@ def _unauthorized() -> ResponseReturnValue:
         body = render_template(
             "pages/cpd/_autosave-status.html",
             signed_out=True,
-            next_path=_path_to_return_to(),
+            next_path=g.get("return_to") or _path_to_return_to(),
         )
         return body, 401, {"Vary": "HX-Request"}
-    flash(login_manager.login_message, login_manager.login_message_category)
-    response = redirect(url_for("auth.sign_in", next=_path_to_return_to()))
+    if not g.get("kept_form"):
+        flash(login_manager.login_message, login_manager.login_message_category)
+    response = redirect(url_for("auth.sign_in", next=g.get("return_to") or _path_to_return_to()))
     response.vary.add("HX-Request")
     return response
 

@@ -69,6 +69,12 @@ def check_session(
     return SessionCheck(record)
 
 
+def session_owner(*, db: Session, token: str) -> int | None:
+    """The user a session token belonged to, whether or not it is still active."""
+    record = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    return record.user_id if record else None
+
+
 def revoke_session(*, db: Session, token: str) -> None:
     db.exec(
         update(UserSession)

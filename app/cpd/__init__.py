@@ -19,4 +19,8 @@ def cpd_template_helpers() -> dict[str, object]:
     }
 
 
-from app.cpd import autosave, views  # noqa: E402,F401  (registers the routes)
+from flask_wtf.csrf import CSRFError  # noqa: E402
+
+from app.cpd import autosave, kept, views  # noqa: E402,F401  (registers the routes)
+
+bp.register_error_handler(CSRFError, kept.csrf_failed_on_a_form)

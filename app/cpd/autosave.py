@@ -5,9 +5,10 @@ so the page and the fragment are the same markup."""
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.cpd import bp, rules, services
+from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdRecord
 from app.db import get_session
 from app.policy import Policy
@@ -28,7 +29,7 @@ def _has_anything(answers: dict) -> bool:
 
 
 @bp.route("/your-cpd/autosave", methods=["POST"])
-@login_required
+@signed_in_keeping_posts
 def autosave() -> tuple[str, int, dict]:
     """Keep the form as a draft: never checks mandatory answers (no errors on blur) and
     never un-records recorded CPD (changes to it become a pending draft)."""

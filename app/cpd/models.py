@@ -63,3 +63,19 @@ class CpdRevision(SQLModel, table=True):
     # What the save did, in words for the history page ("Recorded", "Draft saved", …).
     kind: str = Field(max_length=40)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class KeptForm(SQLModel, table=True):
+    """A CPD form that arrived when its sender's session had ended (or its CSRF token
+    had), kept for that person alone to restore after signing in again."""
+
+    __tablename__ = "kept_form"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    form_type: str = Field(max_length=20)
+    record_id: int | None = Field(default=None)
+    # The answers, and the version and form-page token they were based on.
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    kept_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime

@@ -133,15 +133,22 @@ def save_record(
         if problems:
             return SaveResult(None, problems)
     # Compare-and-set on the version, so two saves racing from two tabs cannot both win.
-    expected = record.version
-    claimed = db.execute(
-        update(CpdRecord)
-        .where(col(CpdRecord.id) == record.id, col(CpdRecord.version) == expected)
-        .values(version=expected + 1)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    # Losing the race to the same page's own save (two of its autosaves at once) is no
+    # conflict: take the newer version and try again.
+    for _attempt in range(3):
+        expected = record.version
+        claimed = db.execute(
+            update(CpdRecord)
+            .where(col(CpdRecord.id) == record.id, col(CpdRecord.version) == expected)
+            .values(version=expected + 1)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            break
         db.rollback()
         db.refresh(record)
+        if not (editor and record.last_editor == editor):
+            raise VersionConflict(record)
+    else:
         raise VersionConflict(record)
     record.version = expected + 1
     record.updated_at = utcnow()

@@ -10,7 +10,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.cpd import bp, presenters, rules, services
-from app.cpd.models import CpdRecord
+from app.cpd import kept as kept_forms
+from app.cpd.kept import signed_in_keeping_posts
+from app.cpd.models import CpdRecord, KeptForm
 from app.db import get_session
 from app.policy import Policy
 
@@ -53,6 +55,13 @@ def _posted_version() -> int | None:
         return None
 
 
+def _restored() -> KeptForm | None:
+    """The kept form named by ?restore=, if it is this person's and not expired."""
+    return kept_forms.get_kept(
+        get_session(), user_id=_owner_id(), kept_id=request.args.get("restore")
+    )
+
+
 def _render_form(
     form_type: str,
     answers: dict[str, Any],
@@ -60,8 +69,15 @@ def _render_form(
     record: CpdRecord | None = None,
     problems: dict[str, str] | None = None,
     status: int = 200,
+    kept: KeptForm | None = None,
 ) -> tuple[str, int]:
     problems = problems or {}
+    if kept is not None:
+        flash(
+            "We kept the answers you sent when you were signed out: they are back on the "
+            "form. Check them and save.",
+            "info",
+        )
     return (
         render_template(
             "pages/cpd/form.html",
@@ -72,7 +88,9 @@ def _render_form(
             error_links=_error_links(problems, answers),
             date_error_parts=_date_error_parts(answers) if "completed" in problems else (),
             page_has_errors=bool(problems),
-            editor=request.form.get("editor") or secrets.token_urlsafe(16),
+            editor=(kept.data.get("editor") if kept else request.form.get("editor"))
+            or secrets.token_urlsafe(16),
+            based_on_version=kept.data.get("version") if kept else request.form.get("version"),
         ),
         status,
     )
@@ -116,11 +134,14 @@ def your_cpd() -> str:
 
 
 @bp.route("/your-cpd/new/<form_type>", methods=["GET", "POST"])
-@login_required
+@signed_in_keeping_posts
 def new_record(form_type: str) -> str | tuple[str, int] | Response:
     if form_type not in rules.FORM_TYPES:
         abort(404)
     if request.method == "GET":
+        restored = _restored()
+        if restored is not None:
+            return _render_form(form_type, restored.data["answers"], kept=restored)
         return _render_form(form_type, {"standard_parts": []})
     if request.form.get("record_id", "").isdigit():
         # Autosave already made this form a draft: save to that draft, not a second one.
@@ -181,10 +202,15 @@ def view_record(record_id: int) -> str:
 
 
 @bp.route("/your-cpd/<int:record_id>/edit", methods=["GET", "POST"])
-@login_required
+@signed_in_keeping_posts
 def edit_record(record_id: int) -> str | tuple[str, int] | Response:
     record = _owned(record_id)
     if request.method == "GET":
+        restored = _restored()
+        if restored is not None and restored.record_id == record.id:
+            return _render_form(
+                record.form_type, restored.data["answers"], record=record, kept=restored
+            )
         return _render_form(record.form_type, record.working_answers, record=record)
     return _save_existing(record)
 

@@ -1,0 +1,156 @@
+"""Forms that arrive after their sender's session ended, or with a CSRF token that no
+longer matches, are kept on the server and put back on the form after signing in:
+no path shows a bare error or throws a posted form away (WCAG 2.2.5).
+
+A kept form belongs to the person whose session ended in that browser; only they can
+restore it, after signing in again, until it expires (the policy's kept_form_hours).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, flash, g, request, url_for
+from flask_login import current_user
+from sqlmodel import Session, col, select
+
+from app.cpd import rules, services
+from app.cpd.models import CpdRecord, KeptForm
+from app.db import get_session, utcnow
+from app.extensions import login_manager
+from app.policy import Policy
+
+# The endpoints whose posts carry CPD answers.
+FORM_ENDPOINTS = {"cpd.new_record", "cpd.edit_record", "cpd.autosave"}
+
+
+def _policy() -> Policy:
+    policy: Policy = current_app.extensions["policy"]
+    return policy
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def keep_posted_form(db: Session, *, user_id: int, policy: Policy) -> KeptForm | None:
+    """Keep this request's CPD answers for ``user_id``. None if it holds no answers."""
+    form = request.form
+    record: CpdRecord | None = None
+    record_id = (request.view_args or {}).get("record_id") or form.get("record_id", "")
+    if str(record_id).isdigit():
+        try:
+            record = services.get_record(db, owner_id=user_id, record_id=int(record_id))
+        except services.RecordNotFound:
+            record = None
+    form_type = (
+        record.form_type
+        if record
+        else (request.view_args or {}).get("form_type") or form.get("form_type", "")
+    )
+    if form_type not in rules.FORM_TYPES:
+        return None
+    kept = KeptForm(
+        user_id=user_id,
+        form_type=form_type,
+        record_id=record.id if record else None,
+        data={
+            "answers": services.answers_from_form(form, form_type),
+            "version": form.get("version", ""),
+            "editor": form.get("editor", ""),
+        },
+        expires_at=utcnow() + dt.timedelta(hours=policy.kept_form_hours),
+    )
+    db.add(kept)
+    db.commit()
+    return kept
+
+
+def restore_url(kept: KeptForm) -> str:
+    if kept.record_id is not None:
+        return url_for("cpd.edit_record", record_id=kept.record_id, restore=kept.id)
+    return url_for("cpd.new_record", form_type=kept.form_type, restore=kept.id)
+
+
+def get_kept(db: Session, *, user_id: int, kept_id: str | None) -> KeptForm | None:
+    if not kept_id or not kept_id.isdigit():
+        return None
+    kept = db.exec(
+        select(KeptForm).where(KeptForm.id == int(kept_id), KeptForm.user_id == user_id)
+    ).first()
+    if kept is None or _aware(kept.expires_at) < utcnow():
+        return None
+    return kept
+
+
+def purge_expired(db: Session) -> int:
+    expired = db.exec(select(KeptForm).where(col(KeptForm.expires_at) < utcnow())).all()
+    for kept in expired:
+        db.delete(kept)
+    db.commit()
+    return len(expired)
+
+
+def kept_message() -> str:
+    hours = _policy().kept_form_hours
+    period = f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
+    return (
+        "You were signed out, so we kept what you sent. Sign in again and it will be back "
+        f"on the form. We keep it for {period}."
+    )
+
+
+def _keep_for_ended_session() -> None:
+    from app.auth import ended_session_user_id
+
+    user_id = ended_session_user_id()
+    if user_id is None:
+        return
+    kept = keep_posted_form(get_session(), user_id=user_id, policy=_policy())
+    if kept is not None:
+        g.return_to = restore_url(kept)
+        g.kept_form = kept
+        if request.headers.get("HX-Request") != "true":
+            flash(kept_message(), "info")
+
+
+def signed_in_keeping_posts(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like login_required, but a signed-out post is kept before going to sign in."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user.is_authenticated:
+            return view(*args, **kwargs)
+        if request.method == "POST":
+            _keep_for_ended_session()
+        return login_manager.unauthorized()
+
+    return wrapper
+
+
+def csrf_failed_on_a_form(error: Exception) -> Any:
+    """A CPD form whose CSRF token no longer matches (a form left open across a new
+    session, say): keep the answers and put them back on the form, never a bare 400."""
+    from flask import redirect, render_template
+
+    current_app.logger.info("CSRF check failed on %s: %s", request.path, error)
+    if request.endpoint in FORM_ENDPOINTS and request.method == "POST":
+        if current_user.is_authenticated:
+            kept = keep_posted_form(get_session(), user_id=int(current_user.id), policy=_policy())
+            if request.headers.get("HX-Request") == "true":
+                body = render_template("pages/cpd/_autosave-status.html", failed=True)
+                return body, 400, {"Vary": "HX-Request"}
+            if kept is not None:
+                flash(
+                    "Your answers are back on the form. The page had been open too long "
+                    "for us to save it safely: check them and save again.",
+                    "info",
+                )
+                return redirect(restore_url(kept))
+        else:
+            _keep_for_ended_session()
+            return login_manager.unauthorized()
+    return render_template("errors/csrf.html"), 400

@@ -1,0 +1,121 @@
+"""The no-loss promise in a real browser: what was typed survives the session ending,
+a stale CSRF token, two tabs, the network and the server going away."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import open_page
+from tests.browser.steps import PASSWORD, create_account, sign_in, sign_out, unique_email
+from tests.support.servers import LiveServer
+
+pytestmark = pytest.mark.db
+
+LEARNED = "What did you learn?"
+WORDS = "Nothing typed here may be lost.\nNot even this second line."
+
+
+def end_sessions(live_server: LiveServer, email: str) -> None:
+    engine = create_engine(live_server.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE user_session SET revoked_at = CURRENT_TIMESTAMP WHERE user_id ="
+                " (SELECT id FROM user_account WHERE email = :email)"
+            ),
+            {"email": email},
+        )
+    engine.dispose()
+
+
+def fill_some(page: Page) -> None:
+    page.get_by_label("Title").fill("Kept through sign-in")
+    page.get_by_label(LEARNED).fill(WORDS)
+    page.get_by_label("4.6 Impact on practice").check()
+
+
+def test_no_javascript_a_form_sent_after_the_session_ended_is_restored_after_sign_in(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = open_page(browser, live_server, "no-javascript")
+    email = unique_email("kept")
+    create_account(page, email)
+    page.goto("/your-cpd/new/structured")
+    fill_some(page)
+    end_sessions(live_server, email)
+    page.get_by_role("button", name="Save and record CPD").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_text("we kept what you sent")).to_be_visible()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(re.compile(r"/your-cpd/new/structured\?restore=\d+$"))
+    expect(page.get_by_text("they are back on the form")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Kept through sign-in")
+    expect(page.get_by_label(LEARNED)).to_have_value(WORDS)
+    expect(page.get_by_label("4.6 Impact on practice")).to_be_checked()
+    page.context.close()
+
+
+def test_no_javascript_a_stale_csrf_token_with_a_live_session_loses_nothing(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = open_page(browser, live_server, "no-javascript")
+    email = unique_email("csrf")
+    create_account(page, email)
+    page.goto("/your-cpd/new/structured")
+    fill_some(page)
+    # Signing out and in again in another tab starts a new session with a new CSRF
+    # secret: this tab's form now carries a token from the old one.
+    other = page.context.new_page()
+    other.goto("/account")
+    sign_out(other)
+    sign_in(other, email)
+    expect(other.get_by_role("heading", level=1)).to_have_text("Your account")
+    other.close()
+
+    page.get_by_role("button", name="Save and record CPD").click()
+    expect(page).to_have_url(re.compile(r"/your-cpd/new/structured\?restore=\d+$"))
+    expect(page.get_by_text("check them and save again")).to_be_visible()
+    expect(page.get_by_label(LEARNED)).to_have_value(WORDS)
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_text("‘Kept through sign-in’ is saved as a draft")).to_be_visible()
+    page.context.close()
+
+
+@pytest.mark.parametrize("mode", ["javascript", "no-javascript"])
+def test_two_tabs_on_one_record_see_the_conflict_with_both_texts(
+    browser: Browser, live_server: LiveServer, mode: str
+) -> None:
+    page = open_page(browser, live_server, mode)
+    create_account(page, unique_email("tabs"))
+    page.goto("/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Open in two tabs")
+    page.get_by_role("button", name="Save as draft").click()
+    page.get_by_role("link", name="Edit (Open in two tabs)").click()
+    edit_url = page.url
+    other = page.context.new_page()
+    other.goto(edit_url)
+
+    describe = "Describe your CPD and how it meets the CPD standard"
+    other.get_by_label(describe).fill("Text from the second tab")
+    other.get_by_role("button", name="Save as draft").click()
+    expect(other.get_by_text("is saved as a draft")).to_be_visible()
+
+    if mode == "javascript":
+        page.wait_for_function("() => window.htmx !== undefined")
+    page.get_by_label(describe).fill("Text from the first tab")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_role("heading", name="This CPD changed since you opened it")).to_be_visible()
+    expect(page.get_by_text("Text from the first tab")).to_be_visible()
+    expect(page.get_by_text("Text from the second tab")).to_be_visible()
+    page.get_by_role("button", name="Keep both").click()
+    page.goto("/your-cpd")
+    expect(page.get_by_role("heading", name="Open in two tabs")).to_have_count(2)
+    page.context.close()
