@@ -20,12 +20,12 @@ def count_attributes(name: str) -> dict[str, str]:
     this box to the count endpoint. Every attribute is on the element itself, nothing
     relies on inheritance; a newer count request replaces one still in flight."""
     return {
-        "hx-post": url_for("cpd.count", field=name),
-        "hx-trigger": "input changed delay:500ms",
-        "hx-target": f"#{name}-count",
-        "hx-swap": "innerHTML",
-        "hx-params": name,
-        "hx-sync": "this:replace",
+        "data-hx-post": url_for("cpd.count", field=name),
+        "data-hx-trigger": "input changed delay:500ms",
+        "data-hx-target": f"#{name}-count",
+        "data-hx-swap": "innerHTML",
+        "data-hx-params": name,
+        "data-hx-sync": "this:replace",
     }
 
 

@@ -41,7 +41,7 @@ def test_the_first_autosave_makes_a_draft_and_points_the_address_bar_at_it(
     assert response.headers["HX-Replace-Url"] == f"/your-cpd/{record.id}/edit"
     body = response.get_data(as_text=True)
     assert "Draft saved at" in body
-    assert 'id="autosave-state" hx-swap-oob="true"' in body
+    assert 'id="autosave-state" data-hx-swap-oob="true"' in body
     assert f'name="record_id" value="{record.id}"' in body
     assert 'name="version" value="1"' in body
     assert "HX-Request" in response.headers["Vary"]
@@ -150,7 +150,7 @@ def test_the_count_is_rendered_by_the_same_rules_as_the_hint(client: FlaskClient
     body = response.get_data(as_text=True)
     assert "You have 32 characters remaining" in body
     assert "You can enter up to 100 characters" in body
-    assert 'id="title-announce" class="govuk-visually-hidden" hx-swap-oob="innerHTML"' in body
+    assert 'id="title-announce" class="govuk-visually-hidden" data-hx-swap-oob="innerHTML"' in body
     over = client.post(
         "/your-cpd/count/title", data={"title": "b" * 112}, headers={**HX, "X-CSRFToken": token}
     ).get_data(as_text=True)
