@@ -121,9 +121,9 @@ class Policy:
     password_max_length: int = 128
     password_reset_valid_minutes: int = 60
 
-    session_idle_timeout_minutes: float = 60
-    session_absolute_timeout_hours: float = 12
-    session_warning_minutes: float = 2
+    session_idle_timeout_minutes: float = 60.0
+    session_absolute_timeout_hours: float = 12.0
+    session_warning_minutes: float = 2.0
 
     # Dates ("today", "saved at 14:05") are the regulator's local time, not the server's.
     timezone: str = "Europe/London"

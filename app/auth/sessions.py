@@ -69,6 +69,15 @@ def check_session(
     return SessionCheck(record)
 
 
+def touch_session(*, db: Session, token: str) -> None:
+    """Count now as activity ("Stay signed in"), whatever the touch interval."""
+    record = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    if record is not None and record.revoked_at is None:
+        record.last_seen_at = utcnow()
+        db.add(record)
+        db.commit()
+
+
 def session_owner(*, db: Session, token: str) -> int | None:
     """The user a session token belonged to, whether or not it is still active."""
     record = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()

@@ -12,13 +12,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.auth import SESSION_TOKEN_KEY, bp, current_policy, services
 from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.auth.models import User
-from app.auth.sessions import revoke_session, start_session
+from app.auth.sessions import revoke_session, start_session, touch_session
 from app.db import get_session
 from app.extensions import limiter
 from app.mail import send_mail
@@ -124,6 +124,14 @@ def sign_out() -> Response:
     logout_user()
     session.clear()
     return redirect(url_for("auth.signed_out"))
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+@login_required
+def keep_alive() -> tuple[str, int]:
+    """"Stay signed in" in the timeout warning: the session's idle clock starts again."""
+    touch_session(db=get_session(), token=session[SESSION_TOKEN_KEY])
+    return "", 204
 
 
 @bp.route("/signed-out")

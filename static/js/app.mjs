@@ -58,7 +58,16 @@ async function startHtmx () {
   window.htmx = htmx
 }
 
-for (const [name, start] of [['GOV.UK Frontend', startGovukFrontend], ['htmx', startHtmx]]) {
+// The timeout warning, on pages for signed-in people.
+async function startTimeoutWarning () {
+  const dialog = document.getElementById('session-timeout')
+  if (!dialog) return
+  const { startSessionTimeout } = await import('/static/js/session-timeout.mjs')
+  startSessionTimeout(dialog)
+}
+
+for (const [name, start] of [['GOV.UK Frontend', startGovukFrontend], ['htmx', startHtmx],
+  ['the timeout warning', startTimeoutWarning]]) {
   start().catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
 

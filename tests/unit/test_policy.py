@@ -66,3 +66,12 @@ def test_registration_numbers_are_checked_after_tidying_spaces_and_case():
     assert policy.normalise_registration_number(" sw 12 3456 ") == "SW123456"
     assert not policy.registration_number_is_valid("123456")
     assert not policy.registration_number_is_valid("SW12345678901")
+
+
+def test_a_fractional_session_timeout_is_accepted_from_the_operator_file(tmp_path) -> None:
+    from app.policy import load_policy
+
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text("session_idle_timeout_minutes = 0.5\nsession_warning_minutes = 0.25\n")
+    policy = load_policy(policy_file)
+    assert policy.session_idle_timeout.total_seconds() == 30

@@ -1,0 +1,101 @@
+// The warning before the session's idle timeout (WCAG 2.2.1: timing adjustable).
+// At least the policy's warning time before the session ends, a modal dialog says
+// what will happen and when; "Stay signed in" (or Escape) asks the server to count
+// now as activity; "Sign out" signs out. Any request that counts as activity (a
+// page load, an autosave) restarts the clock. When time runs out, the dialog says
+// the person was signed out and how to carry on. Opening the dialog moves focus
+// out of the field being typed in, so its change is autosaved before the end.
+
+export function startSessionTimeout (dialog) {
+  if (typeof dialog.showModal !== 'function') return // no <dialog>: the page still works
+  const timeoutMs = Number(dialog.dataset.timeoutSeconds) * 1000
+  const warningMs = Math.min(Number(dialog.dataset.warningSeconds) * 1000, timeoutMs)
+  const countdown = dialog.querySelector('[data-countdown]')
+  const warning = dialog.querySelector('[data-state="warning"]')
+  const ended = dialog.querySelector('[data-state="ended"]')
+  let deadline = Date.now() + timeoutMs
+  let returnFocusTo = null
+  let tick = null
+
+  function describe (ms) {
+    const seconds = Math.max(0, Math.ceil(ms / 1000))
+    if (seconds > 90) return `${Math.ceil(seconds / 60)} minutes`
+    if (seconds > 59) return '1 minute'
+    return `${seconds} second${seconds === 1 ? '' : 's'}`
+  }
+
+  function open () {
+    if (dialog.open) return
+    returnFocusTo = document.activeElement
+    countdown.textContent = describe(deadline - Date.now())
+    dialog.showModal()
+  }
+
+  function close () {
+    if (!dialog.open) return
+    dialog.close()
+    if (returnFocusTo && typeof returnFocusTo.focus === 'function') returnFocusTo.focus()
+  }
+
+  function signedOut () {
+    clearInterval(tick)
+    warning.hidden = true
+    ended.hidden = false
+    dialog.setAttribute('aria-labelledby', 'session-ended-title')
+    dialog.setAttribute('aria-describedby', 'session-ended-text')
+    const signIn = ended.querySelector('[data-sign-in]')
+    // Come back to this page (for a new form, autosave has already pointed the
+    // address bar at the saved draft).
+    signIn.href = `${dialog.dataset.signInUrl}?next=${encodeURIComponent(location.pathname + location.search)}`
+    if (dialog.open) dialog.close()
+    dialog.showModal()
+    signIn.focus()
+  }
+
+  function check () {
+    const left = deadline - Date.now()
+    if (left <= 0) return signedOut()
+    if (left <= warningMs) {
+      open()
+      // Written every 15 seconds, not every second: the dialog is read out when it
+      // opens, and a constantly changing text is noise to a screen reader.
+      if (Math.round(left / 1000) % 15 === 0) countdown.textContent = describe(left)
+    }
+  }
+
+  function restart () {
+    deadline = Date.now() + timeoutMs
+  }
+
+  async function staySignedIn () {
+    const token = document.querySelector('meta[name="csrf-token"]')
+    try {
+      const response = await fetch(dialog.dataset.keepAliveUrl, {
+        method: 'POST',
+        headers: { 'X-CSRFToken': token ? token.content : '' },
+        credentials: 'same-origin'
+      })
+      if (response.ok) {
+        restart()
+        close()
+        return
+      }
+    } catch (error) {
+      console.error('Record CPD: could not reach the server to stay signed in', error)
+    }
+    signedOut() // the server had already ended the session
+  }
+
+  dialog.querySelector('[data-stay]').addEventListener('click', staySignedIn)
+  // Escape means "not now", not "let it run out": treat it as Stay signed in.
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault()
+    if (!warning.hidden) staySignedIn()
+  })
+  // Autosaves and other htmx requests that reached the server count as activity.
+  document.addEventListener('htmx:afterRequest', (event) => {
+    const status = event.detail.xhr && event.detail.xhr.status
+    if (status && status < 400) restart()
+  })
+  tick = setInterval(check, 1000)
+}
