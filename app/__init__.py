@@ -45,12 +45,13 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from app import account, auth, cli, cpd, help
+    from app import account, auth, cli, cpd, help, offline
 
     auth.init_app(app)
     app.register_blueprint(account.bp)
     app.register_blueprint(cpd.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(offline.bp)
     cli.init_app(app)
     return app
 

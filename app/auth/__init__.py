@@ -34,6 +34,7 @@ bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a cookie key name, not a secret
 ENDED_TOKEN_KEY = "ended_sid"  # noqa: S105 - a cookie key name, not a secret
+SHARED_DEVICE_KEY = "shared_device"
 
 
 def current_policy() -> Policy:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from app.auth.passwords import password_problem
@@ -76,6 +76,7 @@ class CreateAccountForm(FlaskForm):
 class SignInForm(FlaskForm):
     email = _email_field()
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+    shared_device = BooleanField("This is a shared or public computer")
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import SESSION_TOKEN_KEY, bp, current_policy, services
+from app.auth import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, bp, current_policy, services
 from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.auth.models import User
 from app.auth.sessions import revoke_session, start_session, touch_session
@@ -38,11 +38,13 @@ def _safe_next(target: str | None) -> str:
     return url_for("account.home")
 
 
-def _sign_in(user: User) -> None:
+def _sign_in(user: User, *, shared_device: bool = False) -> None:
     assert user.id is not None
     # A fresh cookie and a fresh server-side session at every sign-in (no fixation).
     session.clear()
     session[SESSION_TOKEN_KEY] = start_session(db=get_session(), user_id=user.id)
+    # On a shared or public computer nothing is kept on the device: no offline copies.
+    session[SHARED_DEVICE_KEY] = shared_device
     login_user(user)
 
 
@@ -101,7 +103,7 @@ def sign_in() -> str | Response:
             db=get_session(), email=form.email.data or "", password=form.password.data or ""
         )
         if user is not None:
-            _sign_in(user)
+            _sign_in(user, shared_device=bool(form.shared_device.data))
             return redirect(_safe_next(request.args.get("next")))
         failed = True
         # One message for both "no such account" and "wrong password".
@@ -123,7 +125,11 @@ def sign_out() -> Response:
         revoke_session(db=get_session(), token=token)
     logout_user()
     session.clear()
-    return redirect(url_for("auth.signed_out"))
+    response = redirect(url_for("auth.signed_out"))
+    # Copies kept on this device (offline drafts, cached files) are personal data on a
+    # possibly shared computer: the page's script has sent pending ones already.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/session/keep-alive", methods=["POST"])

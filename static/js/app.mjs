@@ -66,9 +66,29 @@ async function startTimeoutWarning () {
   startSessionTimeout(dialog)
 }
 
-for (const [name, start] of [['GOV.UK Frontend', startGovukFrontend], ['htmx', startHtmx],
-  ['the timeout warning', startTimeoutWarning]]) {
-  start().catch((error) => console.error(`Record CPD: ${name} did not start`, error))
+// Offline support, for signed-in people: the service worker and the copies of
+// unsent answers kept on this device. On a shared or public computer, nothing is
+// kept: any worker or cache left from before is removed.
+async function startOffline () {
+  const meta = document.querySelector('meta[name="device-copies"]')
+  if (!meta || !('serviceWorker' in navigator) || !('indexedDB' in window)) return
+  if (meta.content === 'on') {
+    await navigator.serviceWorker.register('/sw.js', { scope: '/' })
+  } else {
+    for (const registration of await navigator.serviceWorker.getRegistrations()) {
+      await registration.unregister()
+    }
+    for (const name of await caches.keys()) await caches.delete(name)
+  }
+  await htmxReady
+  const { startDeviceCopies } = await import('/static/js/device-copies.mjs')
+  startDeviceCopies(meta)
+}
+
+const htmxReady = startHtmx()
+for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()], ['htmx', htmxReady],
+  ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()]]) {
+  started.catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
 
 // Autosave and live counts send the CSRF token in a header; every answer brings
@@ -92,6 +112,7 @@ document.addEventListener('htmx:afterRequest', (event) => {
 // rather than staying silent. The text stays in the form.
 function autosaveFailed (event) {
   const status = document.getElementById('autosave-status')
+  if (window.recordCpdDeviceCopies) return // device-copies.mjs reports instead
   if (status && event.detail.elt && event.detail.elt.id === 'cpd-form') {
     status.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
   }

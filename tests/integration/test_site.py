@@ -20,6 +20,8 @@ PUBLIC_ENDPOINTS = {
     "help.accessibility",
     "help.cpd_standard",
     "cpd.count",
+    "offline.service_worker",
+    "offline.offline_page",
     "help.feedback",
     "help.feedback_sent",
     "auth.create_account",

@@ -75,8 +75,11 @@ class LiveServer:
     log_path: Path
 
 
-def start_live_server(*, database_url: str, instance_dir: Path, env: dict[str, str]) -> LiveServer:
-    port = free_port()
+def start_live_server(
+    *, database_url: str, instance_dir: Path, env: dict[str, str], port: int | None = None
+) -> LiveServer:
+    """Start the app under gunicorn; ``port`` restarts a stopped server where it was."""
+    port = port or free_port()
     log_path = instance_dir / "gunicorn.log"
     server_env = {
         **os.environ,

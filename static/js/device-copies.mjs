@@ -1,0 +1,198 @@
+// Copies of unsent CPD answers kept on this device (IndexedDB), so nothing typed is
+// lost when the connection drops, the server is down or the session has ended.
+//
+// A copy is written just before each autosave is sent and deleted as soon as the
+// server confirms it, so the device only ever holds what the server does not have
+// yet. Copies are kept per person and per page. When the connection or the session
+// comes back (page load, the online event, every 15 seconds while copies wait),
+// they are sent oldest first with a fresh CSRF token; the server checks versions,
+// so a copy never overwrites a newer save: a conflict is shown, not forced.
+// On a shared or public computer (chosen at sign-in) nothing is kept.
+
+const DB_NAME = 'record-cpd'
+const STORE = 'copies'
+const RETRY_MS = 15000
+const OFFLINE_NOW = 'This device is offline or cannot reach the service.'
+const SAVED_HERE = {
+  offline: 'Saved on this device only — it will be sent when you are back online.',
+  off: 'Not saved: the connection failed, and offline saving is off on a shared or public computer. Keep this page open and use “Save as draft” when you are back online.'
+}
+
+function openDb () {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(DB_NAME, 1)
+    opening.onupgradeneeded = () => {
+      opening.result.createObjectStore(STORE, { keyPath: 'key' })
+    }
+    opening.onsuccess = () => resolve(opening.result)
+    opening.onerror = () => reject(opening.error)
+  })
+}
+
+async function withStore (mode, work) {
+  const db = await openDb()
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(STORE, mode)
+    const request = work(transaction.objectStore(STORE))
+    transaction.oncomplete = () => { db.close(); resolve(request && request.result) }
+    transaction.onerror = () => { db.close(); reject(transaction.error) }
+  })
+}
+
+const putCopy = (copy) => withStore('readwrite', (store) => store.put(copy))
+const deleteCopy = (key) => withStore('readwrite', (store) => store.delete(key))
+const getCopy = (key) => withStore('readonly', (store) => store.get(key))
+const allCopies = () => withStore('readonly', (store) => store.getAll())
+
+function fieldsOf (form) {
+  const fields = []
+  for (const [name, value] of new FormData(form)) {
+    if (name !== 'csrf_token' && typeof value === 'string') fields.push([name, value])
+  }
+  return fields
+}
+
+function fill (form, fields) {
+  const values = new Map()
+  for (const [name, value] of fields) {
+    if (!values.has(name)) values.set(name, [])
+    values.get(name).push(value)
+  }
+  for (const element of form.elements) {
+    if (!element.name || element.name === 'csrf_token' || element.type === 'file') continue
+    const given = values.get(element.name) || []
+    if (element.type === 'checkbox' || element.type === 'radio') {
+      element.checked = given.includes(element.value)
+    } else if (given.length) {
+      element.value = given[0]
+    }
+  }
+}
+
+function csrfToken () {
+  const meta = document.querySelector('meta[name="csrf-token"]')
+  return meta ? meta.content : ''
+}
+
+function refreshToken (response) {
+  const fresh = response.headers.get('X-CSRF-Token')
+  if (!fresh) return
+  const meta = document.querySelector('meta[name="csrf-token"]')
+  if (meta) meta.content = fresh
+  for (const input of document.querySelectorAll('input[name="csrf_token"]')) input.value = fresh
+}
+
+export function startDeviceCopies (meta) {
+  const user = meta.dataset.user
+  const keeping = meta.content === 'on'
+  const form = document.getElementById('cpd-form')
+  const status = document.getElementById('autosave-status')
+  const autosaveUrl = form && form.getAttribute('data-hx-post')
+  // The page's autosaves go one at a time (hx-sync), so the last key sent is the
+  // one an answer is about, even after the address bar changed.
+  let lastSentKey = null
+  let syncing = null
+
+  const keyFor = (path) => `${user}:${path}`
+  window.recordCpdDeviceCopies = true // app.mjs leaves the status line to this module
+  const say = (text) => { if (status) status.textContent = text }
+
+  // Send one kept copy (from another page, or an earlier visit) to the server.
+  async function send (copy) {
+    const response = await fetch(autosaveUrl || '/your-cpd/autosave', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'HX-Request': 'true', 'X-CSRFToken': csrfToken() },
+      body: new URLSearchParams(copy.fields)
+    })
+    refreshToken(response)
+    return response.status
+  }
+
+  async function syncAll () {
+    if (!keeping) return
+    const copies = (await allCopies()).filter((c) => c.user === user)
+    copies.sort((a, b) => a.savedAt - b.savedAt)
+    for (const copy of copies) {
+      if (form && copy.path === location.pathname) {
+        // This page's own copy is already in its fields: autosave them the usual way.
+        window.htmx.trigger(form, 'change')
+        continue
+      }
+      let result
+      try {
+        result = await send(copy)
+      } catch (error) {
+        return // still offline
+      }
+      if (result >= 200 && result < 300) await deleteCopy(copy.key)
+      else return // signed out, conflict or server trouble: keep it and try later
+    }
+  }
+
+  function sync () {
+    syncing = syncing || syncAll().catch((error) => {
+      console.error('Record CPD: could not send copies kept on this device', error)
+    }).finally(() => { syncing = null })
+    return syncing
+  }
+
+  if (form && autosaveUrl) {
+    form.addEventListener('htmx:configRequest', (event) => {
+      if (!keeping || event.detail.elt !== form) return
+      const copy = {
+        key: keyFor(location.pathname),
+        user,
+        path: location.pathname,
+        formType: form.querySelector('input[name="form_type"]').value,
+        fields: fieldsOf(form),
+        savedAt: Date.now()
+      }
+      lastSentKey = copy.key
+      putCopy(copy).catch((error) => console.error('Record CPD: could not keep a copy', error))
+    })
+    form.addEventListener('htmx:afterRequest', (event) => {
+      if (event.detail.elt !== form) return
+      const code = event.detail.xhr ? event.detail.xhr.status : 0
+      const key = lastSentKey || keyFor(location.pathname)
+      if (code >= 200 && code < 300) {
+        if (keeping) deleteCopy(key).catch(() => {})
+        return
+      }
+      // A conflict, or signed out: the server's own message is showing (and a form
+      // that arrived after the session ended is kept on the server, too).
+      if (code === 409 || code === 401) return
+      if (!keeping) { say(SAVED_HERE.off); return }
+      // No answer at all: the connection (or the server) is away.
+      say(code === 0 ? `${OFFLINE_NOW} ${SAVED_HERE.offline}` : SAVED_HERE.offline)
+    })
+
+    // Back on this page with a copy the server never confirmed: put it in the form.
+    getCopy(keyFor(location.pathname)).then((copy) => {
+      if (!copy || !keeping) return
+      fill(form, copy.fields)
+      if (/^\/your-cpd\/\d+\/edit$/.test(location.pathname)) form.action = location.pathname
+      say(navigator.onLine ? SAVED_HERE.offline : `${OFFLINE_NOW} ${SAVED_HERE.offline}`)
+      sync()
+    }).catch(() => {})
+  }
+
+  if (!keeping) return
+  window.addEventListener('online', sync)
+  setInterval(() => { if (navigator.onLine) sync() }, RETRY_MS)
+  sync()
+
+  // Signing out: send what is waiting first, then let the server clear the device
+  // (its answer carries Clear-Site-Data).
+  for (const signOut of document.querySelectorAll('form.app-sign-out')) {
+    signOut.addEventListener('submit', (event) => {
+      if (signOut.dataset.flushed) return
+      event.preventDefault()
+      const timeout = new Promise((resolve) => setTimeout(resolve, 3000))
+      Promise.race([sync(), timeout]).finally(() => {
+        signOut.dataset.flushed = 'true'
+        signOut.requestSubmit ? signOut.requestSubmit() : signOut.submit()
+      })
+    })
+  }
+}

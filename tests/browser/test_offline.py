@@ -1,0 +1,184 @@
+"""Never lose a word, with JavaScript: copies kept on the device while the network or
+the server is away, sent when they come back; nothing kept on a shared computer; the
+device cleared at sign-out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import open_page
+from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
+from tests.support.database import throwaway_database
+from tests.support.servers import LiveServer, start_live_server, stop_live_server
+
+pytestmark = pytest.mark.db
+
+LEARNED = "What did you learn?"
+DEVICE_ONLY = "Saved on this device only"
+
+
+def titles_on_server(database_url: str) -> list[dict]:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT answers FROM cpd_record ORDER BY id")).all()
+    engine.dispose()
+    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
+
+
+def device_storage(page: Page) -> dict:
+    """What this origin keeps on the device: IndexedDB copies, caches, workers."""
+    return page.evaluate(
+        """async () => {
+          const copies = await new Promise((resolve) => {
+            const open = indexedDB.open('record-cpd', 1)
+            open.onupgradeneeded = () => open.transaction.abort()
+            open.onerror = () => resolve([])
+            open.onsuccess = () => {
+              const db = open.result
+              if (!db.objectStoreNames.contains('copies')) { db.close(); return resolve([]) }
+              const all = db.transaction('copies').objectStore('copies').getAll()
+              all.onsuccess = () => { db.close(); resolve(all.result) }
+            }
+          })
+          return {
+            copies: copies.length,
+            caches: await caches.keys(),
+            workers: (await navigator.serviceWorker.getRegistrations()).length,
+          }
+        }"""
+    )
+
+
+def ready(page: Page, path: str) -> None:
+    page.goto(path)
+    page.wait_for_function("() => window.htmx !== undefined")
+
+
+def controlled_form(page: Page, path: str = "/your-cpd/new/structured") -> None:
+    """Open the form once the service worker controls the page, so it has the shell."""
+    ready(page, path)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    ready(page, path)  # this load goes through the worker, which keeps the shell
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+
+
+def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("offline"))
+    controlled_form(page)
+    page.get_by_label("Title").fill("Written on a train")
+    page.get_by_label(LEARNED).fill("Typed with no signal.\nSecond line.")
+
+    page.context.set_offline(True)
+    page.get_by_label(LEARNED).press("Tab")  # leave the fields: the autosave fails
+    expect(page.locator("#autosave-status")).to_contain_text(DEVICE_ONLY)
+    assert device_storage(page)["copies"] == 1
+
+    page.reload()  # still offline: the service worker rebuilds the form
+    expect(page.get_by_label("Title")).to_have_value("Written on a train")
+    expect(page.get_by_label(LEARNED)).to_have_value("Typed with no signal.\nSecond line.")
+    expect(page.locator("#autosave-status")).to_contain_text("This device is offline")
+
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=20000)
+    saved = titles_on_server(live_server.database_url)
+    assert any(
+        a.get("title") == "Written on a train"
+        and a.get("what_you_learned") == "Typed with no signal.\nSecond line."
+        for a in saved
+    )
+    expect(page).to_have_url(re.compile(r"/your-cpd/\d+/edit$"))
+    assert device_storage(page)["copies"] == 0
+    page.context.close()
+
+
+@pytest.fixture
+def restartable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    instance = tmp_path_factory.mktemp("restartable")
+    with throwaway_database(instance, "restart") as url:
+        env = {"SECRET_KEY": "restartable-secret", "MAIL_BACKEND": "log"}
+        server = start_live_server(database_url=url, instance_dir=instance, env=env)
+        holder = {"server": server, "instance": instance, "env": env, "url": url}
+        try:
+            yield holder
+        finally:
+            stop_live_server(holder["server"])
+
+
+def test_the_server_stopped_mid_typing_loses_nothing(
+    browser: Browser, restartable_server: dict
+) -> None:
+    server: LiveServer = restartable_server["server"]
+    page = open_page(browser, server, "javascript")
+    create_account(page, unique_email("restart"))
+    ready(page, "/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Through a restart")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+
+    stop_live_server(server)
+    describe = page.get_by_label("Describe your CPD and how it meets the CPD standard")
+    describe.fill("Typed while the server was down.")
+    describe.press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text(DEVICE_ONLY)
+
+    restartable_server["server"] = start_live_server(
+        database_url=restartable_server["url"],
+        instance_dir=restartable_server["instance"],
+        env=restartable_server["env"],
+        port=urlsplit(server.url).port,
+    )
+    # Sent by itself within the retry interval; nothing to press.
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=30000)
+    [answers] = titles_on_server(restartable_server["url"])
+    assert answers["description"] == "Typed while the server was down."
+    page.context.close()
+
+
+def test_a_shared_computer_keeps_nothing_and_sign_out_clears_the_device(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = open_page(browser, live_server, "javascript")
+    email = unique_email("shared")
+    create_account(page, email)
+    # A normal sign-in: the worker and copies are allowed; sign-out clears them.
+    controlled_form(page)
+    page.get_by_label("Title").fill("On my own computer")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+    assert device_storage(page)["copies"] == 0  # the server has it: nothing kept
+    assert device_storage(page)["caches"] != []
+    sign_out(page)
+    storage = device_storage(page)
+    assert storage == {"copies": 0, "caches": [], "workers": 0}, storage
+
+    # Shared or public computer: nothing on the device even while offline.
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("This is a shared or public computer").check()
+    page.get_by_role("button", name="Sign in").click()
+    ready(page, "/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("On a library computer")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+    page.context.set_offline(True)
+    describe = page.get_by_label("Describe your CPD and how it meets the CPD standard")
+    describe.fill("Not to be kept here.")
+    describe.press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("offline saving is off")
+    page.context.set_offline(False)
+    assert device_storage(page) == {"copies": 0, "caches": [], "workers": 0}
+    sign_out(page)
+    assert device_storage(page) == {"copies": 0, "caches": [], "workers": 0}
+    page.context.close()
