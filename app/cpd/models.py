@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -20,6 +20,9 @@ class CpdRecord(SQLModel, table=True):
     turns recorded CPD back into a draft."""
 
     __tablename__ = "cpd_record"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "origin_editor", name="uq_cpd_record_owner_origin_editor"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="user_account.id", index=True)
@@ -34,6 +37,9 @@ class CpdRecord(SQLModel, table=True):
     # A random token of the form page that saved last. A page's own autosave that
     # lands just before its button press is not a conflict with itself.
     last_editor: str | None = Field(default=None, max_length=64)
+    # The token of the form page that created the record: unique per owner, so a page's
+    # first autosave and its button press, racing, cannot make two records.
+    origin_editor: str | None = Field(default=None, max_length=64)
     # Copied from the answers that count, for ordering and grouping in queries.
     completed_on: dt.date | None = Field(default=None, index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)

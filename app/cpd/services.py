@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.cpd import rules
@@ -100,9 +101,27 @@ def create_record(
         updated_at=now,
         recorded_at=now if action == RECORD else None,
         last_editor=editor,
+        origin_editor=editor,
     )
     db.add(record)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        # This page's other request (its first autosave, or its button) made the record
+        # a moment ago: save to that one instead of making a second.
+        db.rollback()
+        existing = find_by_editor(db, owner_id=owner_id, editor=editor)
+        if existing is None:
+            raise
+        return save_record(
+            db,
+            existing,
+            answers=answers,
+            action=action,
+            based_on_version=existing.version,
+            policy=policy,
+            editor=editor,
+        )
     _revise(db, record, "Recorded" if action == RECORD else "Draft saved", answers)
     db.commit()
     return SaveResult(record)
@@ -209,7 +228,7 @@ def find_by_editor(db: Session, *, owner_id: int, editor: str | None) -> CpdReco
     return db.exec(
         select(CpdRecord).where(
             CpdRecord.owner_id == owner_id,
-            CpdRecord.last_editor == editor,
+            CpdRecord.origin_editor == editor,
             col(CpdRecord.deleted_at).is_(None),
         )
     ).first()

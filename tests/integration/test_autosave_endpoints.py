@@ -161,3 +161,31 @@ def test_the_count_is_rendered_by_the_same_rules_as_the_hint(client: FlaskClient
         ).status_code
         == 404
     )
+
+
+def test_two_creates_from_one_form_page_make_one_record(db: Session, user, policy) -> None:
+    """The page's first autosave and its button press can both arrive before either
+    has made the record; the database lets only one make it, the other saves to it."""
+    from app.cpd import services
+
+    first = services.create_record(
+        db,
+        owner_id=user.id,
+        form_type="unstructured",
+        answers={"title": "A"},
+        action="draft",
+        policy=policy,
+        editor="same-page",
+    )
+    second = services.create_record(
+        db,
+        owner_id=user.id,
+        form_type="unstructured",
+        answers={"title": "B"},
+        action="draft",
+        policy=policy,
+        editor="same-page",
+    )
+    assert first.record is not None and second.record is not None
+    assert second.record.id == first.record.id
+    assert [r.answers["title"] for r in stored(db)] == ["B"]
