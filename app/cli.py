@@ -1,4 +1,4 @@
-"""Commands: `flask --app wsgi db-upgrade` and `flask --app wsgi db-check`."""
+"""Commands: `flask --app wsgi db-upgrade`, `db-check`, `db-revision` and `purge-expired`."""
 
 from __future__ import annotations
 
@@ -41,3 +41,15 @@ def init_app(app: Flask) -> None:
         command.revision(
             alembic_config(current_app.config["SQLALCHEMY_URL"]), message=message, autogenerate=True
         )
+
+    @app.cli.command("purge-expired")
+    def purge_expired() -> None:
+        """Remove CPD deleted longer ago than the policy keeps it, and kept forms past
+        their expiry. Run it daily (cron or a systemd timer)."""
+        from app.cpd import kept, services
+        from app.db import get_session
+
+        policy = current_app.extensions["policy"]
+        records = services.purge_expired_deletions(get_session(), policy=policy)
+        forms = kept.purge_expired(get_session())
+        click.echo(f"Removed {records} deleted records and {forms} expired kept forms.")

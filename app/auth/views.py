@@ -135,7 +135,7 @@ def sign_out() -> Response:
 @bp.route("/session/keep-alive", methods=["POST"])
 @login_required
 def keep_alive() -> tuple[str, int]:
-    """"Stay signed in" in the timeout warning: the session's idle clock starts again."""
+    """The timeout warning's "Stay signed in": the session's idle clock starts again."""
     touch_session(db=get_session(), token=session[SESSION_TOKEN_KEY])
     return "", 204
 

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.cpd import rules
 from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
@@ -279,19 +281,34 @@ def _aware(moment: dt.datetime | None) -> dt.datetime:
 
 
 def purge_expired_deletions(db: Session, *, policy: Policy) -> int:
-    """Remove records deleted longer ago than the policy keeps them, with their history."""
+    """Remove records deleted longer ago than the policy keeps them, with everything
+    that belongs to them (revisions, documents, ...)."""
     cutoff = utcnow() - dt.timedelta(days=policy.recently_deleted_days)
-    expired = db.exec(
-        select(CpdRecord).where(
-            col(CpdRecord.deleted_at).is_not(None), col(CpdRecord.deleted_at) < cutoff
+    ids = list(
+        db.exec(
+            select(CpdRecord.id).where(
+                col(CpdRecord.deleted_at).is_not(None), col(CpdRecord.deleted_at) < cutoff
+            )
         )
-    ).all()
-    for record in expired:
-        for revision in db.exec(select(CpdRevision).where(CpdRevision.record_id == record.id)):
-            db.delete(revision)
-        db.delete(record)
+    )
+    if ids:
+        _delete_with_dependants(db, CpdRecord.__table__, ids)  # type: ignore[attr-defined]
     db.commit()
-    return len(expired)
+    return len(ids)
+
+
+def _delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> None:
+    """Delete rows by id after the rows of every table that points at them, found from
+    the foreign keys, so a table added later is purged too."""
+    for child in SQLModel.metadata.sorted_tables:
+        for foreign_key in child.foreign_keys:
+            if foreign_key.column.table is table and "id" in child.c:
+                child_ids = list(
+                    db.execute(sa_select(child.c.id).where(foreign_key.parent.in_(ids))).scalars()
+                )
+                if child_ids:
+                    _delete_with_dependants(db, child, child_ids)
+    db.execute(sa_delete(table).where(table.c.id.in_(ids)))
 
 
 def revisions(db: Session, record: CpdRecord) -> Sequence[CpdRevision]:

@@ -382,3 +382,36 @@ def test_another_users_record_is_not_found_on_every_route(
         )
         assert response.status_code == 404, path
     assert records(db)[0].deleted_at is None
+
+
+def test_the_purge_command_removes_only_what_has_expired(app, db: Session, user, policy) -> None:
+    from app.cpd import services
+
+    kept_result = services.create_record(
+        db,
+        owner_id=user.id,
+        form_type="unstructured",
+        answers={"title": "Keep"},
+        action="draft",
+        policy=policy,
+    )
+    old_result = services.create_record(
+        db,
+        owner_id=user.id,
+        form_type="unstructured",
+        answers={"title": "Old"},
+        action="draft",
+        policy=policy,
+    )
+    assert kept_result.record and old_result.record
+    services.delete_record(db, kept_result.record)
+    old_result.record.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(
+        days=policy.recently_deleted_days + 1
+    )
+    db.add(old_result.record)
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["purge-expired"])
+    assert result.exception is None, result.exception
+    output = result.output
+    assert "Removed 1 deleted records" in output
+    assert [r.answers["title"] for r in records(db)] == ["Keep"]
