@@ -1,0 +1,354 @@
+"""Load benchmark: autosave and live-count throughput and latency against the cheapest
+authenticated page (the floor), on SQLite and on PostgreSQL, in one run.
+
+Runs the app under gunicorn with the production settings (RECORD_CPD_CONFIG=production,
+2 workers x 4 threads, as `make run`) on 127.0.0.1 only, in a throwaway database it
+creates and drops. Every load is bounded in time and stops by itself.
+
+    .venv/bin/python bench/load.py                 # both databases, 10 s a load
+    .venv/bin/python bench/load.py --database sqlite --seconds 5
+
+Needs wrk (Debian package `wrk`). See bench/README.md for what it printed here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.database import throwaway_database  # noqa: E402
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+RECORDS = 40  # autosaves spread over this many drafts, as many people would
+TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Client:
+    """Just enough of a browser: keeps the session cookie and the CSRF token."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+        self.token = ""
+
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        body = urllib.parse.urlencode(form or {}, doseq=True) if form is not None else None
+        sent = {"Cookie": self.cookie, **(headers or {})}
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                self.cookie = value.split(";", 1)[0]  # the one session cookie
+        found = re.search(r'name="csrf-token" content="([^"]+)"', text)
+        if found:
+            self.token = found.group(1)
+        connection.close()
+        return response.status, text, dict(response.getheaders())
+
+    def sign_up(self) -> None:
+        self.request("GET", "/create-account")
+        password = "benchmark horse battery staple"
+        status, text, _headers = self.request(
+            "POST",
+            "/create-account",
+            {
+                "csrf_token": self.token,
+                "full_name": "Robin Tester",
+                "email": f"bench-{time.time_ns()}@example.com",
+                "password": password,
+                "password_confirmation": password,
+            },
+        )
+        problems = re.findall(r'href="#[^"]+">([^<]+)<', text)
+        assert status == 302, f"could not create the benchmark account: {status} {problems}"
+        self.request("GET", "/account")  # a fresh token for the new session
+
+    def htmx_headers(self) -> dict[str, str]:
+        return {"HX-Request": "true", "X-CSRFToken": self.token}
+
+
+def autosave_form(record_id: str, editor: str) -> dict[str, str]:
+    return {
+        "form_type": "structured",
+        "record_id": record_id,
+        "version": "1",
+        "editor": editor,
+        "title": "Benchmark draft",
+        "what_you_did": TEXT,
+        "what_you_learned": TEXT,
+        "standard_parts": "4.3",
+    }
+
+
+def start_server(database_url: str, instance: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "RECORD_CPD_CONFIG": "production",
+        "DATABASE_URL": database_url,
+        "RECORD_CPD_INSTANCE_DIR": str(instance),
+        "SECRET_KEY": "benchmark-secret-key",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            "python:app.gunicorn_conf",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(instance / "gunicorn.log", "w"),  # noqa: SIM115
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start: see gunicorn.log")
+
+
+def run_wrk(
+    port: int,
+    method: str,
+    paths: list[str],
+    bodies: list[str],
+    headers: dict,
+    seconds: int,
+    work: Path,
+) -> dict:
+    (work / "headers.txt").write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
+    (work / "bodies.txt").write_text("\n".join(bodies) + "\n")
+    env = {
+        **os.environ,
+        "BENCH_PATHS": ",".join(paths),
+        "BENCH_BODIES": str(work / "bodies.txt"),
+        "BENCH_HEADERS": str(work / "headers.txt"),
+        "BENCH_METHOD": method,
+    }
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c16",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(ROOT / "bench" / "wrk_post.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def fixed_rate(port: int, rate: int, seconds: int, make_request) -> dict:
+    """Open-loop load at a steady rate. Latency counts from when each request was due,
+    so a slow server cannot hide queueing (no coordinated omission)."""
+    due: queue.Queue = queue.Queue()
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal failures
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while (when := due.get()) is not None:
+            method, path, body, headers = make_request()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 300
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            with lock:
+                latencies.append(time.perf_counter() - when)
+                failures += 0 if ok else 1
+
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(32)]
+    for thread in workers:
+        thread.start()
+    start = time.perf_counter()
+    for i in range(rate * seconds):
+        when = start + i / rate
+        time.sleep(max(0.0, when - time.perf_counter()))
+        due.put(when)
+    for _ in workers:
+        due.put(None)
+    for thread in workers:
+        thread.join(timeout=30)
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "failures": failures,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000,
+        "achieved_rps": len(ordered) / (time.perf_counter() - start),
+    }
+
+
+def bench_database(label: str, seconds: int, rates: list[int]) -> dict:
+    if label == "postgresql":
+        os.environ["TEST_DATABASE_URL"] = POSTGRES_ADMIN_URL
+    else:
+        os.environ.pop("TEST_DATABASE_URL", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with throwaway_database(work, "bench") as url:
+            port = free_port()
+            server = start_server(url, work, port)
+            try:
+                client = Client(port)
+                client.sign_up()
+                records = []
+                for n in range(RECORDS):
+                    status, _text, headers = client.request(
+                        "POST",
+                        "/your-cpd/autosave",
+                        autosave_form("", f"bench-{n}"),
+                        client.htmx_headers(),
+                    )
+                    assert status == 200, status
+                    records.append(headers["HX-Replace-Url"].split("/")[2])
+                common = {**client.htmx_headers(), "Cookie": client.cookie}
+                form_headers = {**common, "Content-Type": "application/x-www-form-urlencoded"}
+                autosave_bodies = [
+                    urllib.parse.urlencode(autosave_form(rid, f"bench-{n}"))
+                    for n, rid in enumerate(records)
+                ]
+                count_body = urllib.parse.urlencode({"what_you_learned": TEXT * 2})
+                results = {
+                    "floor (GET /account)": run_wrk(
+                        port, "GET", ["/account"], [""], {"Cookie": client.cookie}, seconds, work
+                    ),
+                    "autosave": run_wrk(
+                        port,
+                        "POST",
+                        ["/your-cpd/autosave"] * RECORDS,
+                        autosave_bodies,
+                        form_headers,
+                        seconds,
+                        work,
+                    ),
+                    "count": run_wrk(
+                        port,
+                        "POST",
+                        ["/your-cpd/count/what_you_learned"],
+                        [count_body],
+                        form_headers,
+                        seconds,
+                        work,
+                    ),
+                }
+                counter = iter(range(10**9))
+
+                def autosave_request():
+                    n = next(counter) % RECORDS
+                    return "POST", "/your-cpd/autosave", autosave_bodies[n], form_headers
+
+                def count_request():
+                    return "POST", "/your-cpd/count/what_you_learned", count_body, form_headers
+
+                for each in rates:
+                    results[f"autosave at {each}/s"] = fixed_rate(
+                        port, each, seconds, autosave_request
+                    )
+                    results[f"count at {each}/s"] = fixed_rate(port, each, seconds, count_request)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    return results
+
+
+def report(label: str, results: dict) -> None:
+    floor = results["floor (GET /account)"]["rps"]
+    print(f"\n== {label}")
+    print(
+        f"{'load':28} {'req/s':>8} {'vs floor':>9} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'non-2xx':>8}"
+    )
+    for name, r in results.items():
+        if "rps" in r:
+            print(
+                f"{name:28} {r['rps']:8.0f} {r['rps'] / floor:9.2f} {r['p50_ms']:8.1f} "
+                f"{r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['non_2xx']:8d}"
+            )
+        else:
+            print(
+                f"{name:28} {r['achieved_rps']:8.0f} {'':>9} {r['p50_ms']:8.1f} "
+                f"{r['p95_ms']:8.1f} {'':>8} {r['failures']:8d}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--rates", default="50,200", help="steady request rates to measure latency at"
+    )
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    print(
+        f"{os.cpu_count()} CPUs; wrk -t2 -c16 for {options.seconds} s a load; "
+        "gunicorn 2 workers x 4 threads"
+    )
+    labels = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
+    for label in labels:
+        rates = [int(rate) for rate in options.rates.split(",")]
+        report(label, bench_database(label, options.seconds, rates))
+
+
+if __name__ == "__main__":
+    main()
