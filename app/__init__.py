@@ -10,7 +10,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import db, errors, security
+from app import assets, db, errors, security
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import csrf, limiter
 from app.govuk_fields import error_list, field_params
@@ -39,6 +39,9 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     _configure_templates(app)
+    # First: hashed, cached, compressed static files; HTML compressed after every other
+    # after_request hook has run.
+    assets.init_app(app)
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)

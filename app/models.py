@@ -1,10 +1,12 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
 from app.auth.models import PasswordReset, User, UserSession
-from app.cpd.models import CpdRecord, CpdRevision, KeptForm
+from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 
 __all__ = [
+    "CpdDocument",
+    "CpdDocumentContent",
     "CpdRecord",
     "CpdRevision",
     "Feedback",

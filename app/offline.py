@@ -42,8 +42,8 @@ def precache_urls() -> list[str]:
     urls = [url_for("static", filename=name) for name in PRECACHE]
     # The modules app.mjs imports by a fixed path.
     urls += [
-        "/static/vendor/htmx/htmx.esm.min.js",
-        "/static/vendor/govuk-frontend/govuk-frontend.min.js",
+        url_for("static", filename="vendor/htmx/htmx.esm.min.js"),
+        url_for("static", filename="vendor/govuk-frontend/govuk-frontend.min.js"),
     ]
     return urls + [url_for("offline.offline_page")]
 

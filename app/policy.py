@@ -136,6 +136,14 @@ class Policy:
     # A form posted after the session ended is kept this long for its owner to restore.
     kept_form_hours: int = 72
 
+    # Supporting documents: each file's size, how many a record holds, and the checks on
+    # Word and OpenDocument files (zip archives) that stop a small file unpacking to a
+    # huge one.
+    max_document_bytes: int = 10 * 1024 * 1024
+    max_documents_per_record: int = 10
+    max_archive_unpacked_bytes: int = 100 * 1024 * 1024
+    max_archive_entries: int = 2000
+
     character_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS))
     standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
     activity_types: tuple[ActivityType, ...] = DEFAULT_ACTIVITY_TYPES
@@ -167,6 +175,12 @@ class Policy:
     def limit(self, name: str) -> int:
         return self.character_limits[name]
 
+    @property
+    def max_document_size_text(self) -> str:
+        """The size limit in words people use ("10 MB"), binary megabytes as most
+        operating systems show file sizes."""
+        return describe_size(self.max_document_bytes)
+
     def normalise_registration_number(self, raw: str) -> str:
         return re.sub(r"\s+", "", raw).upper()
 
@@ -184,10 +198,16 @@ class Policy:
             "good_practice_records",
             "recently_deleted_days",
             "kept_form_hours",
+            "max_document_bytes",
+            "max_documents_per_record",
+            "max_archive_unpacked_bytes",
+            "max_archive_entries",
         )
         for name in positive_ints:
             if getattr(self, name) < 1:
                 raise PolicyError(f"{name} must be 1 or more")
+        if self.max_archive_unpacked_bytes < self.max_document_bytes:
+            raise PolicyError("max_archive_unpacked_bytes must not be less than max_document_bytes")
         if self.password_min_length > self.password_max_length:
             raise PolicyError("password_min_length must not be more than password_max_length")
         if self.session_idle_timeout_minutes <= 0 or self.session_absolute_timeout_hours <= 0:
@@ -232,6 +252,16 @@ class Policy:
         values = [activity.value for activity in self.activity_types]
         if len(set(values)) != len(values) or "other" not in values:
             raise PolicyError("activity_types values must be unique and include 'other'")
+
+
+def describe_size(size: int) -> str:
+    """A file size the way a file manager shows it: 10 MB, 1.5 MB, 300 KB, 12 bytes."""
+    if size >= 1024 * 1024:
+        megabytes = size / (1024 * 1024)
+        return f"{megabytes:.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size} byte" + ("" if size == 1 else "s")
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

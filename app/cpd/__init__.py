@@ -10,17 +10,19 @@ bp = Blueprint("cpd", __name__)
 
 @bp.context_processor
 def cpd_template_helpers() -> dict[str, object]:
-    from app.cpd import presenters, rules
+    from app.cpd import anonymity, documents, presenters, rules
 
     return {
         "rules": rules,
         "presenters": presenters,
         "count_attributes": presenters.count_attributes,
+        "anonymity": anonymity,
+        "cpd_documents": documents,
     }
 
 
 from flask_wtf.csrf import CSRFError  # noqa: E402
 
-from app.cpd import autosave, kept, views  # noqa: E402,F401  (registers the routes)
+from app.cpd import autosave, document_views, kept, views  # noqa: E402,F401  (registers the routes)
 
 bp.register_error_handler(CSRFError, kept.csrf_failed_on_a_form)

@@ -24,7 +24,13 @@ from app.extensions import login_manager
 from app.policy import Policy
 
 # The endpoints whose posts carry CPD answers.
-FORM_ENDPOINTS = {"cpd.new_record", "cpd.edit_record", "cpd.autosave"}
+FORM_ENDPOINTS = {
+    "cpd.new_record",
+    "cpd.edit_record",
+    "cpd.autosave",
+    "cpd.upload_documents",
+    "cpd.remove_document",
+}
 
 
 def _policy() -> Policy:

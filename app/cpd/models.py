@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -85,3 +85,44 @@ class KeptForm(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     kept_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
+
+
+class CpdDocument(SQLModel, table=True):
+    """A supporting document uploaded to a record. Which documents a version of a record
+    has is part of its answers (``answers["documents"]``, each an id and the explanation
+    of how it shows the CPD standard), so drafts of changes, conflicts and the revision
+    history treat documents like any other answer. A removed document keeps its row
+    (``removed_at``) and its content, so earlier versions can still show it."""
+
+    __tablename__ = "cpd_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="cpd_record.id", index=True)
+    owner_id: int = Field(foreign_key="user_account.id", index=True)
+    # The name as the person's computer gave it (any characters; shown escaped, sent back
+    # in an RFC 6266 Content-Disposition header).
+    filename: str = Field(max_length=255)
+    # What the content is, judged by its bytes: pdf, docx, odt, text, jpeg or png.
+    kind: str = Field(max_length=10)
+    size: int
+    sha256: str = Field(max_length=64)
+    # "clean" (a virus scanner passed it) or "not scanned" (no scanner is configured).
+    scan_status: str = Field(max_length=20)
+    # Likely personal identifiers found in the document's text, masked: what the
+    # anonymisation warning shows, worked out once at upload.
+    findings: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    uploaded_at: dt.datetime = Field(default_factory=utcnow)
+    removed_at: dt.datetime | None = Field(default=None)
+
+
+class CpdDocumentContent(SQLModel, table=True):
+    """The bytes of a document, in the database so that a backup or a move to PostgreSQL
+    carries them. A table of its own, so listing documents never reads their content."""
+
+    __tablename__ = "cpd_document_content"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="cpd_document.id", unique=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

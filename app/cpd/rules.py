@@ -63,7 +63,10 @@ QUESTIONS: dict[str, str] = {
     ),
     "description": "Describe your CPD and how it meets the CPD standard",
     "standard_parts": "Which parts of the CPD standard does this show?",
+    "documents": "Supporting documents",
 }
+# Asked of each supporting document (its box is named document_explanation_<id>).
+DOCUMENT_EXPLANATION_QUESTION = "How does this document show the CPD standard?"
 
 # What to say when a required answer is missing.
 MISSING: dict[str, str] = {
@@ -197,9 +200,15 @@ def parse_date_quietly(
 
 
 def problems_for_recording(
-    answers: Mapping[str, object], form_type: str, *, policy: Policy, today: dt.date
+    answers: Mapping[str, object],
+    form_type: str,
+    *,
+    policy: Policy,
+    today: dt.date,
+    document_names: Mapping[int, str] | None = None,
 ) -> dict[str, str]:
-    """Every reason these answers cannot be recorded yet, by field, in page order."""
+    """Every reason these answers cannot be recorded yet, by field, in page order.
+    ``document_names`` names the documents in ``answers["documents"]`` for messages."""
     problems: dict[str, str] = {}
     for field in FORM_FIELDS[form_type]:
         if field == "completed":
@@ -222,6 +231,30 @@ def problems_for_recording(
             problems[field] = MISSING[field]
         elif field in LIMITED[form_type] and count_characters(value) > policy.limit(field):
             problems[field] = over_limit_message(QUESTIONS[field], value, policy.limit(field))
+    problems.update(_document_problems(answers, form_type, policy, document_names or {}))
+    return problems
+
+
+def _document_problems(
+    answers: Mapping[str, object], form_type: str, policy: Policy, names: Mapping[int, str]
+) -> dict[str, str]:
+    """Each document's explanation: required on the unstructured form, always within
+    its limit."""
+    problems: dict[str, str] = {}
+    documents = answers.get("documents") or []
+    assert isinstance(documents, list)
+    limit = policy.limit("document_explanation")
+    for item in documents:
+        document_id = int(item["id"])
+        name = names.get(document_id, "this document")
+        explanation = str(item.get("explanation") or "")
+        key = f"document_explanation_{document_id}"
+        if form_type == UNSTRUCTURED and not explanation.strip():
+            problems[key] = f"Enter how {name} shows the CPD standard"
+        elif count_characters(explanation) > limit:
+            problems[key] = over_limit_message(
+                f"How {name} shows the CPD standard", explanation, limit
+            )
     return problems
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from app.cpd import rules
-from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
+from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.db import utcnow
 from app.policy import Policy
 
@@ -56,7 +56,44 @@ def answers_from_form(form: Any, form_type: str) -> dict[str, Any]:
         if name in rules.FIELDS_BY_FORM[form_type]:
             answers[name] = rules.normalise_text(form.get(name, ""))
     answers["standard_parts"] = [str(part) for part in form.getlist("standard_parts")]
+    # Supporting documents: the ones this form holds, each with its explanation. Which
+    # ids are really the record's is checked where the record is known.
+    documents: list[dict[str, Any]] = []
+    for raw_id in form.getlist("document_ids"):
+        if str(raw_id).isdigit() and int(raw_id) not in [d["id"] for d in documents]:
+            explanation = rules.normalise_text(form.get(f"document_explanation_{raw_id}", ""))
+            documents.append({"id": int(raw_id), "explanation": explanation})
+    answers["documents"] = documents
     return answers
+
+
+def document_names(db: Session, answers: Mapping[str, Any]) -> dict[int, str]:
+    ids = [int(item["id"]) for item in answers.get("documents") or []]
+    if not ids:
+        return {}
+    rows = db.exec(select(CpdDocument).where(col(CpdDocument.id).in_(ids))).all()
+    return {row.id: row.filename for row in rows if row.id is not None}
+
+
+def recording_problems(
+    db: Session,
+    answers: Mapping[str, Any],
+    form_type: str,
+    *,
+    policy: Policy,
+    extra_problems: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Why these answers cannot be recorded yet, with any problems the view adds (the
+    anonymisation confirmation, refused files)."""
+    problems = rules.problems_for_recording(
+        answers,
+        form_type,
+        policy=policy,
+        today=policy.today(),
+        document_names=document_names(db, answers),
+    )
+    problems.update(extra_problems or {})
+    return problems
 
 
 def _completed_on(answers: Mapping[str, Any], policy: Policy) -> dt.date | None:
@@ -85,10 +122,11 @@ def create_record(
     action: str,
     policy: Policy,
     editor: str | None = None,
+    extra_problems: Mapping[str, str] | None = None,
 ) -> SaveResult:
     if action == RECORD:
-        problems = rules.problems_for_recording(
-            answers, form_type, policy=policy, today=policy.today()
+        problems = recording_problems(
+            db, answers, form_type, policy=policy, extra_problems=extra_problems
         )
         if problems:
             return SaveResult(None, problems)
@@ -138,6 +176,7 @@ def save_record(
     based_on_version: int | None,
     policy: Policy,
     editor: str | None = None,
+    extra_problems: Mapping[str, str] | None = None,
 ) -> SaveResult:
     """Save answers to an existing record. A draft of changes to recorded CPD is kept
     beside it (``pending_answers``): the recorded version stays what counts.
@@ -148,8 +187,8 @@ def save_record(
     if based_on_version != record.version and not (editor and record.last_editor == editor):
         raise VersionConflict(record)
     if action == RECORD:
-        problems = rules.problems_for_recording(
-            answers, record.form_type, policy=policy, today=policy.today()
+        problems = recording_problems(
+            db, answers, record.form_type, policy=policy, extra_problems=extra_problems
         )
         if problems:
             return SaveResult(None, problems)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.cpd import bp, presenters, rules, services
+from app.cpd import anonymity, bp, documents, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
-from app.cpd.models import CpdRecord, KeptForm
+from app.cpd.models import CpdDocument, CpdRecord, KeptForm
 from app.db import get_session
 from app.policy import Policy
 
@@ -70,8 +71,12 @@ def _render_form(
     problems: dict[str, str] | None = None,
     status: int = 200,
     kept: KeptForm | None = None,
+    based_on_version: int | None = None,
 ) -> tuple[str, int]:
     problems = problems or {}
+    known = documents.documents_of(get_session(), record) if record is not None else {}
+    listed = documents.listed(answers, known)
+    warnings = anonymity.warnings_for(answers, form_type, listed)
     if kept is not None:
         flash(
             "We kept the answers you sent when you were signed out: they are back on the "
@@ -90,7 +95,11 @@ def _render_form(
             page_has_errors=bool(problems),
             editor=(kept.data.get("editor") if kept else request.form.get("editor"))
             or secrets.token_urlsafe(16),
-            based_on_version=kept.data.get("version") if kept else request.form.get("version"),
+            based_on_version=based_on_version
+            or (kept.data.get("version") if kept else request.form.get("version")),
+            documents=listed,
+            warnings={warning.target: warning for warning in warnings},
+            confirmed=request.form.get(anonymity.CONFIRM_FIELD) == "yes",
         ),
         status,
     )
@@ -111,11 +120,15 @@ def _date_error_parts(answers: dict[str, Any]) -> tuple[str, ...]:
 def _error_links(problems: dict[str, str], answers: dict[str, Any]) -> list[dict[str, str]]:
     """Error summary entries that land on the exact input: the first wrong date part,
     the first radio or checkbox."""
-    links = []
+    links: list[dict[str, str]] = []
     for name, message in problems.items():
         target = name
         if name == "completed":
             target = "completed_" + _date_error_parts(answers)[0]
+        if name == "documents":
+            # One entry for each refused file.
+            links.extend({"text": line, "href": "#documents"} for line in message.split("\n"))
+            continue
         links.append({"text": message, "href": f"#{target}"})
     return links
 
@@ -153,7 +166,23 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         # Its first autosave was still on its way when the button was pressed.
         return _save_existing(made_by_this_page)
     answers = services.answers_from_form(request.form, form_type)
+    answers["documents"] = []  # a record has documents only once it exists
+    if documents.chosen_files(request.files.getlist("documents")):
+        # The files need a record to belong to: keep the answers as a draft first, then
+        # save to that draft as if it had been open all along.
+        draft = services.create_record(
+            get_session(),
+            owner_id=_owner_id(),
+            form_type=form_type,
+            answers=answers,
+            action=services.DRAFT_ACTION,
+            policy=_policy(),
+            editor=_editor(),
+        ).record
+        assert draft is not None
+        return _save_existing(draft, answers=dict(answers), based_on_version=draft.version)
     action = _action()
+    warnings = anonymity.warnings_for(answers, form_type)
     result = services.create_record(
         get_session(),
         owner_id=_owner_id(),
@@ -162,18 +191,27 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         action=action,
         policy=_policy(),
         editor=_editor(),
+        extra_problems=anonymity.confirmation_problem(warnings, request.form),
     )
     if not result.saved:
         return _render_form(form_type, answers, problems=result.problems, status=400)
     assert result.record is not None
-    return _after_save(result.record, action)
+    return _after_save(result.record, action, warnings=bool(warnings))
 
 
-def _after_save(record: CpdRecord, action: str) -> Response:
+def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Response:
     assert record.id is not None
     if action == services.RECORD:
         return redirect(url_for("cpd.recorded", record_id=record.id))
     title = presenters.record_title(record, _policy(), record.working_answers)
+    if warnings:
+        # Drafts are never blocked; the form shows what may identify someone.
+        flash(
+            f"‘{title}’ is saved as a draft. Some of it may identify a person: check the "
+            "warnings on the form before you record it.",
+            "success",
+        )
+        return redirect(url_for("cpd.edit_record", record_id=record.id))
     if record.is_recorded:
         flash(
             f"Your changes to ‘{title}’ are saved as a draft. The recorded version still "
@@ -193,11 +231,13 @@ def _after_save(record: CpdRecord, action: str) -> Response:
 @login_required
 def view_record(record_id: int) -> str:
     record = _owned(record_id)
+    known = documents.documents_of(get_session(), record)
     return render_template(
         "pages/cpd/view.html",
         record=record,
         answers=presenters.answer_list(record.answers, record.form_type, _policy()),
         parts=presenters.parts_shown(record.answers, _policy()),
+        documents=documents.listed(record.answers, known),
     )
 
 
@@ -215,26 +255,149 @@ def edit_record(record_id: int) -> str | tuple[str, int] | Response:
     return _save_existing(record)
 
 
-def _save_existing(record: CpdRecord) -> str | tuple[str, int] | Response:
-    answers = services.answers_from_form(request.form, record.form_type)
-    action = _action()
+@dataclass
+class Saved:
+    """What a save of the form did, for a page or a fragment to show."""
+
+    record: CpdRecord
+    answers: dict[str, Any]
+    action: str | None  # what was saved: RECORD, DRAFT_ACTION, or None (nothing)
+    problems: dict[str, str] = field(default_factory=dict)
+    warnings: list[anonymity.Warning] = field(default_factory=list)
+    conflict: CpdRecord | None = None
+    added: list[CpdDocument] = field(default_factory=list)
+    removed: CpdDocument | None = None
+
+
+def save_form(
+    record: CpdRecord,
+    *,
+    answers: dict[str, Any] | None = None,
+    action: str | None = None,
+    based_on_version: int | None = None,
+    remove: CpdDocument | None = None,
+) -> Saved:
+    """Save the posted form to ``record``, with any files it carries.
+
+    Without files this is the plain save: recording is refused with problems and nothing
+    is saved. With files (or a document removed), nothing may be lost: the files are
+    stored and everything is kept as a draft; the problems (a refused file, what
+    recording still needs) are returned for the form to show."""
+    db = get_session()
+    policy = _policy()
+    answers = (
+        answers
+        if answers is not None
+        else services.answers_from_form(request.form, record.form_type)
+    )
+    action = action or _action()
+    version = based_on_version if based_on_version is not None else _posted_version()
+    editor = _editor()
+    if version != record.version and not (editor and record.last_editor == editor):
+        # Changed elsewhere: store no file until the person has chosen a version
+        # (save_record checks again, atomically).
+        return Saved(record, answers, None, conflict=record)
+    known = documents.documents_of(db, record)
+    documents.keep_known(answers, known)
+    if remove is not None:
+        answers["documents"] = [d for d in answers["documents"] if d["id"] != remove.id]
+    upload = documents.check_uploads(
+        request.files.getlist("documents"),
+        policy=policy,
+        already=len(answers["documents"]),
+        scanner=documents.current_scanner(),
+    )
+    added = documents.store(db, record, upload.accepted) if upload.accepted else []
+    for document in added:
+        answers["documents"].append({"id": document.id, "explanation": ""})
+        assert document.id is not None
+        known[document.id] = document
+    warnings = anonymity.warnings_for(answers, record.form_type, documents.listed(answers, known))
+    confirmation = anonymity.confirmation_problem(warnings, request.form)
+    saved = Saved(record, answers, None, warnings=warnings, added=added, removed=remove)
+    problems: dict[str, str] = {}
+    if upload.any or remove is not None:
+        if action == services.RECORD:
+            problems = services.recording_problems(
+                db, answers, record.form_type, policy=policy, extra_problems=confirmation
+            )
+        if upload.refused:
+            problems = _with_refusals(problems, upload.refused)
+        action = services.DRAFT_ACTION if problems else action
     try:
         result = services.save_record(
-            get_session(),
+            db,
             record,
             answers=answers,
             action=action,
-            based_on_version=_posted_version(),
-            policy=_policy(),
-            editor=_editor(),
+            based_on_version=version,
+            policy=policy,
+            editor=editor,
+            extra_problems=confirmation,
         )
     except services.VersionConflict as conflict:
-        return _conflict(conflict.record, answers, action)
-    if not result.saved:
+        saved.conflict = conflict.record
+        return saved
+    if remove is not None and result.saved:
+        documents.mark_removed(db, remove)
+    saved.action = action if result.saved else None
+    saved.problems = problems or result.problems
+    return saved
+
+
+def _with_refusals(problems: dict[str, str], refused: list[str]) -> dict[str, str]:
+    """The refused files' messages in page order: after the parts of the standard and
+    before the documents' explanations."""
+    ordered: dict[str, str] = {}
+    for name, message in problems.items():
+        if name.startswith("document_explanation_") or name == anonymity.CONFIRM_FIELD:
+            ordered.setdefault("documents", "\n".join(refused))
+        ordered[name] = message
+    ordered.setdefault("documents", "\n".join(refused))
+    return ordered
+
+
+def _save_existing(
+    record: CpdRecord,
+    *,
+    answers: dict[str, Any] | None = None,
+    based_on_version: int | None = None,
+) -> str | tuple[str, int] | Response:
+    saved = save_form(record, answers=answers, based_on_version=based_on_version)
+    return _saved_page(saved)
+
+
+def _saved_page(saved: Saved) -> str | tuple[str, int] | Response:
+    record = saved.record
+    if saved.conflict is not None:
+        return _conflict(saved.conflict, saved.answers, _action())
+    if saved.problems:
         return _render_form(
-            record.form_type, answers, record=record, problems=result.problems, status=400
+            record.form_type,
+            saved.answers,
+            record=record,
+            problems=saved.problems,
+            status=400,
+            # Saved as a draft (files were kept): the form now stands on that version.
+            based_on_version=record.version if saved.action else None,
         )
-    return _after_save(record, action)
+    assert saved.action is not None
+    if saved.removed is not None:
+        name = saved.removed.filename
+        if record.is_recorded:
+            flash(
+                f"{name} is removed from your changes. The recorded version still has it "
+                "until you save the changes.",
+                "success",
+            )
+        else:
+            flash(f"{name} is removed. The saved versions of this CPD still show it.", "success")
+        return redirect(url_for("cpd.edit_record", record_id=record.id) + "#documents")
+    if saved.added and saved.action == services.DRAFT_ACTION and not saved.warnings:
+        names = ", ".join(document.filename for document in saved.added)
+        flash(f"{names} {'is' if len(saved.added) == 1 else 'are'} added.", "success")
+        return redirect(url_for("cpd.edit_record", record_id=record.id) + "#documents")
+    return _after_save(record, saved.action, warnings=bool(saved.warnings))
 
 
 def _conflict(record: CpdRecord, answers: dict[str, Any], action: str) -> tuple[str, int]:
@@ -259,7 +422,11 @@ def _conflict(record: CpdRecord, answers: dict[str, Any], action: str) -> tuple[
 def _hidden_fields(answers: dict[str, Any]) -> list[tuple[str, str]]:
     fields: list[tuple[str, str]] = []
     for name, value in answers.items():
-        if isinstance(value, list):
+        if name == "documents":
+            for item in value:
+                fields.append(("document_ids", str(item["id"])))
+                fields.append((f"document_explanation_{item['id']}", item["explanation"]))
+        elif isinstance(value, list):
             fields.extend((name, str(item)) for item in value)
         else:
             fields.append((name, str(value)))
@@ -303,11 +470,16 @@ def recorded(record_id: int) -> str:
 def history(record_id: int) -> str:
     record = _owned(record_id)
     revisions = services.revisions(get_session(), record)
+    known = documents.documents_of(get_session(), record)
     return render_template(
         "pages/cpd/history.html",
         record=record,
         revisions=[
-            (revision, presenters.answer_list(revision.answers, record.form_type, _policy()))
+            (
+                revision,
+                presenters.answer_list(revision.answers, record.form_type, _policy()),
+                documents.listed(revision.answers, known),
+            )
             for revision in revisions
         ],
     )

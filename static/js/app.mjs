@@ -85,9 +85,18 @@ async function startOffline () {
   startDeviceCopies(meta)
 }
 
+// Upload progress for supporting documents, on the CPD forms.
+async function startUploadProgress () {
+  if (!document.getElementById('documents-section')) return
+  await htmxReady
+  const { startUploads } = await import('/static/js/uploads.mjs')
+  startUploads()
+}
+
 const htmxReady = startHtmx()
 for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()], ['htmx', htmxReady],
-  ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()]]) {
+  ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()],
+  ['upload progress', startUploadProgress()]]) {
   started.catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.steps import create_account, sign_in, unique_email
+from tests.support import sample_files
 from tests.support.audit import (
     ARTIFACTS,
     axe_violations,
@@ -221,6 +222,132 @@ def _autosaved_with_counts(page: Page, _context: dict) -> str:
     return page.content()
 
 
+def _scripted(page: Page) -> bool:
+    return bool(page.evaluate("() => document.body.classList.contains('js-enabled')"))
+
+
+def _open_form(page: Page, path: str) -> None:
+    page.goto(path)
+    if _scripted(page):
+        page.wait_for_function("() => window.htmx !== undefined")
+        page.evaluate("() => import('/static/js/uploads.mjs').then((m) => m.startUploads())")
+
+
+AUDIT_DOCUMENTS = (
+    {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": sample_files.pdf()},
+    {"name": "review.docx", "mimeType": "application/octet-stream", "buffer": sample_files.docx()},
+    {
+        "name": "notes.txt",
+        "mimeType": "text/plain",
+        "buffer": b"Ring the family on 07700 900123.\n",
+    },
+)
+
+
+def _post_with_files(page: Page, path: str, files: tuple[dict, ...]) -> None:
+    """Save the edit form with files and the anonymisation confirmation, as a browser
+    posts it (multipart), through the page's request API: no page navigates, so no
+    script runs on a page meant to be audited without JavaScript."""
+    form = page.request.get(path).text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    fields = [
+        *((name, value) for name, value in RECORD_FORM.items() if name != "action"),
+        ("csrf_token", token),
+        ("version", version),
+        ("action", "record"),
+        ("anonymised_confirmed", "yes"),
+    ]
+    boundary = "audit-boundary-7d41"
+    body = b""
+    for name, value in fields:
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        body += value.encode() + b"\r\n"
+    for document in files:
+        body += (
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="documents"; filename="{document["name"]}"\r\n'
+            f"Content-Type: {document['mimeType']}\r\n\r\n"
+        ).encode()
+        body += document["buffer"] + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    response = page.request.post(
+        path,
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        max_redirects=0,
+    )
+    assert response.status == 302, response.text()
+
+
+def _record_with_documents(suffix: str) -> Callable[[Page, dict], str]:
+    """A draft with three documents (one whose text may identify someone)."""
+
+    def visit(page: Page, _context: dict) -> str:
+        path = _create_record(page, title="With documents")
+        _post_with_files(page, path + "/edit", AUDIT_DOCUMENTS)
+        response = page.goto(path + suffix)
+        assert response is not None
+        return response.text()
+
+    return visit
+
+
+def _refused_upload(page: Page, _context: dict) -> str:
+    _open_form(page, "/your-cpd/new/structured")
+    page.get_by_label("Title").fill("Kept when a file is refused")
+    field = page.get_by_label("Supporting documents (optional)")
+    executable = {
+        "name": "report.exe",
+        "mimeType": "application/octet-stream",
+        "buffer": sample_files.EXECUTABLE,
+    }
+    if _scripted(page):
+        with page.expect_response(lambda r: r.url.endswith("/your-cpd/documents")):
+            field.set_input_files([executable])
+        page.locator("#documents-error").wait_for()
+        return page.content()
+    field.set_input_files([executable])
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
+        page.get_by_role("button", name="Save and record CPD").click()
+    page.wait_for_load_state()
+    assert posted.value.status == 400
+    return posted.value.text()
+
+
+def _anonymity_warnings(page: Page, _context: dict) -> str:
+    """Warnings beside the boxes and the confirmation that recording asks for."""
+    _open_form(page, "/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Visit with Mr Brown")
+    describe = page.get_by_label("Describe your CPD and how it meets the CPD standard")
+    describe.fill("We met at his home, SW1A 1AA, and talked about his care plan.")
+    if _scripted(page):
+        describe.press("Tab")
+        page.locator("#description-identifiers .govuk-warning-text").wait_for()
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
+        page.get_by_role("button", name="Save and record CPD").click()
+    page.wait_for_load_state()
+    assert posted.value.status == 400
+    return posted.value.text()
+
+
+def _upload_in_progress(page: Page, _context: dict) -> str:
+    """With JavaScript: the progress bar while a file is on its way (the answer is held
+    back until the page has been audited)."""
+    _open_form(page, "/your-cpd/new/structured")
+    if not _scripted(page):
+        return page.content()
+    held = []
+    page.route("**/your-cpd/documents", lambda route: held.append(route))
+    page.get_by_label("Supporting documents (optional)").set_input_files([AUDIT_DOCUMENTS[0]])
+    page.locator("#documents-progress progress").wait_for()
+    return page.content()
+
+
 PAGES: dict[str, Callable[[Page, dict], str]] = {
     "start": _get("/"),
     "sign-in": _get("/sign-in"),
@@ -264,6 +391,12 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "cpd-conflict": _signed_in(_conflict),
     "recently-deleted": _signed_in(_recently_deleted),
     "your-cpd-with-records": _signed_in(_your_cpd_with_records),
+    "cpd-edit-with-documents": _signed_in(_record_with_documents("/edit")),
+    "cpd-view-with-documents": _signed_in(_record_with_documents("")),
+    "cpd-history-with-documents": _signed_in(_record_with_documents("/history")),
+    "structured-form-refused-upload": _signed_in(_refused_upload),
+    "unstructured-form-anonymity-warnings": _signed_in(_anonymity_warnings),
+    "structured-form-upload-in-progress": _signed_in(_upload_in_progress),
 }
 
 
@@ -277,8 +410,11 @@ def audit_account(browser: Browser, live_server: LiveServer) -> str:
 
 
 def _audit_context(browser: Browser, live_server: LiveServer, mode: str, width: int = 1024):
+    # The service worker would answer pages itself, past the route that blocks scripts.
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": 900}
+        base_url=live_server.url,
+        viewport={"width": width, "height": 900},
+        service_workers="block" if mode == "no-javascript" else "allow",
     )
     blocked = block_page_scripts(context) if mode == "no-javascript" else None
     return context, blocked

@@ -20,6 +20,8 @@ PUBLIC_ENDPOINTS = {
     "help.accessibility",
     "help.cpd_standard",
     "cpd.count",
+    "cpd.count_explanation",
+    "cpd.check_identifiers",
     "offline.service_worker",
     "offline.offline_page",
     "help.feedback",

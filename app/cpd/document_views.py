@@ -1,0 +1,260 @@
+"""Supporting documents and the anonymisation help: download, remove, upload on
+selection (htmx), and the checks a box gets when it loses focus (htmx).
+
+Without JavaScript, files arrive with the CPD form itself and views.save_form stores
+them; these routes add what a plain form cannot do on its own page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, make_response, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from app.cpd import anonymity, bp, documents, rules, services, views
+from app.cpd.kept import signed_in_keeping_posts
+from app.cpd.models import CpdDocument, CpdRecord
+from app.db import get_session
+from app.policy import Policy
+
+# The endpoints a form with files is posted to.
+UPLOAD_ENDPOINTS = {
+    "cpd.new_record",
+    "cpd.edit_record",
+    "cpd.upload_documents",
+    "cpd.remove_document",
+}
+
+
+def _policy() -> Policy:
+    policy: Policy = current_app.extensions["policy"]
+    return policy
+
+
+def upload_request_limit(policy: Policy, configured: int | None) -> int:
+    """The most a form with files may send: every document a record may have, each a
+    little over its limit (so an oversized file still gets its own message rather than
+    a bare "too large" page), and the answers."""
+    return max(
+        configured or 0,
+        policy.max_documents_per_record * policy.max_document_bytes + 2 * 1024 * 1024,
+    )
+
+
+@bp.url_value_preprocessor
+def allow_documents(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    # Runs before any before_request function (the CSRF check reads the form).
+    if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = upload_request_limit(
+            _policy(), current_app.config.get("MAX_CONTENT_LENGTH")
+        )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: HTTPException) -> tuple[str, int]:
+    limit = request.max_content_length or 0
+    return render_template("errors/413.html", limit_mb=limit // (1024 * 1024)), 413
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _signed_in_for_fragments(view: Callable[..., Any]) -> Callable[..., Any]:
+    """signed_in_keeping_posts, and an htmx request from a page whose session ended
+    gets its "signed out" message in the status line, never in place of the list of
+    documents (which would take the documents' ids out of the form)."""
+    kept = signed_in_keeping_posts(view)
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        response = make_response(kept(*args, **kwargs))
+        if _is_htmx() and response.status_code in (400, 401, 404):
+            response.headers["HX-Retarget"] = "#autosave-status"
+            response.headers["HX-Reswap"] = "innerHTML"
+        return response
+
+    return wrapper
+
+
+def _document_or_404(record: CpdRecord, document_id: int) -> CpdDocument:
+    assert record.id is not None
+    document = documents.get_document(
+        get_session(), owner_id=int(current_user.id), record_id=record.id, document_id=document_id
+    )
+    if document is None:
+        abort(404)
+    return document
+
+
+@bp.route("/your-cpd/<int:record_id>/documents/<int:document_id>")
+@login_required
+def download_document(record_id: int, document_id: int) -> Response:
+    """The document, to its owner only (anyone else: not found), always as a download:
+    never shown inline, never sniffed into something else."""
+    record = views._owned(record_id)
+    document = _document_or_404(record, document_id)
+    data = documents.read_content(get_session(), document)
+    chunk = 64 * 1024
+    response = Response(
+        (data[start : start + chunk] for start in range(0, len(data), chunk)),
+        content_type=documents.MEDIA_TYPES[document.kind],
+    )
+    response.headers["Content-Length"] = str(len(data))
+    response.headers["Content-Disposition"] = documents.content_disposition(document.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Should a browser open it anyway, it runs nothing and loads nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/your-cpd/<int:record_id>/documents/<int:document_id>/remove", methods=["POST"])
+@_signed_in_for_fragments
+def remove_document(record_id: int, document_id: int) -> Any:
+    """Remove a document from the record (kept in its saved versions). The whole form
+    comes with the press, so whatever else was typed is saved as a draft too."""
+    record = views._owned(record_id)
+    document = _document_or_404(record, document_id)
+    saved = views.save_form(record, action=services.DRAFT_ACTION, remove=document)
+    if _is_htmx():
+        return _documents_fragment(saved)
+    return views._saved_page(saved)
+
+
+@bp.route("/your-cpd/documents", methods=["POST"])
+@_signed_in_for_fragments
+def upload_documents() -> Any:
+    """With JavaScript: files posted as soon as they are chosen, with the rest of the
+    form, which is kept as a draft like an autosave. Answers with the documents
+    section, the record and version the form stands on now, and a status message."""
+    form_type = request.form.get("form_type", "")
+    if form_type not in rules.FORM_TYPES:
+        abort(400)
+    if not documents.chosen_files(request.files.getlist("documents")):
+        return "", 204
+    db = get_session()
+    owner_id = int(current_user.id)
+    editor = views._editor()
+    record: CpdRecord | None = None
+    record_id = request.form.get("record_id", "").strip()
+    if record_id:
+        if not record_id.isdigit():
+            abort(404)
+        record = views._owned(int(record_id))
+    else:
+        record = services.find_by_editor(db, owner_id=owner_id, editor=editor)
+    if record is not None and record.form_type != form_type:
+        abort(400)
+    created = record is None
+    if record is None:
+        answers = services.answers_from_form(request.form, form_type)
+        answers["documents"] = []
+        record = services.create_record(
+            db,
+            owner_id=owner_id,
+            form_type=form_type,
+            answers=answers,
+            action=services.DRAFT_ACTION,
+            policy=_policy(),
+            editor=editor,
+        ).record
+        assert record is not None
+        saved = views.save_form(
+            record,
+            answers=dict(answers),
+            action=services.DRAFT_ACTION,
+            based_on_version=record.version,
+        )
+    else:
+        saved = views.save_form(record, action=services.DRAFT_ACTION)
+    body, status, headers = _documents_fragment(saved)
+    if created and saved.conflict is None:
+        # The address bar now points at the draft, so a reload comes back to it.
+        headers["HX-Replace-Url"] = url_for("cpd.edit_record", record_id=record.id)
+    return body, status, headers
+
+
+def _documents_fragment(saved: views.Saved) -> tuple[str, int, dict[str, str]]:
+    headers = {"Vary": "HX-Request"}
+    if saved.conflict is not None:
+        # Changed in another tab: say so where autosave says it, change nothing here.
+        headers.update({"HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"})
+        body = render_template(
+            "pages/cpd/_autosave-status.html", conflict=True, record=saved.conflict
+        )
+        return body, 409, headers
+    record = saved.record
+    listed = documents.listed(saved.answers, documents.documents_of(get_session(), record))
+    messages = [f"{document.filename} is added." for document in saved.added]
+    if saved.removed is not None:
+        messages.append(f"{saved.removed.filename} is removed.")
+    refused = saved.problems.get("documents")
+    if refused:
+        messages.extend(refused.split("\n"))
+    body = render_template(
+        "pages/cpd/_documents-fragment.html",
+        record=record,
+        form_type=record.form_type,
+        documents=listed,
+        problems={"documents": refused} if refused else {},
+        warnings={warning.target: warning for warning in saved.warnings},
+        messages=messages,
+    )
+    return body, 200, headers
+
+
+@bp.route("/your-cpd/check/<field>", methods=["POST"])
+def check_identifiers(field: str) -> tuple[str, int, dict[str, str]]:
+    """The anonymisation warning for one box, after it loses focus. Stores nothing."""
+    if not anonymity.is_checked_field(field):
+        abort(404)
+    found = anonymity.findings_in(request.form.get(field, ""))
+    warning = anonymity.Warning(field, _field_name(field), found) if found else None
+    return (
+        render_template("pages/cpd/_identifiers.html", warning=warning),
+        200,
+        {"Vary": "HX-Request"},
+    )
+
+
+def _field_name(field: str) -> str:
+    match = anonymity.EXPLANATION_FIELD.fullmatch(field)
+    if match is None:
+        return rules.QUESTIONS[field]
+    name = "this document"
+    if current_user.is_authenticated:
+        document = (
+            get_session()
+            .exec(
+                select(CpdDocument).where(
+                    CpdDocument.id == int(match.group(1)),
+                    CpdDocument.owner_id == int(current_user.id),
+                )
+            )
+            .first()
+        )
+        if document is not None:
+            name = document.filename
+    return f"How {name} shows the CPD standard"
+
+
+@bp.route("/your-cpd/count-explanation/<int:document_id>", methods=["POST"])
+def count_explanation(document_id: int) -> tuple[str, int, dict[str, str]]:
+    """The live character count for a document's explanation."""
+    name = anonymity.explanation_field(document_id)
+    return (
+        render_template(
+            "components/character-count.html",
+            name=name,
+            limit=_policy().limit("document_explanation"),
+            value=request.form.get(name, ""),
+            live=True,
+        ),
+        200,
+        {"Vary": "HX-Request"},
+    )

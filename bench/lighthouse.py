@@ -1,0 +1,266 @@
+"""Lighthouse check: the sign-in page, Your CPD and the structured CPD form must each
+score 100 for performance, accessibility and best practices on Lighthouse's mobile
+preset (a mid-range phone on a slow 4G connection, simulated), taking the median of
+three runs to damp noise. `make lighthouse` runs it; CI runs it after the test suite.
+
+Starts the app itself under gunicorn with the production settings (RECORD_CPD_CONFIG=
+production, 2 workers, as `make run`) on 127.0.0.1 only, over HTTP, in a throwaway
+SQLite database; signs up one account in Debian's Chromium (Playwright) and hands its
+session cookie to Lighthouse with --extra-headers. Every Lighthouse run is bounded in
+time; the reports are kept in tests/_artifacts/lighthouse/.
+
+    .venv/bin/python bench/lighthouse.py              # 3 runs a page, fail below 100
+    .venv/bin/python bench/lighthouse.py --runs 1     # quicker, for a look
+
+Needs Node packages (npm ci: lighthouse 12.2.3) and Chromium (CHROMIUM_PATH, default
+/usr/bin/chromium). See bench/README.md for what it printed here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM_FLAGS  # noqa: E402
+from tests.browser.steps import create_account, unique_email  # noqa: E402
+from tests.support.database import throwaway_database  # noqa: E402
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+REPORTS = ROOT / "tests" / "_artifacts" / "lighthouse"
+CATEGORIES = ("performance", "accessibility", "best-practices")
+PAGES = {
+    "Sign in": ("/sign-in", False),
+    "Your CPD": ("/your-cpd", True),
+    "Structured CPD form": ("/your-cpd/new/structured", True),
+}
+RUN_TIMEOUT = 120  # seconds for one Lighthouse run (about 12 s here)
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or os.environ.get("CHROME_PATH") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        sys.exit(f"no Chromium at {path}: set CHROMIUM_PATH")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(database_url: str, instance: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "RECORD_CPD_CONFIG": "production",
+        "DATABASE_URL": database_url,
+        "RECORD_CPD_INSTANCE_DIR": str(instance),
+        "SECRET_KEY": "lighthouse-secret-key",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    env.pop("REDIS_URL", None)
+    log = (instance / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            "python:app.gunicorn_conf",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=2) as page:
+                if page.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not start:\n{(instance / 'gunicorn.log').read_text()}")
+
+
+def session_cookie(base_url: str, chromium: str) -> str:
+    """Sign up in a real browser, as a person would, and return the Cookie header."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(base_url=base_url)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            create_account(page, unique_email("lighthouse"))
+            cookies = context.cookies()
+        finally:
+            browser.close()
+    if not cookies:
+        raise RuntimeError("signing up left no session cookie")
+    return "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+
+
+def warm_up(base_url: str, cookie: str) -> None:
+    """A server in use has compiled its templates: request every page a few times so
+    that each gunicorn worker has, and Lighthouse measures a warm server."""
+    for path, _signed_in in PAGES.values():
+        for _ in range(8):
+            request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})
+            with urllib.request.urlopen(request, timeout=10) as page:  # noqa: S310
+                page.read()
+
+
+def run_lighthouse(url: str, report: Path, chromium: str, headers: Path | None) -> dict:
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--output=json",
+        f"--output-path={report}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        "--chrome-flags=--headless " + " ".join(CHROMIUM_FLAGS),
+        "--quiet",
+    ]
+    if headers is not None:
+        command.append(f"--extra-headers={headers}")
+    result = subprocess.run(
+        command,
+        env={**os.environ, "CHROME_PATH": chromium},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    if result.returncode != 0 or not report.exists():
+        raise RuntimeError(f"lighthouse failed on {url}:\n{result.stdout}\n{result.stderr}")
+    lhr = json.loads(report.read_text())
+    if lhr.get("runtimeError"):
+        raise RuntimeError(f"lighthouse could not audit {url}: {lhr['runtimeError']}")
+    if lhr.get("finalDisplayedUrl", url) != url:
+        raise RuntimeError(f"{url} redirected to {lhr['finalDisplayedUrl']}: signed out?")
+    return lhr
+
+
+def summary(lhr: dict) -> dict:
+    audits = lhr["audits"]
+    return {
+        **{name: round(lhr["categories"][name]["score"] * 100) for name in CATEGORIES},
+        "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
+        "fcp_ms": audits["first-contentful-paint"]["numericValue"],
+        "tbt_ms": audits["total-blocking-time"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
+        "bytes": audits["total-byte-weight"]["numericValue"],
+    }
+
+
+def lost_points(lhr: dict) -> list[str]:
+    """The scored audits that did not pass: why a category is below 100."""
+    lines = []
+    for name in CATEGORIES:
+        for ref in lhr["categories"][name]["auditRefs"]:
+            audit = lhr["audits"][ref["id"]]
+            if ref.get("weight", 0) > 0 and audit.get("score") is not None and audit["score"] < 1:
+                shown = audit.get("displayValue", "")
+                lines.append(f"{name}: {audit['title']} ({ref['id']}) {audit['score']} {shown}")
+    return lines
+
+
+def audit_page(base: str, path: str, runs: int, chromium: str, headers: Path | None) -> dict:
+    """Lighthouse `runs` times on one page: the median of each figure, and why the
+    worst run lost points."""
+    summaries, lhrs = [], []
+    for n in range(1, runs + 1):
+        report = REPORTS / f"{path.strip('/').replace('/', '-')}-{n}.json"
+        lhrs.append(run_lighthouse(base + path, report, chromium, headers))
+        summaries.append(summary(lhrs[-1]))
+    median = {key: statistics.median(s[key] for s in summaries) for key in summaries[0]}
+    worst = min(range(runs), key=lambda i: sum(summaries[i][name] for name in CATEGORIES))
+    return {"path": path, "median": median, "runs": summaries, "lost": lost_points(lhrs[worst])}
+
+
+def describe(label: str, result: dict) -> str:
+    m = result["median"]
+    return (
+        f"{label:20} {result['path']:26} "
+        + " ".join(f"{name} {m[name]:.0f}" for name in CATEGORIES)
+        + f"  LCP {m['lcp_ms'] / 1000:.2f} s  FCP {m['fcp_ms'] / 1000:.2f} s"
+        + f"  TBT {m['tbt_ms']:.0f} ms  CLS {m['cls']:.3f}  {m['bytes']:,.0f} bytes"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs a page (median taken)")
+    options = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        sys.exit("lighthouse is missing: npm ci (make lighthouse does it)")
+    chromium = chromium_path()
+    os.environ.pop("TEST_DATABASE_URL", None)  # SQLite, in the temporary directory
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with throwaway_database(work, "lighthouse") as database_url:
+            port = free_port()
+            server = start_server(database_url, work, port)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                cookie = session_cookie(base, chromium)
+                headers = work / "headers.json"
+                headers.write_text(json.dumps({"Cookie": cookie}))
+                warm_up(base, cookie)
+                print(f"Lighthouse 12, mobile preset, median of {options.runs} runs a page")
+                for label, (path, signed_in) in PAGES.items():
+                    result = audit_page(
+                        base, path, options.runs, chromium, headers if signed_in else None
+                    )
+                    results[label] = result
+                    print(describe(label, result), flush=True)
+                    if any(result["median"][name] < 100 for name in CATEGORIES):
+                        for line in result["lost"]:
+                            print(f"    worst run lost points on {line}")
+            except Exception:
+                print(f"gunicorn's log:\n{(work / 'gunicorn.log').read_text()[-5000:]}")
+                raise
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    (REPORTS / "summary.json").write_text(json.dumps(results, indent=2))
+    # CI may lower the performance bar (LIGHTHOUSE_MIN_PERFORMANCE) while a known cause
+    # is being fixed; accessibility and best practices must always be 100.
+    minimum = {name: 100 for name in CATEGORIES}
+    minimum["performance"] = int(os.environ.get("LIGHTHOUSE_MIN_PERFORMANCE", "100"))
+    failures = [
+        label
+        for label, result in results.items()
+        if any(result["median"][name] < minimum[name] for name in CATEGORIES)
+    ]
+    if failures:
+        print(f"FAILED: a median below {minimum} on {', '.join(failures)} (reports: {REPORTS})")
+        return 1
+    print("Every page: 100 for performance, accessibility and best practices.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,671 @@
+"""Supporting documents and the anonymisation help through plain HTML forms (and the
+htmx endpoints): uploads kept with nothing else lost, refusals that name the file and
+the rule, downloads only for the owner, removal kept in the history."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from app.auth import services as account_services
+from app.cpd.models import CpdDocument, CpdRecord, CpdRevision
+from app.policy import Policy
+from tests.conftest import PASSWORD, csrf_token_from, submit
+from tests.support import sample_files
+
+pytestmark = pytest.mark.db
+
+MB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def stand_in_scanner(app: Flask) -> None:
+    app.extensions["document_scanner"] = sample_files.eicar_scanner
+
+
+def structured(**overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "title": "Safeguarding adults refresher",
+        "completed_day": "3",
+        "completed_month": "6",
+        "completed_year": "2026",
+        "activity_type": "course",
+        "what_you_did": "A day course on the Care Act 2014 duties.",
+        "what_you_learned": "How to make a section 42 enquiry proportionate.",
+        "practice_change": "I now check consent first.",
+        "peer_reflection": "",
+        "standard_parts": ["4.3", "4.4"],
+        "action": "record",
+    }
+    answers.update(overrides)
+    return answers
+
+
+def unstructured(**overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "title": "Workplace development review",
+        "completed_day": "10",
+        "completed_month": "1",
+        "completed_year": "2026",
+        "description": "My review with my manager, attached, covers the year's learning.",
+        "standard_parts": ["4.2"],
+        "action": "record",
+    }
+    answers.update(overrides)
+    return answers
+
+
+def upload(data: bytes, name: str) -> tuple[io.BytesIO, str]:
+    return (io.BytesIO(data), name)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """Post the form at ``path`` (or its form page) as a browser does: multipart."""
+    page_path = kwargs.pop("page", path)
+    token = csrf_token_from(client.get(page_path).get_data(as_text=True))
+    return client.post(
+        path,
+        data={"csrf_token": token, **data},
+        content_type="multipart/form-data",
+        **kwargs,
+    )
+
+
+def records(db: Session) -> list[CpdRecord]:
+    db.expire_all()
+    return list(db.exec(select(CpdRecord).order_by(CpdRecord.id)))
+
+
+def stored(db: Session) -> list[CpdDocument]:
+    db.expire_all()
+    return list(db.exec(select(CpdDocument).order_by(CpdDocument.id)))
+
+
+def text_of(response: Any) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_the_form_states_the_rules_before_a_file_is_chosen(
+    signed_in_client: FlaskClient,
+) -> None:
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file"' in page and 'name="documents"' in page
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Supporting documents (optional)" in text
+    assert (
+        "You can add up to 10 documents to a CPD record, each a PDF, Word, OpenDocument, "
+        "text, JPG or PNG file no larger than 10 MB." in text
+    )
+    # Autosave never sends files; choosing a file is not an autosave trigger.
+    assert 'data-hx-params="not documents"' in page
+    assert (
+        'data-hx-trigger="change target:{textarea, input[type=text], input[type=radio], '
+        'input[type=checkbox]}"' in page
+    )
+
+
+def test_a_draft_with_a_pdf_and_a_word_file_keeps_both(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {
+            **structured(action="draft"),
+            "documents": [
+                upload(sample_files.pdf(), "certificate.pdf"),
+                upload(sample_files.docx(), "review.docx"),
+            ],
+        },
+    )
+    [record] = records(db)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/your-cpd/{record.id}/edit#documents"
+    assert record.status == "draft"
+    pdf, word = stored(db)
+    assert (pdf.filename, pdf.kind, pdf.scan_status) == ("certificate.pdf", "pdf", "clean")
+    assert (word.filename, word.kind) == ("review.docx", "docx")
+    assert record.answers["documents"] == [
+        {"id": pdf.id, "explanation": ""},
+        {"id": word.id, "explanation": ""},
+    ]
+    assert record.answers["title"] == "Safeguarding adults refresher"
+    page = signed_in_client.get(response.headers["Location"])
+    assert "certificate.pdf, review.docx are added." in text_of(page)
+    assert "PDF, " in text_of(page) and "Word document, " in text_of(page)
+    assert f'name="document_ids" value="{pdf.id}"' in page.get_data(as_text=True)
+
+
+def test_recording_structured_cpd_with_a_document_records_it(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(), "documents": upload(sample_files.odt(), "log.odt")},
+    )
+    [record] = records(db)
+    assert response.status_code == 302, text_of(response)
+    assert response.headers["Location"] == f"/your-cpd/{record.id}/recorded"
+    assert record.status == "recorded"
+    [document] = stored(db)
+    assert document.kind == "odt"
+    assert record.answers["documents"] == [{"id": document.id, "explanation": ""}]
+    view = text_of(signed_in_client.get(f"/your-cpd/{record.id}"))
+    assert "log.odt" in view
+
+
+def test_the_unstructured_form_asks_how_each_document_shows_the_standard(
+    signed_in_client: FlaskClient, db: Session, policy: Policy
+) -> None:
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/unstructured",
+        {**unstructured(), "documents": upload(sample_files.pdf(), "review.pdf")},
+    )
+    # Not recordable yet, but nothing is lost: a draft holds the answers and the file.
+    assert response.status_code == 400
+    assert "Enter how review.pdf shows the CPD standard" in text_of(response)
+    [record] = records(db)
+    [document] = stored(db)
+    assert record.status == "draft"
+    assert record.answers["documents"] == [{"id": document.id, "explanation": ""}]
+    assert "Workplace development review" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert f'href="#document_explanation_{document.id}"' in html
+    assert f'action="/your-cpd/{record.id}/edit"' in html
+
+    limit = policy.limit("document_explanation")
+    too_long = post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/edit",
+        {
+            **unstructured(),
+            "version": str(record.version),
+            "document_ids": str(document.id),
+            f"document_explanation_{document.id}": "x" * (limit + 1),
+        },
+    )
+    assert too_long.status_code == 400
+    assert (
+        f"How review.pdf shows the CPD standard must be {limit:,} characters or fewer"
+        in text_of(too_long)
+    )
+
+    recorded = post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/edit",
+        {
+            **unstructured(),
+            "version": str(records(db)[0].version),
+            "document_ids": str(document.id),
+            f"document_explanation_{document.id}": "It sets out my learning goals (4.2).",
+        },
+    )
+    assert recorded.status_code == 302, text_of(recorded)
+    [record] = records(db)
+    assert record.status == "recorded"
+    assert record.answers["documents"] == [
+        {"id": document.id, "explanation": "It sets out my learning goals (4.2)."}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "report.exe",
+            sample_files.EXECUTABLE,
+            "report.exe is not a PDF, Word, OpenDocument, text, JPG or PNG file",
+        ),
+        (
+            "report.pdf",
+            sample_files.EXECUTABLE,
+            "report.pdf is not a PDF, Word, OpenDocument, text, JPG or PNG file",
+        ),
+        (
+            "scan.pdf",
+            b"%PDF-1.4\n" + bytes(10 * MB),
+            "scan.pdf is larger than 10 MB",
+        ),
+        ("empty.txt", b"", "empty.txt is empty"),
+        ("eicar.txt", sample_files.EICAR, "eicar.txt contains a virus"),
+        (
+            "archive.docx",
+            sample_files.zip_of({"notes.txt": b"just a zip"}),
+            "archive.docx is not a PDF, Word, OpenDocument, text, JPG or PNG file",
+        ),
+    ],
+)
+def test_a_refused_file_is_named_with_its_rule_and_nothing_else_is_lost(
+    signed_in_client: FlaskClient, db: Session, name: str, data: bytes, message: str
+) -> None:
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(), "documents": upload(data, name)},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    text = text_of(response)
+    assert message in text
+    assert '<a href="#documents">' in html  # the error summary links to the file input
+    assert "Error: " in html.split("</title>")[0]
+    assert stored(db) == []
+    # Everything else is kept: saved as a draft and back on the form.
+    [record] = records(db)
+    assert record.status == "draft"
+    assert record.answers["what_you_learned"] == "How to make a section 42 enquiry proportionate."
+    assert "How to make a section 42 enquiry proportionate." in html
+    assert 'value="4.3" checked' in html
+
+
+def test_too_many_documents_says_the_limit(
+    signed_in_client: FlaskClient, db: Session, policy: Policy
+) -> None:
+    files = [upload(sample_files.pdf(f"Page {n}"), f"page-{n}.pdf") for n in range(11)]
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": files},
+    )
+    assert response.status_code == 400
+    assert "page-10.pdf was not added: a CPD record can have up to 10 documents" in text_of(
+        response
+    )
+    assert len(stored(db)) == policy.max_documents_per_record
+    [record] = records(db)
+    assert len(record.answers["documents"]) == 10
+    # At the limit the hint says so.
+    assert "This CPD has 10 documents, the most it can have." in text_of(response)
+
+
+def test_a_zip_bomb_is_refused_from_its_directory(
+    app: Flask, signed_in_client: FlaskClient, db: Session
+) -> None:
+    many = sample_files.zip_of({f"word/part{n}.xml": b"<x/>" for n in range(2001)})
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": upload(many, "many.docx")},
+    )
+    assert response.status_code == 400
+    assert "many.docx contains more than 2,000 files" in text_of(response)
+
+
+def test_the_owner_downloads_a_document_and_nobody_else_can(
+    app: Flask, signed_in_client: FlaskClient, db: Session, policy: Policy
+) -> None:
+    content = sample_files.pdf("Supervision notes")
+    post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": upload(content, "Notes – café.pdf")},
+    )
+    [record] = records(db)
+    [document] = stored(db)
+    path = f"/your-cpd/{record.id}/documents/{document.id}"
+    response = signed_in_client.get(path)
+    assert response.status_code == 200
+    assert response.data == content
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="Notes cafe.pdf"; '
+        "filename*=UTF-8''Notes%20%E2%80%93%20caf%C3%A9.pdf"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    # The edit page links to it.
+    assert f'href="{path}"' in signed_in_client.get(f"/your-cpd/{record.id}/edit").get_data(
+        as_text=True
+    )
+
+    # Another person: not found, whichever way they ask.
+    account_services.create_account(
+        db=db,
+        policy=policy,
+        full_name="Sam Other",
+        email="sam@example.com",
+        registration_number="",
+        password=PASSWORD,
+    )
+    signed_in_client.post(
+        "/sign-out",
+        data={
+            "csrf_token": csrf_token_from(signed_in_client.get("/account").get_data(as_text=True))
+        },
+    )
+    other = app.test_client()
+    response = submit(other, "/sign-in", {"email": "sam@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert other.get(path).status_code == 404
+    assert other.get(f"/your-cpd/{record.id}/documents/{document.id + 1}").status_code == 404
+    # And signed out: to sign in.
+    assert app.test_client().get(path).status_code == 302
+
+
+def test_removing_a_document_keeps_the_rest_and_the_history_shows_it(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {
+            **structured(action="draft"),
+            "documents": [
+                upload(sample_files.pdf(), "keep.pdf"),
+                upload(sample_files.docx(), "remove-me.docx"),
+            ],
+        },
+    )
+    [record] = records(db)
+    keep, remove = stored(db)
+    response = post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/documents/{remove.id}/remove",
+        {
+            **structured(what_you_learned="Typed just before pressing Remove."),
+            "action": "draft",
+            "version": str(record.version),
+            "document_ids": [str(keep.id), str(remove.id)],
+            f"document_explanation_{keep.id}": "Shows the course I did.",
+        },
+        page=f"/your-cpd/{record.id}/edit",
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/your-cpd/{record.id}/edit#documents"
+    [record] = records(db)
+    assert record.answers["documents"] == [
+        {"id": keep.id, "explanation": "Shows the course I did."}
+    ]
+    assert record.answers["what_you_learned"] == "Typed just before pressing Remove."
+    assert stored(db)[1].removed_at is not None
+    edit = signed_in_client.get(f"/your-cpd/{record.id}/edit")
+    assert "remove-me.docx is removed." in text_of(edit)
+    assert f'name="document_ids" value="{remove.id}"' not in edit.get_data(as_text=True)
+    # Every version says which documents it had; the removed one can still be opened.
+    history = signed_in_client.get(f"/your-cpd/{record.id}/history")
+    html = history.get_data(as_text=True)
+    assert html.count("remove-me.docx") >= 1
+    versions = db.exec(select(CpdRevision).where(CpdRevision.record_id == record.id)).all()
+    assert any(remove.id in [d["id"] for d in v.answers.get("documents", [])] for v in versions)
+    assert signed_in_client.get(f"/your-cpd/{record.id}/documents/{remove.id}").status_code == 200
+
+
+def test_removing_from_a_stale_page_is_a_conflict(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": upload(sample_files.pdf(), "a.pdf")},
+    )
+    [record] = records(db)
+    [document] = stored(db)
+    response = post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/documents/{document.id}/remove",
+        {**structured(), "version": "1", "editor": "another-tab", "document_ids": str(document.id)},
+        page=f"/your-cpd/{record.id}/edit",
+    )
+    assert response.status_code == 409
+    assert "This CPD changed since you opened it" in text_of(response)
+    [record] = records(db)
+    assert [d["id"] for d in record.answers["documents"]] == [document.id]
+    assert stored(db)[0].removed_at is None
+
+
+def test_recording_cpd_that_may_identify_someone_asks_for_a_confirmation(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    answers = structured(what_you_did="I visited Mrs Patterson at home with her son.")
+    response = post(signed_in_client, "/your-cpd/new/structured", answers)
+    assert response.status_code == 400
+    text = text_of(response)
+    assert (
+        "Confirm you have checked that this CPD contains nothing that could identify a person"
+        in text
+    )
+    assert "may identify a person: it looks like it has a name after a title (Mrs P" in text
+    assert text.count("Patterson") == 1  # in the box as typed, never in the warning
+    assert records(db) == []
+    assert "I visited Mrs Patterson at home with her son." in response.get_data(as_text=True)
+
+    confirmed = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**answers, "anonymised_confirmed": "yes"},
+    )
+    assert confirmed.status_code == 302
+    [record] = records(db)
+    assert record.status == "recorded"
+
+
+def test_a_draft_is_never_blocked_and_comes_back_with_the_warning(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    response = post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        structured(action="draft", title="Call with j.bloggs@example.com"),
+    )
+    [record] = records(db)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/your-cpd/{record.id}/edit"
+    page = text_of(signed_in_client.get(response.headers["Location"]))
+    assert "is saved as a draft. Some of it may identify a person" in page
+    assert "Title may identify a person: it looks like it has an email address" in page
+    assert "an email address (j•••@e•••.com)" in page  # masked, never repeated in full
+    assert "I have checked: this CPD contains nothing that could identify a person" in page
+
+
+def test_a_document_that_may_identify_someone_is_named_in_the_warning(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {
+            **structured(action="draft"),
+            "documents": upload(
+                sample_files.docx("Review for Mr Okafor\nNHS number 943 476 5919"), "review.docx"
+            ),
+        },
+    )
+    [record] = records(db)
+    [document] = stored(db)
+    assert {item["kind"] for item in document.findings} == {"name_after_title", "nhs_number"}
+    page = text_of(signed_in_client.get(f"/your-cpd/{record.id}/edit"))
+    assert "review.docx may identify a person" in page
+    assert "Okafor" not in page and "943 476 5919" not in page
+    # Recording it needs the confirmation.
+    response = post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/edit",
+        {**structured(), "version": str(record.version), "document_ids": str(document.id)},
+    )
+    assert response.status_code == 400
+    assert "Confirm you have checked" in text_of(response)
+
+
+def test_the_check_endpoint_warns_about_one_box(client: FlaskClient) -> None:
+    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    response = client.post(
+        "/your-cpd/check/what_you_learned",
+        data={"what_you_learned": "Spoke to Dr Jones about SW1A 1AA"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "What did you learn? may identify a person" in text
+    assert "a name after a title" in text and "a postcode" in text
+    assert "Jones" not in text and "SW1A 1AA" not in text
+    quiet = client.post(
+        "/your-cpd/check/what_you_learned",
+        data={"what_you_learned": "The Care Act 2014, section 42, and standard 4.3."},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert text_of(quiet).strip() == ""
+    assert (
+        client.post(
+            "/your-cpd/check/password",
+            data={},
+            headers={"HX-Request": "true", "X-CSRFToken": token},
+        ).status_code
+        == 404
+    )
+
+
+def _htmx(client: FlaskClient, path: str, data: dict[str, Any], page: str) -> Any:
+    token = csrf_token_from(client.get(page).get_data(as_text=True))
+    return client.post(
+        path,
+        data=data,
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+
+
+def test_upload_on_selection_makes_a_draft_and_lists_the_document(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    data = {
+        **structured(),
+        "form_type": "structured",
+        "editor": "page-1",
+        "record_id": "",
+        "version": "",
+        "documents": upload(sample_files.pdf(), "certificate.pdf"),
+    }
+    del data["action"]
+    response = _htmx(signed_in_client, "/your-cpd/documents", data, "/your-cpd/new/structured")
+    assert response.status_code == 200
+    [record] = records(db)
+    [document] = stored(db)
+    assert record.status == "draft"
+    assert record.answers["documents"] == [{"id": document.id, "explanation": ""}]
+    assert response.headers["HX-Replace-Url"] == f"/your-cpd/{record.id}/edit"
+    body = response.get_data(as_text=True)
+    assert 'id="documents-section"' in body
+    assert "certificate.pdf is added." in body
+    assert f'name="record_id" value="{record.id}"' in body  # the form's state, out of band
+
+    # A second file, then the page's autosave (it never sends files) keeps both.
+    second = _htmx(
+        signed_in_client,
+        "/your-cpd/documents",
+        {
+            **data,
+            "record_id": str(record.id),
+            "version": str(record.version),
+            "document_ids": str(document.id),
+            "documents": upload(sample_files.EXECUTABLE, "setup.exe"),
+        },
+        f"/your-cpd/{record.id}/edit",
+    )
+    assert "setup.exe is not a PDF, Word, OpenDocument, text, JPG or PNG file" in text_of(second)
+    assert len(stored(db)) == 1
+
+    # Removing with JavaScript answers with the section, without the document.
+    [record] = records(db)
+    removed = _htmx(
+        signed_in_client,
+        f"/your-cpd/{record.id}/documents/{document.id}/remove",
+        {
+            **data,
+            "record_id": str(record.id),
+            "version": str(record.version),
+            "document_ids": str(document.id),
+            "documents": (io.BytesIO(b""), ""),
+        },
+        f"/your-cpd/{record.id}/edit",
+    )
+    assert removed.status_code == 200
+    assert "certificate.pdf is removed." in text_of(removed)
+    assert f'name="document_ids" value="{document.id}"' not in removed.get_data(as_text=True)
+    assert records(db)[0].answers["documents"] == []
+
+
+def test_an_autosave_keeps_the_documents_the_page_lists(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    post(
+        signed_in_client,
+        "/your-cpd/new/unstructured",
+        {**unstructured(action="draft"), "documents": upload(b"Plain notes.\n", "notes.txt")},
+    )
+    [record] = records(db)
+    [document] = stored(db)
+    assert document.kind == "text"
+    response = _htmx(
+        signed_in_client,
+        "/your-cpd/autosave",
+        {
+            **unstructured(),
+            "form_type": "unstructured",
+            "record_id": str(record.id),
+            "version": str(record.version),
+            "document_ids": str(document.id),
+            f"document_explanation_{document.id}": "My notes from the review.",
+        },
+        f"/your-cpd/{record.id}/edit",
+    )
+    assert response.status_code == 200
+    [record] = records(db)
+    assert record.answers["documents"] == [
+        {"id": document.id, "explanation": "My notes from the review."}
+    ]
+
+
+def test_another_persons_document_id_in_a_form_is_ignored(
+    app: Flask, signed_in_client: FlaskClient, db: Session
+) -> None:
+    post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": upload(sample_files.pdf(), "mine.pdf")},
+    )
+    post(signed_in_client, "/your-cpd/new/structured", structured(action="draft", title="Two"))
+    first, second = records(db)
+    [document] = stored(db)
+    post(
+        signed_in_client,
+        f"/your-cpd/{second.id}/edit",
+        {
+            **structured(action="draft", title="Two"),
+            "version": str(second.version),
+            "document_ids": str(document.id),
+        },
+    )
+    assert records(db)[1].answers["documents"] == []
+
+
+def test_purging_a_long_deleted_record_removes_its_documents(
+    signed_in_client: FlaskClient, db: Session, policy: Policy
+) -> None:
+    import datetime as dt
+
+    from app.cpd import services
+    from app.cpd.models import CpdDocumentContent
+
+    post(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": upload(sample_files.pdf(), "old.pdf")},
+    )
+    [record] = records(db)
+    record.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(
+        days=policy.recently_deleted_days + 1
+    )
+    db.add(record)
+    db.commit()
+    assert services.purge_expired_deletions(db, policy=policy) == 1
+    assert records(db) == [] and stored(db) == []
+    assert db.exec(select(CpdDocumentContent)).all() == []
