@@ -116,7 +116,10 @@ export function startDeviceCopies (meta) {
     for (const copy of copies) {
       if (form && copy.path === location.pathname) {
         // This page's own copy is already in its fields: autosave them the usual way.
-        window.htmx.trigger(form, 'change')
+        // The form autosaves on a change from one of its boxes (not from the form
+        // itself), so the change is raised on its first text box.
+        const box = form.querySelector('textarea, input[type=text]')
+        if (box) box.dispatchEvent(new Event('change', { bubbles: true }))
         continue
       }
       let result
