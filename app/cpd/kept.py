@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.cpd import rules, services
 from app.cpd.models import CpdRecord, KeptForm
-from app.db import get_session, utcnow
+from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
 from app.policy import Policy
 
@@ -36,10 +36,6 @@ FORM_ENDPOINTS = {
 def _policy() -> Policy:
     policy: Policy = current_app.extensions["policy"]
     return policy
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def keep_posted_form(db: Session, *, user_id: int, policy: Policy) -> KeptForm | None:
@@ -87,7 +83,7 @@ def get_kept(db: Session, *, user_id: int, kept_id: str | None) -> KeptForm | No
     kept = db.exec(
         select(KeptForm).where(KeptForm.id == int(kept_id), KeptForm.user_id == user_id)
     ).first()
-    if kept is None or _aware(kept.expires_at) < utcnow():
+    if kept is None or as_utc(kept.expires_at) < utcnow():
         return None
     return kept
 

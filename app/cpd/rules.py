@@ -186,17 +186,23 @@ def check_date(day: str, month: str, year: str, *, policy: Policy, today: dt.dat
     return DateCheck(value, None)
 
 
-def parse_date_quietly(
+def check_answers_date(
     answers: Mapping[str, object], *, policy: Policy, today: dt.date
-) -> dt.date | None:
-    check = check_date(
+) -> DateCheck:
+    """check_date on the day, month and year boxes of a set of answers."""
+    return check_date(
         str(answers.get("completed_day") or ""),
         str(answers.get("completed_month") or ""),
         str(answers.get("completed_year") or ""),
         policy=policy,
         today=today,
     )
-    return check.value
+
+
+def parse_date_quietly(
+    answers: Mapping[str, object], *, policy: Policy, today: dt.date
+) -> dt.date | None:
+    return check_answers_date(answers, policy=policy, today=today).value
 
 
 def problems_for_recording(
@@ -212,13 +218,7 @@ def problems_for_recording(
     problems: dict[str, str] = {}
     for field in FORM_FIELDS[form_type]:
         if field == "completed":
-            check = check_date(
-                str(answers.get("completed_day") or ""),
-                str(answers.get("completed_month") or ""),
-                str(answers.get("completed_year") or ""),
-                policy=policy,
-                today=today,
-            )
+            check = check_answers_date(answers, policy=policy, today=today)
             if check.error:
                 problems["completed"] = check.error
             continue

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.cpd import rules
 from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.policy import Policy
 
 # What a person asked for with the button they pressed.
@@ -304,19 +304,14 @@ def recently_deleted(db: Session, *, owner_id: int, policy: Policy) -> Sequence[
 
 def restore_record(db: Session, *, owner_id: int, record_id: int, policy: Policy) -> CpdRecord:
     record = get_record(db, owner_id=owner_id, record_id=record_id, deleted=True)
-    deleted_at = _aware(record.deleted_at)
+    assert record.deleted_at is not None
+    deleted_at = as_utc(record.deleted_at)
     if deleted_at < utcnow() - dt.timedelta(days=policy.recently_deleted_days):
         raise RecordNotFound(record_id)
     record.deleted_at = None
     db.add(record)
     db.commit()
     return record
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime:
-    # SQLite hands datetimes back without their zone; they were stored as UTC.
-    assert moment is not None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def purge_expired_deletions(db: Session, *, policy: Policy) -> int:

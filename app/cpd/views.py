@@ -107,13 +107,7 @@ def _render_form(
 
 def _date_error_parts(answers: dict[str, Any]) -> tuple[str, ...]:
     """Which of day, month and year the date error is about, to highlight those boxes."""
-    check = rules.check_date(
-        str(answers.get("completed_day") or ""),
-        str(answers.get("completed_month") or ""),
-        str(answers.get("completed_year") or ""),
-        policy=_policy(),
-        today=_policy().today(),
-    )
+    check = rules.check_answers_date(answers, policy=_policy(), today=_policy().today())
     return check.parts or ("day", "month", "year")
 
 
