@@ -246,10 +246,7 @@ def main() -> int:
                 server.terminate()
                 server.wait(timeout=30)
     (REPORTS / "summary.json").write_text(json.dumps(results, indent=2))
-    # CI may lower the performance bar (LIGHTHOUSE_MIN_PERFORMANCE) while a known cause
-    # is being fixed; accessibility and best practices must always be 100.
     minimum = {name: 100 for name in CATEGORIES}
-    minimum["performance"] = int(os.environ.get("LIGHTHOUSE_MIN_PERFORMANCE", "100"))
     failures = [
         label
         for label, result in results.items()

@@ -58,6 +58,43 @@ async function startHtmx () {
   window.htmx = htmx
 }
 
+// htmx is started when someone first reaches for the page (a focus, a press, a
+// key), not as it loads: its start-up is the page's one long task on a slow
+// phone, and until someone types there is nothing for it to do. A change or an
+// input event that comes before htmx is ready (a very quick first answer) is
+// raised again once it is, so no autosave or count is missed.
+const INTENT_EVENTS = ['focusin', 'pointerdown', 'keydown']
+const EARLY_EVENTS = ['input', 'change']
+let htmxStarting = null
+
+function ensureHtmx () {
+  if (htmxStarting) return htmxStarting
+  const early = new Map() // element -> the event types it raised, each raised again once
+  const remember = (event) => {
+    if (!early.has(event.target)) early.set(event.target, new Set())
+    early.get(event.target).add(event.type)
+  }
+  for (const type of EARLY_EVENTS) document.addEventListener(type, remember, true)
+  htmxStarting = startHtmx().finally(() => {
+    for (const type of EARLY_EVENTS) document.removeEventListener(type, remember, true)
+    for (const [target, types] of early) {
+      for (const type of types) target.dispatchEvent(new Event(type, { bubbles: true }))
+    }
+  })
+  return htmxStarting
+}
+
+function startHtmxOnIntent () {
+  if (!document.querySelector('[data-hx-post]')) return // nothing here for htmx to do
+  const start = () => {
+    for (const type of INTENT_EVENTS) document.removeEventListener(type, start, true)
+    ensureHtmx().catch((error) => console.error('Record CPD: htmx did not start', error))
+  }
+  for (const type of INTENT_EVENTS) document.addEventListener(type, start, { capture: true, passive: true })
+  // Already in a field (an error summary takes the focus as the page loads).
+  if (document.activeElement && document.activeElement !== document.body) start()
+}
+
 // The timeout warning, on pages for signed-in people.
 async function startTimeoutWarning () {
   const dialog = document.getElementById('session-timeout')
@@ -80,21 +117,19 @@ async function startOffline () {
     }
     for (const name of await caches.keys()) await caches.delete(name)
   }
-  await htmxReady
   const { startDeviceCopies } = await import('/static/js/device-copies.mjs')
-  startDeviceCopies(meta)
+  startDeviceCopies(meta, ensureHtmx)
 }
 
 // Upload progress for supporting documents, on the CPD forms.
 async function startUploadProgress () {
   if (!document.getElementById('documents-section')) return
-  await htmxReady
   const { startUploads } = await import('/static/js/uploads.mjs')
   startUploads()
 }
 
-const htmxReady = startHtmx()
-for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()], ['htmx', htmxReady],
+startHtmxOnIntent()
+for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()],
   ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()],
   ['upload progress', startUploadProgress()]]) {
   started.catch((error) => console.error(`Record CPD: ${name} did not start`, error))

@@ -82,7 +82,8 @@ function refreshToken (response) {
   for (const input of document.querySelectorAll('input[name="csrf_token"]')) input.value = fresh
 }
 
-export function startDeviceCopies (meta) {
+// ensureHtmx: starts htmx (app.mjs), which the page's own copy is resent with.
+export function startDeviceCopies (meta, ensureHtmx) {
   const user = meta.dataset.user
   const keeping = meta.content === 'on'
   const form = document.getElementById('cpd-form')
@@ -119,6 +120,7 @@ export function startDeviceCopies (meta) {
         // The form autosaves on a change from one of its boxes (not from the form
         // itself), so the change is raised on its first text box.
         const box = form.querySelector('textarea, input[type=text]')
+        await ensureHtmx()
         if (box) box.dispatchEvent(new Event('change', { bubbles: true }))
         continue
       }

@@ -8,12 +8,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import create_engine, text
 
 from app.policy import Policy
 from tests.browser.conftest import open_page
 from tests.browser.steps import create_account, unique_email
+from tests.support.browser import start_htmx
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -33,8 +34,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 
 def open_form(page: Page, path: str = "/your-cpd/new/structured") -> None:
     page.goto(path)
-    # htmx starts just after the load event (see static/js/app.mjs).
-    page.wait_for_function("() => window.htmx !== undefined")
+    start_htmx(page)
 
 
 def status(page: Page):
@@ -58,8 +58,10 @@ def test_leaving_a_field_saves_a_draft_and_a_reload_comes_back_to_it(page: Page)
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
     # The address bar now points at the draft.
     expect(page).to_have_url(re.compile(r"/your-cpd/\d+/edit$"))
-    page.get_by_label(LEARNED).fill("Second field, line one\nline two")
-    page.get_by_label(LEARNED).press("Tab")
+    # The status already reads "Draft saved at …": wait for this save's own answer.
+    with page.expect_response(lambda r: r.url.endswith("/your-cpd/autosave")):
+        page.get_by_label(LEARNED).fill("Second field, line one\nline two")
+        page.get_by_label(LEARNED).press("Tab")
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
     page.reload()
     expect(page.get_by_label("Title")).to_have_value("Autosaved on blur")
@@ -67,6 +69,30 @@ def test_leaving_a_field_saves_a_draft_and_a_reload_comes_back_to_it(page: Page)
     # Only one draft was made, however many fields were saved.
     page.goto("/your-cpd")
     expect(page.get_by_role("heading", name="Autosaved on blur")).to_have_count(1)
+
+
+def test_htmx_waits_for_someone_to_use_the_page_and_an_answer_given_meanwhile_is_saved(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    # No service worker, so the request for htmx reaches the route below.
+    page = open_page(browser, live_server, "javascript", service_workers="block")
+    create_account(page, unique_email("quick"))
+    held: list[Route] = []
+    page.route(re.compile(r"/htmx\.esm\.min"), lambda route: held.append(route))
+    page.goto("/your-cpd/new/structured")
+    page.wait_for_load_state("networkidle")
+    assert held == [] and page.evaluate("() => window.htmx === undefined")
+
+    # Focusing the first field asks for htmx; the answer is given while it is on its way.
+    page.get_by_label("Title").fill("Typed before htmx arrived")
+    page.get_by_label("Title").press("Tab")
+    assert len(held) == 1
+    assert page.locator("#autosave-status").inner_text() == ""
+    assert "Typed before htmx arrived" not in [a["title"] for a in stored_answers(live_server)]
+    held[0].continue_()
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    assert stored_answers(live_server)[-1]["title"] == "Typed before htmx arrived"
+    page.context.close()
 
 
 def test_autosave_never_shows_mandatory_errors_and_buttons_save_to_the_same_draft(
@@ -100,7 +126,7 @@ def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: Live
     page.get_by_role("button", name="Save and record CPD").click()
     page.get_by_role("link", name="View this CPD").click()
     page.get_by_role("link", name=re.compile("^Edit")).click()
-    page.wait_for_function("() => window.htmx !== undefined")
+    start_htmx(page)
     box = page.get_by_label("Describe your CPD and how it meets the CPD standard")
     box.fill("A pending change.")
     box.press("Tab")

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import assert_mode, open_page
 from tests.browser.steps import create_account, unique_email
 from tests.support import sample_files
+from tests.support.browser import start_htmx
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -34,7 +35,7 @@ def scripted(page: Page) -> bool:
 def open_form(page: Page, form: str = "structured") -> None:
     page.goto(f"/your-cpd/new/{form}")
     if scripted(page):
-        page.wait_for_function("() => window.htmx !== undefined")
+        start_htmx(page)
         start_upload_progress(page)
 
 

@@ -21,6 +21,7 @@ from tests.support.audit import (
     horizontal_overflow,
     validate_html,
 )
+from tests.support.browser import start_htmx
 from tests.support.servers import LiveServer
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -166,6 +167,10 @@ def _conflict(page: Page, _context: dict) -> str:
     other_tab.goto(path + "/edit")
     other_tab.get_by_label("What did you learn?").fill("Saved in the other tab")
     other_tab.get_by_role("button", name="Save changes").click()
+    # Closing a tab while its navigation is still inside the script-blocking route hangs
+    # Playwright (seen in CI): let the save land first.
+    other_tab.wait_for_url(re.compile(r"/recorded$"))
+    other_tab.wait_for_load_state()
     other_tab.close()
     page.get_by_label("What did you learn?").fill("Typed in this tab")
     with page.expect_response(
@@ -211,7 +216,7 @@ def _autosaved_with_counts(page: Page, _context: dict) -> str:
     page.goto("/your-cpd/new/structured")
     scripted = page.evaluate("() => document.body.classList.contains('js-enabled')")
     if scripted:
-        page.wait_for_function("() => window.htmx !== undefined")
+        start_htmx(page)
     page.get_by_label("Title").fill("Autosaved for the audit")
     page.get_by_label("Title").press("Tab")
     page.get_by_label("What did you learn?").fill("x" * 3005)
@@ -229,7 +234,7 @@ def _scripted(page: Page) -> bool:
 def _open_form(page: Page, path: str) -> None:
     page.goto(path)
     if _scripted(page):
-        page.wait_for_function("() => window.htmx !== undefined")
+        start_htmx(page)
         page.evaluate("() => import('/static/js/uploads.mjs').then((m) => m.startUploads())")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_in, sign_out, unique_email
+from tests.support.browser import start_htmx
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -109,7 +110,7 @@ def test_two_tabs_on_one_record_see_the_conflict_with_both_texts(
     expect(other.get_by_text("is saved as a draft")).to_be_visible()
 
     if mode == "javascript":
-        page.wait_for_function("() => window.htmx !== undefined")
+        start_htmx(page)
     page.get_by_label(describe).fill("Text from the first tab")
     page.get_by_role("button", name="Save as draft").click()
     expect(page.get_by_role("heading", name="This CPD changed since you opened it")).to_be_visible()

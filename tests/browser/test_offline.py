@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
+from tests.support.browser import start_htmx
 from tests.support.database import throwaway_database
 from tests.support.servers import LiveServer, start_live_server, stop_live_server
 
@@ -68,7 +69,7 @@ def copies_soon(page: Page, expected: int, seconds: float = 5) -> int:
 
 def ready(page: Page, path: str) -> None:
     page.goto(path)
-    page.wait_for_function("() => window.htmx !== undefined")
+    start_htmx(page)
 
 
 def controlled_form(page: Page, path: str = "/your-cpd/new/structured") -> None:

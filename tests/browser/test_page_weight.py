@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request
 
 from tests.browser.steps import create_account, unique_email
 from tests.support.audit import ARTIFACTS
+from tests.support.browser import start_htmx
 from tests.support.servers import LiveServer
 
 BUDGET_BYTES = 60 * 1024
@@ -98,9 +99,8 @@ class Recorder:
         self.finished = []
         page.goto(path)
         # Into the first field, as a person filling in the form would: app.mjs imports
-        # htmx (autosave, live counts) after the load event, and its weight counts.
-        page.locator("main form :is(input, textarea):not([type=hidden])").first.focus()
-        page.wait_for_function("() => window.htmx !== undefined")
+        # htmx (autosave, live counts) then, and its weight counts.
+        start_htmx(page)
         self._wait_until_quiet(page)
         transfers = [_transfer(request) for request in self.finished]
         return [t for t in transfers if t is not None]

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, unique_email
 from tests.support.audit import ARTIFACTS, axe_violations
+from tests.support.browser import start_htmx
 from tests.support.database import throwaway_database
 from tests.support.servers import LiveServer, start_live_server, stop_live_server
 
@@ -62,7 +63,7 @@ def test_the_warning_comes_on_time_and_stay_signed_in_works_by_keyboard_then_it_
     email = unique_email("timeout")
     create_account(page, email)
     page.goto("/your-cpd/new/unstructured")
-    page.wait_for_function("() => window.htmx !== undefined")
+    start_htmx(page)
     loaded = time.monotonic()
     title = page.get_by_label("Title")
     title.fill("Typed before the warning")  # focus stays in the box: not saved yet
