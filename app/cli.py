@@ -48,8 +48,9 @@ def init_app(app: Flask) -> None:
         their expiry. Run it daily (cron or a systemd timer)."""
         from app.cpd import kept, services
         from app.db import get_session
+        from app.policy import current_policy
 
-        policy = current_app.extensions["policy"]
+        policy = current_policy()
         records = services.purge_expired_deletions(get_session(), policy=policy)
         forms = kept.purge_expired(get_session())
         click.echo(f"Removed {records} deleted records and {forms} expired kept forms.")

@@ -332,3 +332,11 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
         return policy_from_mapping(settings)
     except PolicyError as error:
         raise PolicyError(f"policy file {path}: {error}") from error
+
+
+def current_policy() -> Policy:
+    """The running app's policy (create_app loads it once, into app.extensions)."""
+    from flask import current_app
+
+    policy: Policy = current_app.extensions["policy"]
+    return policy

@@ -21,12 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -36,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.conftest import CHROMIUM_FLAGS  # noqa: E402
 from tests.browser.steps import create_account, unique_email  # noqa: E402
 from tests.support.database import throwaway_database  # noqa: E402
+from tests.support.servers import production_server  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 REPORTS = ROOT / "tests" / "_artifacts" / "lighthouse"
@@ -53,51 +52,6 @@ def chromium_path() -> str:
     if not Path(path).exists():
         sys.exit(f"no Chromium at {path}: set CHROMIUM_PATH")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(database_url: str, instance: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "RECORD_CPD_CONFIG": "production",
-        "DATABASE_URL": database_url,
-        "RECORD_CPD_INSTANCE_DIR": str(instance),
-        "SECRET_KEY": "lighthouse-secret-key",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    env.pop("REDIS_URL", None)
-    log = (instance / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--config",
-            "python:app.gunicorn_conf",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=2) as page:
-                if page.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"gunicorn did not start:\n{(instance / 'gunicorn.log').read_text()}")
 
 
 def session_cookie(base_url: str, chromium: str) -> str:
@@ -220,31 +174,25 @@ def main() -> int:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with throwaway_database(work, "lighthouse") as database_url:
-            port = free_port()
-            server = start_server(database_url, work, port)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                cookie = session_cookie(base, chromium)
-                headers = work / "headers.json"
-                headers.write_text(json.dumps({"Cookie": cookie}))
-                warm_up(base, cookie)
-                print(f"Lighthouse 12, mobile preset, median of {options.runs} runs a page")
-                for label, (path, signed_in) in PAGES.items():
-                    result = audit_page(
-                        base, path, options.runs, chromium, headers if signed_in else None
-                    )
-                    results[label] = result
-                    print(describe(label, result), flush=True)
-                    if any(result["median"][name] < 100 for name in CATEGORIES):
-                        for line in result["lost"]:
-                            print(f"    worst run lost points on {line}")
-            except Exception:
-                print(f"gunicorn's log:\n{(work / 'gunicorn.log').read_text()[-5000:]}")
-                raise
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        with (
+            throwaway_database(work, "lighthouse") as database_url,
+            production_server(database_url, work) as server,
+        ):
+            base = server.url
+            cookie = session_cookie(base, chromium)
+            headers = work / "headers.json"
+            headers.write_text(json.dumps({"Cookie": cookie}))
+            warm_up(base, cookie)
+            print(f"Lighthouse 12, mobile preset, median of {options.runs} runs a page")
+            for label, (path, signed_in) in PAGES.items():
+                result = audit_page(
+                    base, path, options.runs, chromium, headers if signed_in else None
+                )
+                results[label] = result
+                print(describe(label, result), flush=True)
+                if any(result["median"][name] < 100 for name in CATEGORIES):
+                    for line in result["lost"]:
+                        print(f"    worst run lost points on {line}")
     (REPORTS / "summary.json").write_text(json.dumps(results, indent=2))
     minimum = {name: 100 for name in CATEGORIES}
     failures = [

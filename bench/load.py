@@ -20,7 +20,6 @@ import os
 import queue
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,16 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.database import throwaway_database  # noqa: E402
+from tests.support.servers import production_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RECORDS = 40  # autosaves spread over this many drafts, as many people would
 TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Client:
@@ -107,43 +101,6 @@ def autosave_form(record_id: str, editor: str) -> dict[str, str]:
         "what_you_learned": TEXT,
         "standard_parts": "4.3",
     }
-
-
-def start_server(database_url: str, instance: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "RECORD_CPD_CONFIG": "production",
-        "DATABASE_URL": database_url,
-        "RECORD_CPD_INSTANCE_DIR": str(instance),
-        "SECRET_KEY": "benchmark-secret-key",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    env.pop("REDIS_URL", None)
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--config",
-            "python:app.gunicorn_conf",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(instance / "gunicorn.log", "w"),  # noqa: SIM115
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start: see gunicorn.log")
 
 
 def run_wrk(
@@ -242,69 +199,65 @@ def bench_database(label: str, seconds: int, rates: list[int]) -> dict:
         os.environ.pop("TEST_DATABASE_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with throwaway_database(work, "bench") as url:
-            port = free_port()
-            server = start_server(url, work, port)
-            try:
-                client = Client(port)
-                client.sign_up()
-                records = []
-                for n in range(RECORDS):
-                    status, _text, headers = client.request(
-                        "POST",
-                        "/your-cpd/autosave",
-                        autosave_form("", f"bench-{n}"),
-                        client.htmx_headers(),
-                    )
-                    assert status == 200, status
-                    records.append(headers["HX-Replace-Url"].split("/")[2])
-                common = {**client.htmx_headers(), "Cookie": client.cookie}
-                form_headers = {**common, "Content-Type": "application/x-www-form-urlencoded"}
-                autosave_bodies = [
-                    urllib.parse.urlencode(autosave_form(rid, f"bench-{n}"))
-                    for n, rid in enumerate(records)
-                ]
-                count_body = urllib.parse.urlencode({"what_you_learned": TEXT * 2})
-                results = {
-                    "floor (GET /account)": run_wrk(
-                        port, "GET", ["/account"], [""], {"Cookie": client.cookie}, seconds, work
-                    ),
-                    "autosave": run_wrk(
-                        port,
-                        "POST",
-                        ["/your-cpd/autosave"] * RECORDS,
-                        autosave_bodies,
-                        form_headers,
-                        seconds,
-                        work,
-                    ),
-                    "count": run_wrk(
-                        port,
-                        "POST",
-                        ["/your-cpd/count/what_you_learned"],
-                        [count_body],
-                        form_headers,
-                        seconds,
-                        work,
-                    ),
-                }
-                counter = iter(range(10**9))
+        with (
+            throwaway_database(work, "bench") as url,
+            production_server(url, work) as server,
+        ):
+            port = int(server.url.rsplit(":", 1)[1])
+            client = Client(port)
+            client.sign_up()
+            records = []
+            for n in range(RECORDS):
+                status, _text, headers = client.request(
+                    "POST",
+                    "/your-cpd/autosave",
+                    autosave_form("", f"bench-{n}"),
+                    client.htmx_headers(),
+                )
+                assert status == 200, status
+                records.append(headers["HX-Replace-Url"].split("/")[2])
+            common = {**client.htmx_headers(), "Cookie": client.cookie}
+            form_headers = {**common, "Content-Type": "application/x-www-form-urlencoded"}
+            autosave_bodies = [
+                urllib.parse.urlencode(autosave_form(rid, f"bench-{n}"))
+                for n, rid in enumerate(records)
+            ]
+            count_body = urllib.parse.urlencode({"what_you_learned": TEXT * 2})
+            results = {
+                "floor (GET /account)": run_wrk(
+                    port, "GET", ["/account"], [""], {"Cookie": client.cookie}, seconds, work
+                ),
+                "autosave": run_wrk(
+                    port,
+                    "POST",
+                    ["/your-cpd/autosave"] * RECORDS,
+                    autosave_bodies,
+                    form_headers,
+                    seconds,
+                    work,
+                ),
+                "count": run_wrk(
+                    port,
+                    "POST",
+                    ["/your-cpd/count/what_you_learned"],
+                    [count_body],
+                    form_headers,
+                    seconds,
+                    work,
+                ),
+            }
+            counter = iter(range(10**9))
 
-                def autosave_request():
-                    n = next(counter) % RECORDS
-                    return "POST", "/your-cpd/autosave", autosave_bodies[n], form_headers
+            def autosave_request():
+                n = next(counter) % RECORDS
+                return "POST", "/your-cpd/autosave", autosave_bodies[n], form_headers
 
-                def count_request():
-                    return "POST", "/your-cpd/count/what_you_learned", count_body, form_headers
+            def count_request():
+                return "POST", "/your-cpd/count/what_you_learned", count_body, form_headers
 
-                for each in rates:
-                    results[f"autosave at {each}/s"] = fixed_rate(
-                        port, each, seconds, autosave_request
-                    )
-                    results[f"count at {each}/s"] = fixed_rate(port, each, seconds, count_request)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+            for each in rates:
+                results[f"autosave at {each}/s"] = fixed_rate(port, each, seconds, autosave_request)
+                results[f"count at {each}/s"] = fixed_rate(port, each, seconds, count_request)
     return results
 
 

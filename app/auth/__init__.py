@@ -28,18 +28,13 @@ from app.auth.models import User
 from app.auth.sessions import check_session, session_owner
 from app.db import get_session
 from app.extensions import login_manager
-from app.policy import Policy
+from app.policy import current_policy
 
 bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a cookie key name, not a secret
 ENDED_TOKEN_KEY = "ended_sid"  # noqa: S105 - a cookie key name, not a secret
 SHARED_DEVICE_KEY = "shared_device"
-
-
-def current_policy() -> Policy:
-    policy: Policy = current_app.extensions["policy"]
-    return policy
 
 
 @login_manager.user_loader

@@ -4,19 +4,14 @@ so the page and the fragment are the same markup."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.cpd import bp, rules, services
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdRecord
 from app.db import get_session
-from app.policy import Policy
-
-
-def _policy() -> Policy:
-    policy: Policy = current_app.extensions["policy"]
-    return policy
+from app.policy import current_policy
 
 
 def _fragment(template: str, status: int = 200, **context: object) -> tuple[str, int, dict]:
@@ -64,7 +59,7 @@ def autosave() -> tuple[str, int, dict]:
                 answers=answers,
                 action=services.DRAFT_ACTION,
                 based_on_version=version,
-                policy=_policy(),
+                policy=current_policy(),
                 editor=editor,
             )
         except services.VersionConflict as conflict:
@@ -80,7 +75,7 @@ def autosave() -> tuple[str, int, dict]:
             form_type=form_type,
             answers=answers,
             action=services.DRAFT_ACTION,
-            policy=_policy(),
+            policy=current_policy(),
             editor=editor,
         )
         record = result.record
@@ -90,7 +85,7 @@ def autosave() -> tuple[str, int, dict]:
     body, status, headers = _fragment(
         "pages/cpd/_autosave-status.html",
         record=record,
-        saved_at=_policy().local(record.updated_at).strftime("%H:%M"),
+        saved_at=current_policy().local(record.updated_at).strftime("%H:%M"),
         refresh_state=True,
     )
     return body, status, {**headers, **headers_extra}
@@ -100,12 +95,12 @@ def autosave() -> tuple[str, int, dict]:
 def count(field: str) -> tuple[str, int, dict]:
     """The live count for one limited box. Needs no account (it stores nothing), so
     counting keeps working even if the session has just expired."""
-    if field not in _policy().character_limits:
+    if field not in current_policy().character_limits:
         abort(404)
     return _fragment(
         "components/character-count.html",
         name=field,
-        limit=_policy().limit(field),
+        limit=current_policy().limit(field),
         value=request.form.get(field, ""),
         live=True,
     )

@@ -20,7 +20,7 @@ from app.cpd import anonymity, bp, documents, rules, services, views
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import get_session
-from app.policy import Policy
+from app.policy import Policy, current_policy
 
 # The endpoints a form with files is posted to.
 UPLOAD_ENDPOINTS = {
@@ -29,11 +29,6 @@ UPLOAD_ENDPOINTS = {
     "cpd.upload_documents",
     "cpd.remove_document",
 }
-
-
-def _policy() -> Policy:
-    policy: Policy = current_app.extensions["policy"]
-    return policy
 
 
 def upload_request_limit(policy: Policy, configured: int | None) -> int:
@@ -51,7 +46,7 @@ def allow_documents(endpoint: str | None, _values: dict[str, Any] | None) -> Non
     # Runs before any before_request function (the CSRF check reads the form).
     if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
         request.max_content_length = upload_request_limit(
-            _policy(), current_app.config.get("MAX_CONTENT_LENGTH")
+            current_policy(), current_app.config.get("MAX_CONTENT_LENGTH")
         )
 
 
@@ -160,7 +155,7 @@ def upload_documents() -> Any:
             form_type=form_type,
             answers=answers,
             action=services.DRAFT_ACTION,
-            policy=_policy(),
+            policy=current_policy(),
             editor=editor,
         ).record
         assert record is not None
@@ -251,7 +246,7 @@ def count_explanation(document_id: int) -> tuple[str, int, dict[str, str]]:
         render_template(
             "components/character-count.html",
             name=name,
-            limit=_policy().limit("document_explanation"),
+            limit=current_policy().limit("document_explanation"),
             value=request.form.get(name, ""),
             live=True,
         ),

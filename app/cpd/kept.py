@@ -21,7 +21,7 @@ from app.cpd import rules, services
 from app.cpd.models import CpdRecord, KeptForm
 from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
-from app.policy import Policy
+from app.policy import Policy, current_policy
 
 # The endpoints whose posts carry CPD answers.
 FORM_ENDPOINTS = {
@@ -31,11 +31,6 @@ FORM_ENDPOINTS = {
     "cpd.upload_documents",
     "cpd.remove_document",
 }
-
-
-def _policy() -> Policy:
-    policy: Policy = current_app.extensions["policy"]
-    return policy
 
 
 def keep_posted_form(db: Session, *, user_id: int, policy: Policy) -> KeptForm | None:
@@ -97,7 +92,7 @@ def purge_expired(db: Session) -> int:
 
 
 def kept_message() -> str:
-    hours = _policy().kept_form_hours
+    hours = current_policy().kept_form_hours
     period = f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
     return (
         "You were signed out, so we kept what you sent. Sign in again and it will be back "
@@ -111,7 +106,7 @@ def _keep_for_ended_session() -> None:
     user_id = ended_session_user_id()
     if user_id is None:
         return
-    kept = keep_posted_form(get_session(), user_id=user_id, policy=_policy())
+    kept = keep_posted_form(get_session(), user_id=user_id, policy=current_policy())
     if kept is not None:
         g.return_to = restore_url(kept)
         g.kept_form = kept
@@ -141,7 +136,9 @@ def csrf_failed_on_a_form(error: Exception) -> Any:
     current_app.logger.info("CSRF check failed on %s: %s", request.path, error)
     if request.endpoint in FORM_ENDPOINTS and request.method == "POST":
         if current_user.is_authenticated:
-            kept = keep_posted_form(get_session(), user_id=int(current_user.id), policy=_policy())
+            kept = keep_posted_form(
+                get_session(), user_id=int(current_user.id), policy=current_policy()
+            )
             if request.headers.get("HX-Request") == "true":
                 body = render_template("pages/cpd/_autosave-status.html", failed=True)
                 return body, 400, {"Vary": "HX-Request"}

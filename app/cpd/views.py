@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -15,12 +15,7 @@ from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord, KeptForm
 from app.db import get_session
-from app.policy import Policy
-
-
-def _policy() -> Policy:
-    policy: Policy = current_app.extensions["policy"]
-    return policy
+from app.policy import current_policy
 
 
 def _owner_id() -> int:
@@ -107,7 +102,9 @@ def _render_form(
 
 def _date_error_parts(answers: dict[str, Any]) -> tuple[str, ...]:
     """Which of day, month and year the date error is about, to highlight those boxes."""
-    check = rules.check_answers_date(answers, policy=_policy(), today=_policy().today())
+    check = rules.check_answers_date(
+        answers, policy=current_policy(), today=current_policy().today()
+    )
     return check.parts or ("day", "month", "year")
 
 
@@ -134,8 +131,8 @@ def your_cpd() -> str:
     records = services.list_records(db, owner_id=_owner_id())
     return render_template(
         "pages/cpd/your-cpd.html",
-        progress=services.progress(db, owner_id=_owner_id(), policy=_policy()),
-        groups=presenters.group_by_registration_year(records, _policy()),
+        progress=services.progress(db, owner_id=_owner_id(), policy=current_policy()),
+        groups=presenters.group_by_registration_year(records, current_policy()),
         drafts=[r for r in records if not r.is_recorded],
     )
 
@@ -170,7 +167,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
             form_type=form_type,
             answers=answers,
             action=services.DRAFT_ACTION,
-            policy=_policy(),
+            policy=current_policy(),
             editor=_editor(),
         ).record
         assert draft is not None
@@ -183,7 +180,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         form_type=form_type,
         answers=answers,
         action=action,
-        policy=_policy(),
+        policy=current_policy(),
         editor=_editor(),
         extra_problems=anonymity.confirmation_problem(warnings, request.form),
     )
@@ -197,7 +194,7 @@ def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Re
     assert record.id is not None
     if action == services.RECORD:
         return redirect(url_for("cpd.recorded", record_id=record.id))
-    title = presenters.record_title(record, _policy(), record.working_answers)
+    title = presenters.record_title(record, current_policy(), record.working_answers)
     if warnings:
         # Drafts are never blocked; the form shows what may identify someone.
         flash(
@@ -229,8 +226,8 @@ def view_record(record_id: int) -> str:
     return render_template(
         "pages/cpd/view.html",
         record=record,
-        answers=presenters.answer_list(record.answers, record.form_type, _policy()),
-        parts=presenters.parts_shown(record.answers, _policy()),
+        answers=presenters.answer_list(record.answers, record.form_type, current_policy()),
+        parts=presenters.parts_shown(record.answers, current_policy()),
         documents=documents.listed(record.answers, known),
     )
 
@@ -278,7 +275,7 @@ def save_form(
     stored and everything is kept as a draft; the problems (a refused file, what
     recording still needs) are returned for the form to show."""
     db = get_session()
-    policy = _policy()
+    policy = current_policy()
     answers = (
         answers
         if answers is not None
@@ -396,7 +393,7 @@ def _saved_page(saved: Saved) -> str | tuple[str, int] | Response:
 
 def _conflict(record: CpdRecord, answers: dict[str, Any], action: str) -> tuple[str, int]:
     """Both versions side by side; nothing is overwritten until the person chooses."""
-    policy = _policy()
+    policy = current_policy()
     saved = record.working_answers
     mine = presenters.answer_list(answers, record.form_type, policy)
     theirs = presenters.answer_list(saved, record.form_type, policy)
@@ -449,13 +446,13 @@ def recorded(record_id: int) -> str:
     if not record.is_recorded:
         abort(404)
     assert record.completed_on is not None
-    start, end = rules.registration_year_containing(record.completed_on, _policy())
+    start, end = rules.registration_year_containing(record.completed_on, current_policy())
     return render_template(
         "pages/cpd/recorded.html",
         record=record,
         year=rules.describe_registration_year(start, end),
-        progress=services.progress(get_session(), owner_id=_owner_id(), policy=_policy()),
-        in_current_year=start <= _policy().today() <= end,
+        progress=services.progress(get_session(), owner_id=_owner_id(), policy=current_policy()),
+        in_current_year=start <= current_policy().today() <= end,
     )
 
 
@@ -471,7 +468,7 @@ def history(record_id: int) -> str:
         revisions=[
             (
                 revision,
-                presenters.answer_list(revision.answers, record.form_type, _policy()),
+                presenters.answer_list(revision.answers, record.form_type, current_policy()),
                 documents.listed(revision.answers, known),
             )
             for revision in revisions
@@ -483,13 +480,13 @@ def history(record_id: int) -> str:
 @login_required
 def delete_record(record_id: int) -> str | Response:
     record = _owned(record_id)
-    title = presenters.record_title(record, _policy())
+    title = presenters.record_title(record, current_policy())
     if request.method == "GET":
         return render_template("pages/cpd/delete.html", record=record, title=title)
     services.delete_record(get_session(), record)
     flash(
         f"‘{title}’ is deleted. You can restore it from recently deleted CPD for "
-        f"{_policy().recently_deleted_days} days.",
+        f"{current_policy().recently_deleted_days} days.",
         "success",
     )
     return redirect(url_for("cpd.your_cpd"))
@@ -498,7 +495,9 @@ def delete_record(record_id: int) -> str | Response:
 @bp.route("/your-cpd/recently-deleted")
 @login_required
 def recently_deleted() -> str:
-    records = services.recently_deleted(get_session(), owner_id=_owner_id(), policy=_policy())
+    records = services.recently_deleted(
+        get_session(), owner_id=_owner_id(), policy=current_policy()
+    )
     return render_template("pages/cpd/recently-deleted.html", records=records)
 
 
@@ -507,9 +506,9 @@ def recently_deleted() -> str:
 def restore_record(record_id: int) -> Response:
     try:
         record = services.restore_record(
-            get_session(), owner_id=_owner_id(), record_id=record_id, policy=_policy()
+            get_session(), owner_id=_owner_id(), record_id=record_id, policy=current_policy()
         )
     except services.RecordNotFound:
         abort(404)
-    flash(f"‘{presenters.record_title(record, _policy())}’ is restored.", "success")
+    flash(f"‘{presenters.record_title(record, current_policy())}’ is restored.", "success")
     return redirect(url_for("cpd.your_cpd"))

@@ -3,7 +3,8 @@
 //
 //   static/scss/app.scss  -> static/css/app.css (Sass, then custom-property fallbacks)
 //   govuk-frontend        -> static/govuk/assets/ (only files the CSS refers to)
-//                            static/vendor/govuk-frontend/ (minified ES module + licence)
+//                            static/vendor/govuk-frontend/ (an ES module of only the
+//                            components we use, bundled and minified by esbuild + licence)
 //   htmx.org              -> static/vendor/htmx/ (ES module minified with terser + licence)
 //   static/vendor/README.md records what was copied, from where, at which version.
 
@@ -16,6 +17,7 @@ import { gzipSync } from 'node:zlib'
 import postcss from 'postcss'
 import postcssCustomProperties from 'postcss-custom-properties'
 import * as sass from 'sass'
+import { build as esbuild } from 'esbuild'
 import { minify } from 'terser'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -25,6 +27,11 @@ const GOVUK = join(MODULES, 'govuk-frontend', 'dist', 'govuk')
 const HTMX = join(MODULES, 'htmx.org')
 // Where the CSS expects GOV.UK Frontend's assets ($govuk-assets-path in app.scss).
 const ASSETS_URL = '/static/govuk/assets/'
+// The GOV.UK Frontend components our pages use. static/js/app.mjs starts every
+// component the bundle exports, so this list is the only one to change. Not
+// CharacterCount: the server renders the counts.
+const GOVUK_COMPONENTS = ['Button', 'Checkboxes', 'ErrorSummary', 'FileUpload',
+  'NotificationBanner', 'PasswordInput', 'Radios', 'ServiceNavigation', 'SkipLink']
 
 // Read from node_modules, not require(): some packages do not export package.json.
 const version = (name) => JSON.parse(readFileSync(join(MODULES, name, 'package.json'), 'utf8')).version
@@ -154,9 +161,23 @@ async function copyGovukFrontend () {
   const target = join(STATIC, 'vendor', 'govuk-frontend')
   await rm(target, { recursive: true, force: true })
   await mkdir(target, { recursive: true })
-  const js = await readFile(join(GOVUK, 'govuk-frontend.min.js'), 'utf8')
-  // The published file ends with a source map comment for a map we do not ship.
-  await write(join(target, 'govuk-frontend.min.js'), js.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n'))
+  // The published govuk-frontend.min.js holds every component; bundling from its
+  // ES modules keeps only createAll and the components we use.
+  const result = await esbuild({
+    stdin: {
+      contents: `export { createAll, ${GOVUK_COMPONENTS.join(', ')} } from 'govuk-frontend'`,
+      resolveDir: ROOT
+    },
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    write: false
+  })
+  const code = result.outputFiles[0].text
+  await write(join(target, 'govuk-frontend.min.js'),
+    `/*! govuk-frontend ${version('govuk-frontend')} (${GOVUK_COMPONENTS.join(', ')}) | MIT licence: LICENSE.txt */\n${code}`)
   // The npm package ships no licence file; ours is a copy of LICENSE.txt from
   // the govuk-frontend repository (MIT, Crown Copyright).
   const shipped = ['LICENSE.txt', 'LICENSE', 'LICENSE.md'].map((name) => join(MODULES, 'govuk-frontend', name)).find(existsSync)
@@ -193,7 +214,7 @@ change the pin or the build script and regenerate them.
 
 | File | Package | Version | Source in the npm package |
 | --- | --- | --- | --- |
-| \`vendor/govuk-frontend/govuk-frontend.min.js\` | govuk-frontend | ${govuk} | \`dist/govuk/govuk-frontend.min.js\` (source map comment removed) |
+| \`vendor/govuk-frontend/govuk-frontend.min.js\` | govuk-frontend | ${govuk} | \`dist/govuk/all.mjs\` and the modules it imports: \`createAll\`, ${GOVUK_COMPONENTS.join(', ')} only, bundled and minified with esbuild ${version('esbuild')} |
 | \`vendor/govuk-frontend/LICENSE.txt\` | govuk-frontend | ${govuk} | ${govukLicence ? `\`${govukLicence}\`` : 'not in the npm package: `LICENSE.txt` of github.com/alphagov/govuk-frontend (MIT), kept in `static/build/govuk-frontend-LICENSE.txt`'} |
 ${assets.map((file) => `| \`govuk/assets/${file}\` | govuk-frontend | ${govuk} | \`dist/govuk/assets/${file}\` (referenced by app.css) |`).join('\n')}
 | \`vendor/htmx/htmx.esm.min.js\` | htmx.org | ${htmx} | \`dist/htmx.esm.js\`, minified with terser ${version('terser')} (\`module: true\`) |

@@ -4,16 +4,14 @@
 // logged and the page carries on as plain HTML. (The layout's inline script
 // already adds the js-enabled and govuk-frontend-supported classes.)
 
-// GOV.UK Frontend components. createAll for each one we use rather than initAll,
-// which has no way to leave a component out: character counts are rendered by
-// the server, so CharacterCount must not also count in the browser.
+// GOV.UK Frontend components: our bundle of it holds createAll and only the
+// components we use (static/build/build.mjs lists them), so each is started.
+// initAll is not used: it would look for every component, and character counts
+// are rendered by the server, so CharacterCount must not also count in the browser.
 async function startGovukFrontend () {
   if (!document.body.classList.contains('govuk-frontend-supported')) return
-  const govuk = await import('/static/vendor/govuk-frontend/govuk-frontend.min.js')
-  for (const name of ['Button', 'Checkboxes', 'ErrorSummary', 'FileUpload', 'NotificationBanner',
-    'PasswordInput', 'Radios', 'ServiceNavigation', 'SkipLink']) {
-    govuk.createAll(govuk[name])
-  }
+  const { createAll, ...components } = await import('/static/vendor/govuk-frontend/govuk-frontend.min.js')
+  for (const component of Object.values(components)) createAll(component)
 }
 
 // Settings that let htmx run under our Content-Security-Policy (no inline

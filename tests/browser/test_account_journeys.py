@@ -94,3 +94,24 @@ def test_repeated_wrong_passwords_are_answered_politely(journey: Page, mode: str
     sign_in(journey, email, "not my password at all")
     expect(journey.get_by_role("heading", level=1)).to_have_text("You have tried too many times")
     expect(journey.get_by_role("link", name="reset your password")).to_be_visible()
+
+
+def test_gov_uk_frontend_components_start_with_javascript_and_the_page_works_without(
+    journey: Page, mode: str
+):
+    """Our bundle of GOV.UK Frontend holds only the components we use: prove they start."""
+    journey.goto("/sign-in")
+    assert_mode(journey, mode)
+    # PasswordInput adds its show/hide button; without JavaScript there is none.
+    expect(journey.get_by_role("button", name="Show password")).to_have_count(
+        1 if mode == "javascript" else 0
+    )
+    journey.get_by_role("button", name="Sign in").click()
+    summary = journey.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_visible()
+    if mode == "javascript":
+        # ErrorSummary moves the focus to itself (the box around the alert), so screen
+        # readers read it out first.
+        expect(journey.locator("[data-module=govuk-error-summary]")).to_be_focused()
+        journey.get_by_role("button", name="Show password").click()
+        expect(journey.get_by_label("Password", exact=True)).to_have_attribute("type", "text")

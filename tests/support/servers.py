@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -76,18 +78,25 @@ class LiveServer:
 
 
 def start_live_server(
-    *, database_url: str, instance_dir: Path, env: dict[str, str], port: int | None = None
+    *,
+    database_url: str,
+    instance_dir: Path,
+    env: dict[str, str | None],
+    port: int | None = None,
+    workers: int = 1,
 ) -> LiveServer:
-    """Start the app under gunicorn; ``port`` restarts a stopped server where it was."""
+    """Start the app under gunicorn; ``port`` restarts a stopped server where it was.
+    A None in ``env`` removes that variable."""
     port = port or free_port()
     log_path = instance_dir / "gunicorn.log"
-    server_env = {
+    merged = {
         **os.environ,
         "RECORD_CPD_CONFIG": "test",
         "RECORD_CPD_INSTANCE_DIR": str(instance_dir),
         "DATABASE_URL": database_url,
         **env,
     }
+    server_env = {name: value for name, value in merged.items() if value is not None}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -97,10 +106,10 @@ def start_live_server(
             "python:app.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{port}",
-            # One worker, so the in-memory rate limits are one count, as in production
-            # with Redis.
+            # Tests use one worker, so the in-memory rate limits are one count, as in
+            # production with Redis.
             "--workers",
-            "1",
+            str(workers),
             "wsgi:app",
         ],
         cwd=ROOT,
@@ -130,3 +139,26 @@ def stop_live_server(server: LiveServer) -> None:
         server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         server.process.kill()
+
+
+@contextlib.contextmanager
+def production_server(database_url: str, instance_dir: Path) -> Iterator[LiveServer]:
+    """The app as `make run` serves it (production settings, 2 workers), for the
+    benchmarks: in-memory rate limits, a throwaway secret key."""
+    server = start_live_server(
+        database_url=database_url,
+        instance_dir=instance_dir,
+        env={
+            "RECORD_CPD_CONFIG": "production",
+            "SECRET_KEY": "benchmark-secret-key",
+            "REDIS_URL": None,
+        },
+        workers=2,
+    )
+    try:
+        yield server
+    except Exception:
+        print(f"gunicorn's log:\n{server.log_path.read_text()[-5000:]}")
+        raise
+    finally:
+        stop_live_server(server)
