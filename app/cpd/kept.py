@@ -33,7 +33,12 @@ FORM_ENDPOINTS = {
 }
 
 
-def keep_posted_form(db: Session, *, user_id: int, policy: Policy) -> KeptForm | None:
+# Why a form was kept, for what the restored form says.
+SIGNED_OUT = "signed-out"
+STALE_PAGE = "stale-page"
+
+
+def keep_posted_form(db: Session, *, user_id: int, policy: Policy, reason: str) -> KeptForm | None:
     """Keep this request's CPD answers for ``user_id``. None if it holds no answers."""
     form = request.form
     record: CpdRecord | None = None
@@ -58,12 +63,38 @@ def keep_posted_form(db: Session, *, user_id: int, policy: Policy) -> KeptForm |
             "answers": services.answers_from_form(form, form_type),
             "version": form.get("version", ""),
             "editor": form.get("editor", ""),
+            "reason": reason,
+            # Files are not kept (they are still on the person's device): name them, so
+            # the restored form can ask for them again.
+            "files_not_kept": [
+                upload.filename for _, upload in request.files.items(multi=True) if upload.filename
+            ],
         },
         expires_at=utcnow() + dt.timedelta(hours=policy.kept_form_hours),
     )
     db.add(kept)
     db.commit()
     return kept
+
+
+def restored_message(kept: KeptForm) -> str:
+    """What the form says when it comes back with kept answers."""
+    if kept.data.get("reason") == STALE_PAGE:
+        message = (
+            "Your answers are back on the form. The page had been open too long for us to "
+            "save it safely: check them and save again."
+        )
+    else:
+        message = (
+            "We kept the answers you sent when you were signed out: they are back on the "
+            "form. Check them and save."
+        )
+    names = kept.data.get("files_not_kept") or []
+    if len(names) == 1:
+        message += f" The file you chose ({names[0]}) was not kept: choose it again."
+    elif names:
+        message += f" The files you chose ({', '.join(names)}) were not kept: choose them again."
+    return message
 
 
 def restore_url(kept: KeptForm) -> str:
@@ -106,7 +137,9 @@ def _keep_for_ended_session() -> None:
     user_id = ended_session_user_id()
     if user_id is None:
         return
-    kept = keep_posted_form(get_session(), user_id=user_id, policy=current_policy())
+    kept = keep_posted_form(
+        get_session(), user_id=user_id, policy=current_policy(), reason=SIGNED_OUT
+    )
     if kept is not None:
         g.return_to = restore_url(kept)
         g.kept_form = kept
@@ -137,17 +170,15 @@ def csrf_failed_on_a_form(error: Exception) -> Any:
     if request.endpoint in FORM_ENDPOINTS and request.method == "POST":
         if current_user.is_authenticated:
             kept = keep_posted_form(
-                get_session(), user_id=int(current_user.id), policy=current_policy()
+                get_session(),
+                user_id=int(current_user.id),
+                policy=current_policy(),
+                reason=STALE_PAGE,
             )
             if request.headers.get("HX-Request") == "true":
                 body = render_template("pages/cpd/_autosave-status.html", failed=True)
                 return body, 400, {"Vary": "HX-Request"}
             if kept is not None:
-                flash(
-                    "Your answers are back on the form. The page had been open too long "
-                    "for us to save it safely: check them and save again.",
-                    "info",
-                )
                 return redirect(restore_url(kept))
         else:
             _keep_for_ended_session()

@@ -73,11 +73,7 @@ def _render_form(
     listed = documents.listed(answers, known)
     warnings = anonymity.warnings_for(answers, form_type, listed)
     if kept is not None:
-        flash(
-            "We kept the answers you sent when you were signed out: they are back on the "
-            "form. Check them and save.",
-            "info",
-        )
+        flash(kept_forms.restored_message(kept), "info")
     return (
         render_template(
             "pages/cpd/form.html",

@@ -119,6 +119,14 @@ async function startOffline () {
   startDeviceCopies(meta, ensureHtmx)
 }
 
+// Answers typed since the last autosave are sent when the page is hidden or left.
+async function startSavingOnLeave () {
+  const form = document.getElementById('cpd-form')
+  if (!form) return
+  const { startLeavingSave } = await import('/static/js/leaving.mjs')
+  startLeavingSave(form, ensureHtmx)
+}
+
 // Upload progress for supporting documents, on the CPD forms.
 async function startUploadProgress () {
   if (!document.getElementById('documents-section')) return
@@ -129,7 +137,7 @@ async function startUploadProgress () {
 startHtmxOnIntent()
 for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()],
   ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()],
-  ['upload progress', startUploadProgress()]]) {
+  ['saving on leaving', startSavingOnLeave()], ['upload progress', startUploadProgress()]]) {
   started.catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
 

@@ -143,8 +143,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
   }
 
   if (form && autosaveUrl) {
-    form.addEventListener('htmx:configRequest', (event) => {
-      if (!keeping || event.detail.elt !== form) return
+    const keepCopy = () => {
       const copy = {
         key: keyFor(location.pathname),
         user,
@@ -153,8 +152,18 @@ export function startDeviceCopies (meta, ensureHtmx) {
         fields: fieldsOf(form),
         savedAt: Date.now()
       }
-      lastSentKey = copy.key
       putCopy(copy).catch((error) => console.error('Record CPD: could not keep a copy', error))
+      return copy
+    }
+    form.addEventListener('htmx:configRequest', (event) => {
+      if (!keeping || event.detail.elt !== form) return
+      lastSentKey = keepCopy().key
+    })
+    // Left offline with answers not yet autosaved: leaving.mjs's request cannot
+    // arrive, so keep them here to send later. (Online, that request is trusted: a
+    // copy left behind would fill the next new form with this one's answers.)
+    window.addEventListener('pagehide', () => {
+      if (keeping && form.dataset.unsaved && !navigator.onLine) keepCopy()
     })
     form.addEventListener('htmx:afterRequest', (event) => {
       if (event.detail.elt !== form) return

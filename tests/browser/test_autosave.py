@@ -15,6 +15,7 @@ from app.policy import Policy
 from tests.browser.conftest import open_page
 from tests.browser.steps import create_account, unique_email
 from tests.support.browser import start_htmx
+from tests.support.records import stored_answers
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -39,16 +40,6 @@ def open_form(page: Page, path: str = "/your-cpd/new/structured") -> None:
 
 def status(page: Page):
     return page.get_by_role("status").filter(has_text=re.compile(r"\S"))
-
-
-def stored_answers(live_server: LiveServer) -> list[dict]:
-    engine = create_engine(live_server.database_url)
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT answers FROM cpd_record ORDER BY id")).all()
-    engine.dispose()
-    import json
-
-    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
 
 
 def test_leaving_a_field_saves_a_draft_and_a_reload_comes_back_to_it(page: Page) -> None:
@@ -88,10 +79,12 @@ def test_htmx_waits_for_someone_to_use_the_page_and_an_answer_given_meanwhile_is
     page.get_by_label("Title").press("Tab")
     assert len(held) == 1
     assert page.locator("#autosave-status").inner_text() == ""
-    assert "Typed before htmx arrived" not in [a["title"] for a in stored_answers(live_server)]
+    assert "Typed before htmx arrived" not in [
+        a["title"] for a in stored_answers(live_server.database_url)
+    ]
     held[0].continue_()
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
-    assert stored_answers(live_server)[-1]["title"] == "Typed before htmx arrived"
+    assert stored_answers(live_server.database_url)[-1]["title"] == "Typed before htmx arrived"
     page.context.close()
 
 
@@ -111,7 +104,9 @@ def test_autosave_never_shows_mandatory_errors_and_buttons_save_to_the_same_draf
     page.get_by_label("4.2 Supervision and reflection").check()
     page.get_by_role("button", name="Save and record CPD").click()
     expect(page.get_by_role("heading", name="CPD recorded")).to_be_visible()
-    assert [a["title"] for a in stored_answers(live_server)].count("Autosave then record") == 1
+    assert [a["title"] for a in stored_answers(live_server.database_url)].count(
+        "Autosave then record"
+    ) == 1
 
 
 def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: LiveServer) -> None:
@@ -181,7 +176,9 @@ def test_a_stale_autosave_never_overwrites_and_offers_the_comparison(
     page.get_by_label(LEARNED).fill("Typed in the first tab")
     page.get_by_label(LEARNED).press("Tab")
     expect(page.locator("#autosave-status")).to_contain_text("This CPD was changed somewhere else")
-    assert stored_answers(live_server)[-1]["what_you_learned"] == "Saved in the other tab"
+    assert (
+        stored_answers(live_server.database_url)[-1]["what_you_learned"] == "Saved in the other tab"
+    )
     page.get_by_role("button", name="Compare the two versions").click()
     expect(page.get_by_role("heading", name="This CPD changed since you opened it")).to_be_visible()
     expect(page.get_by_text("Typed in the first tab")).to_be_visible()
@@ -211,4 +208,54 @@ def test_an_autosave_after_the_session_ended_says_so_and_keeps_what_was_saved(
         "href", re.compile(r"/sign-in\?next=/your-cpd/\d+/edit")
     )
     expect(page.get_by_label(LEARNED)).to_have_value("After the session ended")
-    assert stored_answers(live_server)[-1]["title"] == "Before the session ended"
+    assert stored_answers(live_server.database_url)[-1]["title"] == "Before the session ended"
+
+
+def _wait_for_title(live_server: LiveServer, title: str, seconds: float = 10) -> bool:
+    """The request sent as a page goes has no page left to report to: watch the database."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if title in [a.get("title") for a in stored_answers(live_server.database_url)]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("leave", ["follow a link", "go back", "reload"])
+def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_is_left(
+    page: Page, live_server: LiveServer, leave: str
+) -> None:
+    page.goto("/your-cpd")
+    open_form(page)
+    title = f"Still in the box when I chose to {leave}"
+    page.get_by_label("Title").fill(title)  # no Tab: the box keeps the focus, no autosave
+    assert page.locator("#autosave-status").inner_text() == ""
+    if leave == "follow a link":
+        page.get_by_role("link", name="Your CPD").first.click()
+    elif leave == "go back":
+        page.go_back()
+    else:
+        page.reload()
+    assert _wait_for_title(live_server, title), "the answers typed were lost"
+    page.goto("/your-cpd")
+    expect(page.get_by_role("heading", name=title)).to_have_count(1)
+
+
+def test_words_typed_before_the_page_is_hidden_are_autosaved(
+    page: Page, live_server: LiveServer
+) -> None:
+    open_form(page)
+    page.get_by_label(LEARNED).fill("Typed just before the phone went to sleep")
+    # Headless Chromium never hides a page by itself: say so, as the browser would.
+    page.evaluate(
+        """() => {
+          const hidden = { value: 'hidden', configurable: true }
+          Object.defineProperty(document, 'visibilityState', hidden)
+          document.dispatchEvent(new Event('visibilitychange'))
+        }"""
+    )
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    stored = stored_answers(live_server.database_url)[-1]
+    assert stored["what_you_learned"] == "Typed just before the phone went to sleep"

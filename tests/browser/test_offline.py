@@ -4,33 +4,24 @@ device cleared at sign-out."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
 from tests.support.browser import start_htmx
 from tests.support.database import throwaway_database
+from tests.support.records import stored_answers
 from tests.support.servers import LiveServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
 
 LEARNED = "What did you learn?"
 DEVICE_ONLY = "Saved on this device only"
-
-
-def titles_on_server(database_url: str) -> list[dict]:
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT answers FROM cpd_record ORDER BY id")).all()
-    engine.dispose()
-    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
 
 
 def device_storage(page: Page) -> dict:
@@ -102,7 +93,7 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     page.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=20000)
-    saved = titles_on_server(live_server.database_url)
+    saved = stored_answers(live_server.database_url)
     assert any(
         a.get("title") == "Written on a train"
         and a.get("what_you_learned") == "Typed with no signal.\nSecond line."
@@ -151,7 +142,7 @@ def test_the_server_stopped_mid_typing_loses_nothing(
     )
     # Sent by itself within the retry interval; nothing to press.
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=30000)
-    [answers] = titles_on_server(restartable_server["url"])
+    [answers] = stored_answers(restartable_server["url"])
     assert answers["description"] == "Typed while the server was down."
     page.context.close()
 

@@ -3,6 +3,7 @@ is kept and put back on the form after signing in; nobody else can restore it.""
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import unquote
 
@@ -15,6 +16,7 @@ from app.auth.models import UserSession
 from app.cpd.models import KeptForm
 from app.db import utcnow
 from tests.conftest import PASSWORD, csrf_token_from, submit
+from tests.support import sample_files
 
 pytestmark = pytest.mark.db
 
@@ -33,14 +35,21 @@ def end_every_session(db: Session) -> None:
     db.commit()
 
 
+def post_after_the_session_ended(client: FlaskClient, db: Session, **data: object):
+    """Open the structured form, end the session, then post the form with ``data``."""
+    token = csrf_token_from(client.get("/your-cpd/new/structured").get_data(as_text=True))
+    end_every_session(db)
+    return client.post(
+        "/your-cpd/new/structured",
+        data={"csrf_token": token, **ANSWERS, **data},
+        content_type="multipart/form-data",
+    )
+
+
 def test_a_form_posted_after_the_session_ended_comes_back_after_signing_in(
     signed_in_client: FlaskClient, db: Session, user
 ) -> None:
-    token = csrf_token_from(signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True))
-    end_every_session(db)
-    response = signed_in_client.post(
-        "/your-cpd/new/structured", data={"csrf_token": token, **ANSWERS}
-    )
+    response = post_after_the_session_ended(signed_in_client, db)
     assert response.status_code == 302
     location = unquote(response.headers["Location"])
     assert re.fullmatch(r"/sign-in\?next=/your-cpd/new/structured\?restore=\d+", location)
@@ -65,9 +74,7 @@ def test_a_form_posted_after_the_session_ended_comes_back_after_signing_in(
 def test_nobody_else_can_restore_a_kept_form(
     signed_in_client: FlaskClient, client: FlaskClient, db: Session, policy
 ) -> None:
-    token = csrf_token_from(signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True))
-    end_every_session(db)
-    signed_in_client.post("/your-cpd/new/structured", data={"csrf_token": token, **ANSWERS})
+    post_after_the_session_ended(signed_in_client, db)
     [kept] = db.exec(select(KeptForm)).all()
     account_services.create_account(
         db=db,
@@ -94,6 +101,32 @@ def test_a_stale_csrf_token_with_a_live_session_puts_the_answers_back(
     form = signed_in_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Written while the session ran out" in form
     assert "check them and save again" in form
+    assert "when you were signed out" not in form  # the session never ended
+
+
+def test_files_sent_with_a_kept_form_are_named_so_they_can_be_chosen_again(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    response = post_after_the_session_ended(
+        signed_in_client,
+        db,
+        documents=[
+            (io.BytesIO(sample_files.pdf()), "supervision-notes.pdf"),
+            (io.BytesIO(sample_files.docx()), "review.docx"),
+        ],
+    )
+    assert response.status_code == 302
+    signed_in = submit(
+        signed_in_client,
+        response.headers["Location"],
+        {"email": user.email, "password": PASSWORD},
+    )
+    form = signed_in_client.get(signed_in.headers["Location"]).get_data(as_text=True)
+    assert "Written while the session ran out" in form
+    assert (
+        "The files you chose (supervision-notes.pdf, review.docx) were not kept: "
+        "choose them again." in form
+    )
 
 
 def test_an_autosave_after_the_session_ended_is_kept_too(
