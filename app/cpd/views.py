@@ -142,6 +142,13 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         restored = _restored()
         if restored is not None:
             return _render_form(form_type, restored.data["answers"], kept=restored)
+        started = services.find_by_editor(
+            get_session(), owner_id=_owner_id(), editor=request.args.get("continue")
+        )
+        if started is not None:
+            # This page was reloaded (or left and come back to) with words not yet
+            # autosaved, which became this draft as the page went (static/js/leaving.mjs).
+            return redirect(url_for("cpd.edit_record", record_id=started.id))
         return _render_form(form_type, {"standard_parts": []})
     if request.form.get("record_id", "").isdigit():
         # Autosave already made this form a draft: save to that draft, not a second one.

@@ -10,6 +10,11 @@
 //   this page's own autosave (same editor token), so it never conflicts with it.
 // While answers are waiting, the form carries data-unsaved (device-copies.mjs keeps
 // a copy of them on the device too, when the page is left).
+//
+// A new form left that way became a draft the page never heard of. Coming back to
+// it (Back, Forward, reload), the page is new, with a new editor token: its next
+// autosave would make a second draft. So the token sent is remembered for this tab
+// (sessionStorage: a random token, never the answers) and taken up again.
 
 const BOXES = 'textarea, input[type=text], input[type=radio], input[type=checkbox]'
 
@@ -21,6 +26,39 @@ function unsentFields (form) {
   return body
 }
 
+const EDITOR_KEY = 'record-cpd:editor-sent-from:'
+
+function remember (key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(key)
+    else sessionStorage.setItem(key, value)
+  } catch (error) {} // storage refused (private mode): a second draft is the worst case
+}
+
+function remembered (key) {
+  try { return sessionStorage.getItem(key) } catch (error) { return null }
+}
+
+// Back on a new form (reload, Back, Forward) that was left with unsaved words, which
+// made a draft as the page went: carry on with that draft. If the browser put the
+// words back, they are saved to it from here; if not, the server sends the page on
+// to the draft (?continue=). A form reached by a link starts afresh.
+function takeUpSentEditor (form) {
+  const key = EDITOR_KEY + location.pathname
+  const sent = remembered(key)
+  if (!sent) return
+  remember(key, null)
+  const editor = form.querySelector('input[name="editor"]')
+  const recordId = form.querySelector('input[name="record_id"]')
+  const navigation = performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null
+  const returning = navigation && ['reload', 'back_forward'].includes(navigation.type)
+  if (!editor || !recordId || recordId.value || !returning) return
+  const restored = Array.from(form.querySelectorAll('textarea, input[type=text]'))
+    .some((box) => box.value !== box.defaultValue)
+  if (restored) editor.value = sent
+  else location.replace(`${location.pathname}?continue=${encodeURIComponent(sent)}`)
+}
+
 function csrfToken () {
   const meta = document.querySelector('meta[name="csrf-token"]')
   return meta ? meta.content : ''
@@ -29,6 +67,7 @@ function csrfToken () {
 export function startLeavingSave (form, ensureHtmx) {
   const autosaveUrl = form.getAttribute('data-hx-post')
   if (!autosaveUrl) return
+  takeUpSentEditor(form)
   const unsaved = (waiting) => {
     if (waiting) form.dataset.unsaved = 'true'
     else delete form.dataset.unsaved
@@ -47,6 +86,9 @@ export function startLeavingSave (form, ensureHtmx) {
 
   window.addEventListener('pagehide', () => {
     if (!form.dataset.unsaved) return
+    const editor = form.querySelector('input[name="editor"]')
+    const recordId = form.querySelector('input[name="record_id"]')
+    if (editor && recordId && !recordId.value) remember(EDITOR_KEY + location.pathname, editor.value)
     try {
       fetch(autosaveUrl, {
         method: 'POST',

@@ -239,8 +239,33 @@ def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_i
     else:
         page.reload()
     assert _wait_for_title(live_server, title), "the answers typed were lost"
+
+    if leave == "go back":
+        page.go_forward()  # the browser puts the words back on the new form
+    if leave != "follow a link":
+        # Back on the form, it carries on with the draft those words made: more words
+        # go to that draft, never to a second one.
+        expect(page.get_by_label("Title")).to_have_value(title)
+        page.get_by_label("Title").fill(title + ", and more")
+        page.get_by_label("Title").press("Tab")
+        expect(page.locator("#autosave-status")).to_have_text(SAVED)
+        titles = [a["title"] for a in stored_answers(live_server.database_url)]
+        assert title not in titles and titles.count(title + ", and more") == 1
+        title += ", and more"
     page.goto("/your-cpd")
     expect(page.get_by_role("heading", name=title)).to_have_count(1)
+
+
+def test_a_new_form_reached_by_a_link_starts_afresh_after_one_was_left_unsaved(
+    page: Page, live_server: LiveServer
+) -> None:
+    open_form(page)
+    page.get_by_label("Title").fill("Left by the address bar")
+    page.goto("/your-cpd")
+    assert _wait_for_title(live_server, "Left by the address bar")
+    page.goto("/your-cpd/new/structured")
+    expect(page).to_have_url(re.compile(r"/your-cpd/new/structured$"))
+    expect(page.get_by_label("Title")).to_have_value("")
 
 
 def test_words_typed_before_the_page_is_hidden_are_autosaved(

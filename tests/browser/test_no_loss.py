@@ -64,6 +64,26 @@ def test_no_javascript_a_form_sent_after_the_session_ended_is_restored_after_sig
     page.context.close()
 
 
+def test_no_javascript_words_typed_then_left_by_a_link_are_back_after_the_back_button(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Nothing can send them without JavaScript, so the browser must be let put them back:
+    the form's boxes must not say autocomplete="off", which stops it doing so."""
+    page = open_page(browser, live_server, "no-javascript")
+    create_account(page, unique_email("back"))
+    page.goto("/your-cpd/new/structured")
+    fill_some(page)
+    page.get_by_role("link", name="Your CPD").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your CPD")
+    page.go_back()
+    expect(page.get_by_label("Title")).to_have_value("Kept through sign-in")
+    expect(page.get_by_label(LEARNED)).to_have_value(WORDS)
+    expect(page.get_by_label("4.6 Impact on practice")).to_be_checked()
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_text("is saved as a draft")).to_be_visible()
+    page.context.close()
+
+
 def test_no_javascript_a_stale_csrf_token_with_a_live_session_loses_nothing(
     browser: Browser, live_server: LiveServer
 ) -> None:
