@@ -132,6 +132,23 @@ def signed_in_client(client: FlaskClient, user: app.models.User) -> FlaskClient:
     return client
 
 
+@pytest.fixture
+def other_client(app: Flask, db: Session, policy: Policy) -> FlaskClient:
+    """Somebody else, signed in in their own browser: they must never see Alex's CPD."""
+    services.create_account(
+        db=db,
+        policy=policy,
+        full_name="Sam Other",
+        email="sam@example.com",
+        registration_number=None,
+        password=PASSWORD,
+    )
+    other = app.test_client()
+    response = submit(other, "/sign-in", {"email": "sam@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    return other
+
+
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpServer]:
     server = start_smtp_server()

@@ -189,3 +189,19 @@ def test_two_creates_from_one_form_page_make_one_record(db: Session, user, polic
     assert first.record is not None and second.record is not None
     assert second.record.id == first.record.id
     assert [r.answers["title"] for r in stored(db)] == ["B"]
+
+
+def test_a_new_form_asked_to_continue_goes_on_to_the_draft_its_words_made(
+    signed_in_client: FlaskClient, db: Session, other_client: FlaskClient
+) -> None:
+    """static/js/leaving.mjs: a new form reloaded after its words were sent as it went."""
+    autosave(signed_in_client, title="Sent as the page went", editor="left-page")
+    [record] = stored(db)
+    response = signed_in_client.get("/your-cpd/new/unstructured?continue=left-page")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/your-cpd/{record.id}/edit"
+    # An unknown token is a new form, as is somebody else's token.
+    assert signed_in_client.get("/your-cpd/new/unstructured?continue=nope").status_code == 200
+    page = other_client.get("/your-cpd/new/unstructured?continue=left-page")
+    assert page.status_code == 200
+    assert "Sent as the page went" not in page.get_data(as_text=True)

@@ -11,10 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.auth import services as account_services
 from app.cpd.models import CpdRecord, CpdRevision
 from app.policy import Policy
-from tests.conftest import PASSWORD, csrf_token_from, submit
+from tests.conftest import csrf_token_from, submit
 
 pytestmark = pytest.mark.db
 
@@ -358,21 +357,11 @@ def test_progress_counts_recorded_cpd_this_year_and_the_parts_shown(
 
 
 def test_another_users_record_is_not_found_on_every_route(
-    signed_in_client: FlaskClient, client: FlaskClient, db: Session, policy: Policy
+    signed_in_client: FlaskClient, other_client: FlaskClient, db: Session
 ) -> None:
     submit(signed_in_client, "/your-cpd/new/structured", structured_answers())
     [record] = records(db)
-    token = csrf_token_from(signed_in_client.get("/your-cpd").get_data(as_text=True))
-    signed_in_client.post("/sign-out", data={"csrf_token": token})
-    account_services.create_account(
-        db=db,
-        policy=policy,
-        full_name="Sam Other",
-        email="sam@example.com",
-        registration_number=None,
-        password=PASSWORD,
-    )
-    submit(client, "/sign-in", {"email": "sam@example.com", "password": PASSWORD})
+    client = other_client
     token = csrf_token_from(client.get("/your-cpd").get_data(as_text=True))
     for path in ("", "/edit", "/history", "/delete", "/recorded"):
         assert client.get(f"/your-cpd/{record.id}{path}").status_code == 404, path

@@ -13,10 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.auth import services as account_services
 from app.cpd.models import CpdDocument, CpdRecord, CpdRevision
 from app.policy import Policy
-from tests.conftest import PASSWORD, csrf_token_from, submit
+from tests.conftest import csrf_token_from
 from tests.support import sample_files
 
 pytestmark = pytest.mark.db
@@ -301,7 +300,7 @@ def test_a_zip_bomb_is_refused_from_its_directory(
 
 
 def test_the_owner_downloads_a_document_and_nobody_else_can(
-    app: Flask, signed_in_client: FlaskClient, db: Session, policy: Policy
+    app: Flask, signed_in_client: FlaskClient, other_client: FlaskClient, db: Session
 ) -> None:
     content = sample_files.pdf("Supervision notes")
     post(
@@ -328,25 +327,8 @@ def test_the_owner_downloads_a_document_and_nobody_else_can(
     )
 
     # Another person: not found, whichever way they ask.
-    account_services.create_account(
-        db=db,
-        policy=policy,
-        full_name="Sam Other",
-        email="sam@example.com",
-        registration_number="",
-        password=PASSWORD,
-    )
-    signed_in_client.post(
-        "/sign-out",
-        data={
-            "csrf_token": csrf_token_from(signed_in_client.get("/account").get_data(as_text=True))
-        },
-    )
-    other = app.test_client()
-    response = submit(other, "/sign-in", {"email": "sam@example.com", "password": PASSWORD})
-    assert response.status_code == 302
-    assert other.get(path).status_code == 404
-    assert other.get(f"/your-cpd/{record.id}/documents/{document.id + 1}").status_code == 404
+    assert other_client.get(path).status_code == 404
+    assert other_client.get(f"/your-cpd/{record.id}/documents/{document.id + 1}").status_code == 404
     # And signed out: to sign in.
     assert app.test_client().get(path).status_code == 302
 
