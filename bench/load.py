@@ -111,6 +111,7 @@ def run_wrk(
     headers: dict,
     seconds: int,
     work: Path,
+    connections: int,
 ) -> dict:
     (work / "headers.txt").write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
     (work / "bodies.txt").write_text("\n".join(bodies) + "\n")
@@ -124,8 +125,8 @@ def run_wrk(
     output = subprocess.run(
         [
             "wrk",
-            "-t2",
-            "-c16",
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
             f"-d{seconds}s",
             "--timeout",
             "5s",
@@ -192,7 +193,7 @@ def fixed_rate(port: int, rate: int, seconds: int, make_request) -> dict:
     }
 
 
-def bench_database(label: str, seconds: int, rates: list[int]) -> dict:
+def bench_database(label: str, seconds: int, rates: list[int], connections: int) -> dict:
     if label == "postgresql":
         os.environ["TEST_DATABASE_URL"] = POSTGRES_ADMIN_URL
     else:
@@ -225,7 +226,14 @@ def bench_database(label: str, seconds: int, rates: list[int]) -> dict:
             count_body = urllib.parse.urlencode({"what_you_learned": TEXT * 2})
             results = {
                 "floor (GET /account)": run_wrk(
-                    port, "GET", ["/account"], [""], {"Cookie": client.cookie}, seconds, work
+                    port,
+                    "GET",
+                    ["/account"],
+                    [""],
+                    {"Cookie": client.cookie},
+                    seconds,
+                    work,
+                    connections,
                 ),
                 "autosave": run_wrk(
                     port,
@@ -235,6 +243,7 @@ def bench_database(label: str, seconds: int, rates: list[int]) -> dict:
                     form_headers,
                     seconds,
                     work,
+                    connections,
                 ),
                 "count": run_wrk(
                     port,
@@ -244,6 +253,7 @@ def bench_database(label: str, seconds: int, rates: list[int]) -> dict:
                     form_headers,
                     seconds,
                     work,
+                    connections,
                 ),
             }
             counter = iter(range(10**9))
@@ -290,17 +300,20 @@ def main() -> None:
     parser.add_argument(
         "--rates", default="50,200", help="steady request rates to measure latency at"
     )
+    parser.add_argument(
+        "--connections", type=int, default=16, help="wrk's open connections, flat out"
+    )
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
     print(
-        f"{os.cpu_count()} CPUs; wrk -t2 -c16 for {options.seconds} s a load; "
+        f"{os.cpu_count()} CPUs; wrk -t2 -c{options.connections} for {options.seconds} s a load; "
         "gunicorn 2 workers x 4 threads"
     )
     labels = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
     for label in labels:
         rates = [int(rate) for rate in options.rates.split(",")]
-        report(label, bench_database(label, options.seconds, rates))
+        report(label, bench_database(label, options.seconds, rates, options.connections))
 
 
 if __name__ == "__main__":

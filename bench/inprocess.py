@@ -1,0 +1,119 @@
+"""In-process cost of one autosave against the floor (GET /account), with Flask's test
+client: no HTTP, no concurrency, so no waiting for locks. One SQLite database in a
+temporary directory, production settings. Prints milliseconds a request, and with
+--profile the 30 most expensive calls of the autosaves.
+
+    .venv/bin/python bench/inprocess.py
+    .venv/bin/python bench/inprocess.py --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REQUESTS = 300
+TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
+BASE = "https://localhost"  # production cookies are Secure; CSRF checks the Referer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", action="store_true")
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp())
+    os.environ.update(
+        RECORD_CPD_CONFIG="production",
+        DATABASE_URL=f"sqlite:///{work}/bench.db",
+        RECORD_CPD_INSTANCE_DIR=str(work),
+        SECRET_KEY="benchmark-secret-key",
+    )
+    os.environ.pop("REDIS_URL", None)
+    from alembic import command
+    from sqlmodel import Session
+
+    from app import create_app
+    from app.auth import services
+    from app.cli import alembic_config
+    from tests.conftest import PASSWORD, csrf_token_from
+
+    app = create_app()
+    command.upgrade(alembic_config(os.environ["DATABASE_URL"]), "head")
+    with app.app_context(), Session(app.extensions["db_engine"]) as db:
+        services.create_account(
+            db=db,
+            policy=app.extensions["policy"],
+            full_name="Robin Tester",
+            email="bench@example.com",
+            registration_number=None,
+            password=PASSWORD,
+        )
+    client = app.test_client()
+    page = client.get(f"{BASE}/sign-in").get_data(as_text=True)
+    signed_in = client.post(
+        f"{BASE}/sign-in",
+        headers={"Referer": f"{BASE}/sign-in"},
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": "bench@example.com",
+            "password": PASSWORD,
+        },
+    )
+    assert signed_in.status_code == 302, signed_in.status_code
+    form_page = client.get(f"{BASE}/your-cpd/new/structured").get_data(as_text=True)
+    headers = {
+        "HX-Request": "true",
+        "X-CSRFToken": csrf_token_from(form_page),
+        "Referer": f"{BASE}/your-cpd/new/structured",
+    }
+    answers = {
+        "form_type": "structured",
+        "editor": "bench-page",
+        "title": "Benchmark draft",
+        "what_you_did": TEXT,
+        "what_you_learned": TEXT,
+        "standard_parts": "4.3",
+    }
+    first = client.post(
+        f"{BASE}/your-cpd/autosave",
+        data={**answers, "record_id": "", "version": ""},
+        headers=headers,
+    )
+    assert first.status_code == 200, first.status_code
+    record_id = first.headers["HX-Replace-Url"].split("/")[2]
+
+    def autosave(count: int) -> None:
+        for _ in range(count):
+            response = client.post(
+                f"{BASE}/your-cpd/autosave",
+                data={**answers, "record_id": record_id, "version": "1"},
+                headers=headers,
+            )
+            assert response.status_code == 200, response.status_code
+
+    def floor(count: int) -> None:
+        for _ in range(count):
+            assert client.get(f"{BASE}/account").status_code == 200
+
+    for name, run in (("floor (GET /account)", floor), ("autosave", autosave)):
+        run(20)  # warm up
+        started = time.perf_counter()
+        run(REQUESTS)
+        print(f"{name:22} {(time.perf_counter() - started) / REQUESTS * 1000:.2f} ms a request")
+    if options.profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(autosave, REQUESTS)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
