@@ -516,6 +516,38 @@ def store(db: Session, record: CpdRecord, files: Sequence[CheckedFile]) -> list[
     return stored
 
 
+def copy_to(
+    db: Session, source: CpdRecord, target: CpdRecord, items: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Copies, on ``target``, of the documents of ``source`` that ``items`` name (each an
+    id and an explanation), as a record's answers list them: what "Keep both" keeps with
+    the second version. Ids that are not ``source``'s are left out (committed)."""
+    assert target.id is not None
+    known = documents_of(db, source)
+    copied: list[dict[str, Any]] = []
+    for item in items:
+        original = known.get(int(item["id"]))
+        if original is None:
+            continue
+        copy = CpdDocument(
+            record_id=target.id,
+            owner_id=target.owner_id,
+            filename=original.filename,
+            kind=original.kind,
+            size=original.size,
+            sha256=original.sha256,
+            scan_status=original.scan_status,
+            findings=list(original.findings),
+        )
+        db.add(copy)
+        db.flush()
+        assert copy.id is not None
+        db.add(CpdDocumentContent(document_id=copy.id, data=read_content(db, original)))
+        copied.append({"id": copy.id, "explanation": item.get("explanation", "")})
+    db.commit()
+    return copied
+
+
 def documents_of(db: Session, record: CpdRecord) -> dict[int, CpdDocument]:
     """Every document ever uploaded to ``record`` (removed ones too), by id."""
     rows = db.exec(select(CpdDocument).where(CpdDocument.record_id == record.id)).all()

@@ -160,20 +160,28 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         # Its first autosave was still on its way when the button was pressed.
         return _save_existing(made_by_this_page)
     answers = services.answers_from_form(request.form, form_type)
+    documents_wanted = answers["documents"]
     answers["documents"] = []  # a record has documents only once it exists
+    copy_from = request.form.get("copy_documents_from", "")
+    if copy_from.isdigit() and documents_wanted:
+        # "Keep both" after a conflict: the second version keeps its documents, as copies.
+        source = _owned(int(copy_from))
+        draft = _new_draft(form_type, answers)
+        copies = documents.copy_to(get_session(), source, draft, documents_wanted)
+        services.save_record(
+            get_session(),
+            draft,
+            answers={**answers, "documents": copies},
+            action=services.DRAFT_ACTION,
+            based_on_version=draft.version,
+            policy=current_policy(),
+            editor=_editor(),
+        )
+        return _after_save(draft, services.DRAFT_ACTION)
     if documents.chosen_files(request.files.getlist("documents")):
         # The files need a record to belong to: keep the answers as a draft first, then
         # save to that draft as if it had been open all along.
-        draft = services.create_record(
-            get_session(),
-            owner_id=_owner_id(),
-            form_type=form_type,
-            answers=answers,
-            action=services.DRAFT_ACTION,
-            policy=current_policy(),
-            editor=_editor(),
-        ).record
-        assert draft is not None
+        draft = _new_draft(form_type, answers)
         return _save_existing(draft, answers=dict(answers), based_on_version=draft.version)
     action = _action()
     warnings = anonymity.warnings_for(answers, form_type)
@@ -191,6 +199,21 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         return _render_form(form_type, answers, problems=result.problems, status=400)
     assert result.record is not None
     return _after_save(result.record, action, warnings=bool(warnings))
+
+
+def _new_draft(form_type: str, answers: dict[str, Any]) -> CpdRecord:
+    """A draft of ``answers`` for documents to belong to (drafts are never refused)."""
+    draft = services.create_record(
+        get_session(),
+        owner_id=_owner_id(),
+        form_type=form_type,
+        answers=answers,
+        action=services.DRAFT_ACTION,
+        policy=current_policy(),
+        editor=_editor(),
+    ).record
+    assert draft is not None
+    return draft
 
 
 def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Response:

@@ -86,6 +86,20 @@ def stored(db: Session) -> list[CpdDocument]:
     return list(db.exec(select(CpdDocument).order_by(CpdDocument.id)))
 
 
+def a_draft_with_a_document(
+    client: FlaskClient, db: Session, content: bytes, name: str
+) -> tuple[CpdRecord, CpdDocument]:
+    """The structured form saved as a draft with one file: the record and its document."""
+    post(
+        client,
+        "/your-cpd/new/structured",
+        {**structured(action="draft"), "documents": upload(content, name)},
+    )
+    [record] = records(db)
+    [document] = stored(db)
+    return record, document
+
+
 def text_of(response: Any) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
@@ -303,13 +317,7 @@ def test_the_owner_downloads_a_document_and_nobody_else_can(
     app: Flask, signed_in_client: FlaskClient, other_client: FlaskClient, db: Session
 ) -> None:
     content = sample_files.pdf("Supervision notes")
-    post(
-        signed_in_client,
-        "/your-cpd/new/structured",
-        {**structured(action="draft"), "documents": upload(content, "Notes – café.pdf")},
-    )
-    [record] = records(db)
-    [document] = stored(db)
+    record, document = a_draft_with_a_document(signed_in_client, db, content, "Notes – café.pdf")
     path = f"/your-cpd/{record.id}/documents/{document.id}"
     response = signed_in_client.get(path)
     assert response.status_code == 200
@@ -384,13 +392,7 @@ def test_removing_a_document_keeps_the_rest_and_the_history_shows_it(
 def test_removing_from_a_stale_page_is_a_conflict(
     signed_in_client: FlaskClient, db: Session
 ) -> None:
-    post(
-        signed_in_client,
-        "/your-cpd/new/structured",
-        {**structured(action="draft"), "documents": upload(sample_files.pdf(), "a.pdf")},
-    )
-    [record] = records(db)
-    [document] = stored(db)
+    record, document = a_draft_with_a_document(signed_in_client, db, sample_files.pdf(), "a.pdf")
     response = post(
         signed_in_client,
         f"/your-cpd/{record.id}/documents/{document.id}/remove",
@@ -651,3 +653,51 @@ def test_purging_a_long_deleted_record_removes_its_documents(
     assert services.purge_expired_deletions(db, policy=policy) == 1
     assert records(db) == [] and stored(db) == []
     assert db.exec(select(CpdDocumentContent)).all() == []
+
+
+def test_keep_both_after_a_conflict_keeps_the_documents_with_the_second_version(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    content = sample_files.pdf("Supervision notes")
+    record, document = a_draft_with_a_document(signed_in_client, db, content, "notes.pdf")
+    edit = f"/your-cpd/{record.id}/edit"
+    opened_at = str(record.version)  # both tabs opened this version
+    mine = {
+        **structured(action="draft", title="Typed in tab two"),
+        "document_ids": str(document.id),
+        f"document_explanation_{document.id}": "It shows 4.2: supervision.",
+    }
+    post(
+        signed_in_client,
+        edit,
+        {
+            **structured(action="draft", title="Saved in tab one"),
+            "version": opened_at,
+            "document_ids": str(document.id),
+        },
+    )
+    conflict = post(signed_in_client, edit, {**mine, "version": opened_at})
+    assert conflict.status_code == 409
+    html = conflict.get_data(as_text=True)
+    keep_both = re.search(
+        r'<form method="post" action="/your-cpd/new/structured">(.*?)</form>', html, re.S
+    )
+    assert keep_both
+    data: dict[str, Any] = {}
+    for name, value in re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)">', keep_both.group(1)
+    ):
+        data.setdefault(name, []).append(value)
+    assert signed_in_client.post("/your-cpd/new/structured", data=data).status_code == 302
+
+    original, second = records(db)
+    assert original.answers["title"] == "Saved in tab one"
+    assert [d["id"] for d in original.answers["documents"]] == [document.id]
+    assert second.answers["title"] == "Typed in tab two"
+    [copied] = second.answers["documents"]
+    assert copied["id"] != document.id
+    assert copied["explanation"] == "It shows 4.2: supervision."
+    download = signed_in_client.get(f"/your-cpd/{second.id}/documents/{copied['id']}")
+    assert download.status_code == 200 and download.data == content
+    # Both records own their own copy: removing one never touches the other.
+    assert {d.record_id for d in stored(db)} == {original.id, second.id}
