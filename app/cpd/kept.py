@@ -2,8 +2,11 @@
 longer matches, are kept on the server and put back on the form after signing in:
 no path shows a bare error or throws a posted form away (WCAG 2.2.5).
 
-A kept form belongs to the person whose session ended in that browser; only they can
-restore it, after signing in again, until it expires (the policy's kept_form_hours).
+A kept form belongs to the person it was shown to: every CPD form carries a signed
+note of whose it is (``kept_for``), so a form still finds its owner when the browser
+has lost every cookie (restarted, cleared); failing that, the person whose session
+ended in that browser. Only they can restore it, after signing in again, until it
+expires (the policy's kept_form_hours).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from flask import current_app, flash, g, request, url_for
 from flask_login import current_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 
 from app.cpd import rules, services
@@ -22,6 +26,35 @@ from app.cpd.models import CpdRecord, KeptForm
 from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
 from app.policy import Policy, current_policy
+
+# The hidden field naming a form's owner, signed with the app's secret key so nobody can
+# claim another person's form. A page left open a long time still counts.
+OWNER_FIELD = "kept_for"
+OWNER_SALT = "record-cpd.kept-form-owner"
+OWNER_MAX_AGE = dt.timedelta(days=30)
+
+
+def _owner_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=OWNER_SALT)
+
+
+def owner_token(user_id: int) -> str:
+    """The ``kept_for`` value for a form shown to ``user_id``."""
+    return _owner_signer().dumps(user_id)
+
+
+def owner_from_form() -> int | None:
+    """Whose form this post is, by its signed ``kept_for`` field; None if absent, forged
+    or too old."""
+    token = request.form.get(OWNER_FIELD)
+    if not token:
+        return None
+    try:
+        user_id = _owner_signer().loads(token, max_age=int(OWNER_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    return user_id if isinstance(user_id, int) else None
+
 
 # The endpoints whose posts carry CPD answers.
 FORM_ENDPOINTS = {
@@ -133,9 +166,10 @@ def kept_message() -> str:
 
 def _keep_for_ended_session() -> None:
     from app.auth import ended_session_user_id
+    from app.auth.models import User
 
-    user_id = ended_session_user_id()
-    if user_id is None:
+    user_id = owner_from_form() or ended_session_user_id()
+    if user_id is None or get_session().get(User, user_id) is None:
         return
     kept = keep_posted_form(
         get_session(), user_id=user_id, policy=current_policy(), reason=SIGNED_OUT

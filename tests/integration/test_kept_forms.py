@@ -132,3 +132,43 @@ def test_an_autosave_after_the_session_ended_is_kept_too(
     [kept] = db.exec(select(KeptForm)).all()
     assert kept.data["answers"]["title"] == "Typed at the last minute"
     assert f"restore={kept.id}" in unquote(response.get_data(as_text=True))
+
+
+def test_a_form_posted_with_no_cookies_at_all_is_kept_for_the_person_it_was_shown_to(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    """The browser was restarted or cleared: no session, no trace of the old one. The
+    form's signed kept_for field still says whose it is."""
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    kept_for = re.search(r'name="kept_for" value="([^"]+)"', page)
+    assert kept_for
+    fresh = signed_in_client.application.test_client()  # no cookies
+    response = fresh.post(
+        "/your-cpd/new/structured",
+        data={"csrf_token": csrf_token_from(page), "kept_for": kept_for.group(1), **ANSWERS},
+    )
+    assert response.status_code == 302
+    assert "restore=" in unquote(response.headers["Location"])
+    [kept] = db.exec(select(KeptForm)).all()
+    assert kept.user_id == user.id
+
+    signed_in = submit(
+        fresh, response.headers["Location"], {"email": user.email, "password": PASSWORD}
+    )
+    form = fresh.get(signed_in.headers["Location"]).get_data(as_text=True)
+    assert "Every word of this must come back.\nLine two." in form
+
+
+def test_a_forged_or_missing_owner_keeps_nothing(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    fresh = signed_in_client.application.test_client()
+    for owner in ("", f"{user.id}.forged.signature"):
+        response = fresh.post(
+            "/your-cpd/new/structured",
+            data={"csrf_token": csrf_token_from(page), "kept_for": owner, **ANSWERS},
+        )
+        assert response.status_code == 302
+        assert "restore=" not in unquote(response.headers["Location"])
+    assert db.exec(select(KeptForm)).all() == []
