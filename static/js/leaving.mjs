@@ -74,6 +74,9 @@ export function startLeavingSave (form, ensureHtmx) {
   }
   form.addEventListener('input', (event) => { if (event.target.matches(BOXES)) unsaved(true) })
   form.addEventListener('htmx:configRequest', (event) => { if (event.detail.elt === form) unsaved(false) })
+  // Sending the form itself (a button, or Enter in a box) carries every answer: an
+  // autosave racing it as the page goes would only leave a stray draft of changes.
+  form.addEventListener('submit', () => unsaved(false))
 
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'hidden' || !form.dataset.unsaved) return

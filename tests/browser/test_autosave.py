@@ -109,9 +109,10 @@ def test_autosave_never_shows_mandatory_errors_and_buttons_save_to_the_same_draf
     ) == 1
 
 
-def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: LiveServer) -> None:
+def edit_recorded_cpd(page: Page, title: str) -> None:
+    """Record unstructured CPD called ``title``, then open it for editing, htmx started."""
     open_form(page, "/your-cpd/new/unstructured")
-    page.get_by_label("Title").fill("Recorded then autosaved")
+    page.get_by_label("Title").fill(title)
     group = page.get_by_role("group", name="Date you completed this CPD")
     group.get_by_label("Day").fill("3")
     group.get_by_label("Month").fill("3")
@@ -122,6 +123,25 @@ def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: Live
     page.get_by_role("link", name="View this CPD").click()
     page.get_by_role("link", name=re.compile("^Edit")).click()
     start_htmx(page)
+
+
+def test_enter_in_a_box_sends_the_form_and_leaves_no_stray_draft_of_changes(
+    page: Page, live_server: LiveServer
+) -> None:
+    """Enter sends the form, and the box's change event sends an autosave that races it
+    (same page token): the save wins and no draft of changes is left beside it."""
+    edit_recorded_cpd(page, "Recorded, then edited with Enter")
+    page.get_by_label("Title").fill("Recorded, edited with Enter")
+    page.get_by_label("Title").press("Enter")
+    expect(page).not_to_have_url(re.compile(r"/edit$"))
+    page.wait_for_load_state("networkidle")
+    page.goto("/your-cpd")
+    expect(page.get_by_role("heading", name="Recorded, edited with Enter")).to_have_count(1)
+    expect(page.get_by_text("You have draft changes not saved to the record yet.")).to_have_count(0)
+
+
+def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: LiveServer) -> None:
+    edit_recorded_cpd(page, "Recorded then autosaved")
     box = page.get_by_label("Describe your CPD and how it meets the CPD standard")
     box.fill("A pending change.")
     box.press("Tab")
