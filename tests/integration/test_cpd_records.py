@@ -404,3 +404,26 @@ def test_the_purge_command_removes_only_what_has_expired(app, db: Session, user,
     output = result.output
     assert "Removed 1 deleted records" in output
     assert [r.answers["title"] for r in records(db)] == ["Keep"]
+
+
+def test_answers_are_shown_as_typed_never_as_markup(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    """Answers go through one escaping, in the summary lists of the view and history."""
+    typed = "<script>alert('x')</script> & <b>bold</b>\nLine two"
+    submit(
+        signed_in_client,
+        "/your-cpd/new/unstructured",
+        unstructured_answers(action="draft", description=typed),
+    )
+    [record] = records(db)
+    for path in (f"/your-cpd/{record.id}", f"/your-cpd/{record.id}/history"):
+        html = signed_in_client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "<b>bold</b>" not in html, path
+        shown = re.search(r'<span class="app-multiline">(&lt;script.*?)</span>', html, re.S)
+        assert shown, path
+        # The summary list indents the lines of its values; pre-line folds the spaces.
+        assert re.sub(r"\n\s*", "\n", shown.group(1)) == (
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
+            "&lt;b&gt;bold&lt;/b&gt;\nLine two"
+        ), path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -52,6 +53,11 @@ class _PageParser(HTMLParser):
             self.title += data
 
 
+# Our own markup escaped twice, so the page shows it as text (a tag built by joining
+# strings around an escaped value is escaped whole).
+ESCAPED_MARKUP = re.compile(r"&lt;/?(?:span|p|a|strong|div|br)\b[^&]{0,60}(?:&gt;|class=)")
+
+
 def page_problems(html: str) -> list[str]:
     """Everything wrong with a page, as sentences (an empty list when all is well)."""
     parser = _PageParser()
@@ -75,6 +81,9 @@ def page_problems(html: str) -> list[str]:
         problems.append("has inline styles")
     if parser.maxlength_fields:
         problems.append("uses maxlength (people must be able to paste and then cut down)")
+    escaped = ESCAPED_MARKUP.search(html)
+    if escaped:
+        problems.append(f"shows its own markup as text: {escaped.group(0)!r}")
     return problems
 
 
