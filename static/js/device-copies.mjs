@@ -44,7 +44,9 @@ const deleteCopy = (key) => withStore('readwrite', (store) => store.delete(key))
 const getCopy = (key) => withStore('readonly', (store) => store.get(key))
 const allCopies = () => withStore('readonly', (store) => store.getAll())
 
-function fieldsOf (form) {
+// A form's text answers as [name, value] pairs: no files, no CSRF token (that goes in
+// a header, fresh when sent).
+export function fieldsOf (form) {
   const fields = []
   for (const [name, value] of new FormData(form)) {
     if (name !== 'csrf_token' && typeof value === 'string') fields.push([name, value])
@@ -69,7 +71,7 @@ function fill (form, fields) {
   }
 }
 
-function csrfToken () {
+export function csrfToken () {
   const meta = document.querySelector('meta[name="csrf-token"]')
   return meta ? meta.content : ''
 }

@@ -16,15 +16,9 @@
 // autosave would make a second draft. So the token sent is remembered for this tab
 // (sessionStorage: a random token, never the answers) and taken up again.
 
-const BOXES = 'textarea, input[type=text], input[type=radio], input[type=checkbox]'
+import { csrfToken, fieldsOf } from '/static/js/device-copies.mjs'
 
-function unsentFields (form) {
-  const body = new URLSearchParams()
-  for (const [name, value] of new FormData(form)) {
-    if (typeof value === 'string') body.append(name, value)
-  }
-  return body
-}
+const BOXES = 'textarea, input[type=text], input[type=radio], input[type=checkbox]'
 
 const EDITOR_KEY = 'record-cpd:editor-sent-from:'
 
@@ -57,11 +51,6 @@ function takeUpSentEditor (form) {
     .some((box) => box.value !== box.defaultValue)
   if (restored) editor.value = sent
   else location.replace(`${location.pathname}?continue=${encodeURIComponent(sent)}`)
-}
-
-function csrfToken () {
-  const meta = document.querySelector('meta[name="csrf-token"]')
-  return meta ? meta.content : ''
 }
 
 export function startLeavingSave (form, ensureHtmx) {
@@ -98,7 +87,7 @@ export function startLeavingSave (form, ensureHtmx) {
         keepalive: true,
         credentials: 'same-origin',
         headers: { 'HX-Request': 'true', 'X-CSRFToken': csrfToken() },
-        body: unsentFields(form)
+        body: new URLSearchParams(fieldsOf(form))
       }).catch(() => {}) // offline: the copy on the device (if kept) is sent later
     } catch (error) {
       console.error('Record CPD: could not send the answers as the page was left', error)
