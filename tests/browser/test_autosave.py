@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from app.policy import Policy
 from tests.browser.conftest import open_page
 from tests.browser.steps import create_account, unique_email
-from tests.support.browser import start_htmx
+from tests.support.browser import settled, start_htmx
 from tests.support.records import stored_answers
 from tests.support.servers import LiveServer
 
@@ -233,14 +233,12 @@ def test_an_autosave_after_the_session_ended_says_so_and_keeps_what_was_saved(
 
 def _wait_for_title(live_server: LiveServer, title: str, seconds: float = 10) -> bool:
     """The request sent as a page goes has no page left to report to: watch the database."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if title in [a.get("title") for a in stored_answers(live_server.database_url)]:
-            return True
-        time.sleep(0.2)
-    return False
+    titles = settled(
+        lambda: [a.get("title") for a in stored_answers(live_server.database_url)],
+        lambda found: title in found,
+        seconds,
+    )
+    return title in titles
 
 
 @pytest.mark.parametrize("leave", ["follow a link", "go back", "reload"])

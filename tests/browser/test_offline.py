@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
-from tests.support.browser import start_htmx
+from tests.support.browser import settled, start_htmx
 from tests.support.database import throwaway_database
 from tests.support.records import stored_answers
 from tests.support.servers import LiveServer, start_live_server, stop_live_server
@@ -50,12 +50,7 @@ def device_storage(page: Page) -> dict:
 
 def copies_soon(page: Page, expected: int, seconds: float = 5) -> int:
     """The copy is deleted just after the server's answer is shown: allow a moment."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    while (count := device_storage(page)["copies"]) != expected and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return count
+    return settled(lambda: device_storage(page)["copies"], lambda n: n == expected, seconds)
 
 
 def ready(page: Page, path: str) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from playwright.sync_api import Page
+
+T = TypeVar("T")
 
 FIRST_FIELD = "main form :is(input, textarea):not([type=hidden])"
 
@@ -12,3 +18,12 @@ def start_htmx(page: Page) -> None:
     htmx: app.mjs starts it on the first focus, press or key, not as the page loads."""
     page.locator(FIRST_FIELD).first.focus()
     page.wait_for_function("() => window.htmx !== undefined")
+
+
+def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float) -> T:
+    """``read()`` again every 0.2 s until ``done`` holds for it or ``seconds`` pass, for
+    what no page shows (the database, the device's storage); the last reading."""
+    deadline = time.monotonic() + seconds
+    while not done(value := read()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
