@@ -10,23 +10,27 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres lighthouse lint format css install install-test browsers db-upgrade db-check clean
+.PHONY: run test test-postgres lighthouse lint format css install install-test browsers db-upgrade db-check clean lock audit
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e .
-	touch $@
-
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test]"
+# Every Python package, transitive ones included, comes from requirements.lock with its
+# hashes (pip refuses anything else); the app itself is then installed without resolving.
+# One lock for the service and its test tools: `make lock` rewrites it from pyproject.toml.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test node_modules/.installed browsers
+install-test: $(VENV)/.installed node_modules/.installed browsers
+
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+	  --quiet --no-header -o requirements.lock
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -70,14 +74,19 @@ test-postgres: install-test
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python -m pytest -m db $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests $(wildcard bench) migrations wsgi.py
 	$(BIN)/ruff format --check app tests $(wildcard bench) migrations wsgi.py
 	$(BIN)/mypy
 
-format: $(VENV)/.installed-test
+format: $(VENV)/.installed
 	$(BIN)/ruff check --fix app tests $(wildcard bench) migrations wsgi.py
 	$(BIN)/ruff format app tests $(wildcard bench) migrations wsgi.py
+
+# Known vulnerabilities in the locked packages. pip-audit's databases (PyPI's JSON API, OSV)
+# are not reachable from every machine: then it says so loudly and nothing is claimed.
+audit: $(VENV)/.installed
+	$(BIN)/python .ci/audit_dependencies.py
 
 # Rebuild static/css/app.css and the vendored JavaScript from the pinned npm packages.
 css: node_modules/.installed
