@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres lighthouse lint format css install install-test browsers db-upgrade db-check clean lock audit
+.PHONY: run test test-postgres lighthouse lint format css install install-test browsers db-upgrade db-check clean lock audit run-cluster nginx
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed node_modules/.installed browsers
+install-test: $(VENV)/.installed node_modules/.installed browsers nginx
 
 lock: $(VENV)/.installed
 	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
@@ -59,6 +59,18 @@ db-check: db-upgrade
 
 run: db-upgrade
 	$(BIN)/gunicorn --config python:app.gunicorn_conf --bind 127.0.0.1:$(PORT) --workers $(WORKERS) wsgi:app
+
+# nginx in front of two app instances sharing PostgreSQL (a database it creates) and
+# Redis, on http://127.0.0.1:$(PORT); see "Running several instances" in the README.
+run-cluster: install nginx
+	$(BIN)/python deploy/cluster.py --port $(PORT) --workers $(WORKERS)
+
+# Debian's nginx, for run-cluster and the cluster test.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; \
+	  else echo "Missing: nginx. Install it (apt-get install nginx-light)"; exit 1; fi; }
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

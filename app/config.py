@@ -45,6 +45,8 @@ class BaseConfig:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Record CPD <no-reply@record-cpd.example>")
 
+    # Shared by every instance when there are several (rate limits; /health checks it).
+    REDIS_URL = os.environ.get("REDIS_URL") or None
     # Rate limits: in memory for one server, Redis when several servers share the load.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

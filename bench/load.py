@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import queue
-import re
 import shutil
 import statistics
 import subprocess
@@ -33,61 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.database import throwaway_database  # noqa: E402
+from tests.support.http_client import Client  # noqa: E402
 from tests.support.servers import production_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RECORDS = 40  # autosaves spread over this many drafts, as many people would
 TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
-
-
-class Client:
-    """Just enough of a browser: keeps the session cookie and the CSRF token."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookie = ""
-        self.token = ""
-
-    def request(
-        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
-    ):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        body = urllib.parse.urlencode(form or {}, doseq=True) if form is not None else None
-        sent = {"Cookie": self.cookie, **(headers or {})}
-        if body is not None:
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        text = response.read().decode()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                self.cookie = value.split(";", 1)[0]  # the one session cookie
-        found = re.search(r'name="csrf-token" content="([^"]+)"', text)
-        if found:
-            self.token = found.group(1)
-        connection.close()
-        return response.status, text, dict(response.getheaders())
-
-    def sign_up(self) -> None:
-        self.request("GET", "/create-account")
-        password = "benchmark horse battery staple"
-        status, text, _headers = self.request(
-            "POST",
-            "/create-account",
-            {
-                "csrf_token": self.token,
-                "full_name": "Robin Tester",
-                "email": f"bench-{time.time_ns()}@example.com",
-                "password": password,
-                "password_confirmation": password,
-            },
-        )
-        problems = re.findall(r'href="#[^"]+">([^<]+)<', text)
-        assert status == 302, f"could not create the benchmark account: {status} {problems}"
-        self.request("GET", "/account")  # a fresh token for the new session
-
-    def htmx_headers(self) -> dict[str, str]:
-        return {"HX-Request": "true", "X-CSRFToken": self.token}
 
 
 def autosave_form(record_id: str, editor: str) -> dict[str, str]:

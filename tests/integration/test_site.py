@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS = {
     "cpd.check_identifiers",
     "offline.service_worker",
     "offline.offline_page",
+    "health.health",
     "help.feedback",
     "help.feedback_sent",
     "auth.create_account",
