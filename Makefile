@@ -87,13 +87,13 @@ test-postgres: install-test
 	  $(BIN)/python -m pytest -m db $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check app tests $(wildcard bench) migrations wsgi.py
-	$(BIN)/ruff format --check app tests $(wildcard bench) migrations wsgi.py
+	$(BIN)/ruff check app tests $(wildcard bench) deploy migrations wsgi.py
+	$(BIN)/ruff format --check app tests $(wildcard bench) deploy migrations wsgi.py
 	$(BIN)/mypy
 
 format: $(VENV)/.installed
-	$(BIN)/ruff check --fix app tests $(wildcard bench) migrations wsgi.py
-	$(BIN)/ruff format app tests $(wildcard bench) migrations wsgi.py
+	$(BIN)/ruff check --fix app tests $(wildcard bench) deploy migrations wsgi.py
+	$(BIN)/ruff format app tests $(wildcard bench) deploy migrations wsgi.py
 
 # Known vulnerabilities in the locked packages. pip-audit's databases (PyPI's JSON API, OSV)
 # are not reachable from every machine: then it says so loudly and nothing is claimed.

@@ -37,16 +37,19 @@ class Client:
         connection.close()
         return response.status, text, dict(response.getheaders())
 
-    def sign_up(self) -> None:
+    def sign_up(
+        self, email: str | None = None, password: str = "peak benchmark horse battery staple"
+    ) -> str:
+        """Create an account and stay signed in to it; returns its email address."""
+        email = email or f"bench-{time.time_ns()}@example.com"
         self.request("GET", "/create-account")
-        password = "benchmark horse battery staple"
         status, text, _headers = self.request(
             "POST",
             "/create-account",
             {
                 "csrf_token": self.token,
                 "full_name": "Robin Tester",
-                "email": f"bench-{time.time_ns()}@example.com",
+                "email": email,
                 "password": password,
                 "password_confirmation": password,
             },
@@ -54,6 +57,7 @@ class Client:
         problems = re.findall(r'href="#[^"]+">([^<]+)<', text)
         assert status == 302, f"could not create the benchmark account: {status} {problems}"
         self.request("GET", "/account")  # a fresh token for the new session
+        return email
 
     def htmx_headers(self) -> dict[str, str]:
         return {"HX-Request": "true", "X-CSRFToken": self.token}
