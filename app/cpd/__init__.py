@@ -10,7 +10,8 @@ bp = Blueprint("cpd", __name__)
 
 @bp.context_processor
 def cpd_template_helpers() -> dict[str, object]:
-    from app.cpd import anonymity, documents, presenters, rules
+    from app.cpd import anonymity, presenters, rules
+    from app.uploads import checks as documents
 
     return {
         "rules": rules,

@@ -16,11 +16,12 @@ from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.cpd import anonymity, bp, documents, rules, services, views
+from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import get_session
 from app.policy import Policy, current_policy
+from app.uploads import checks as documents
 
 # The endpoints a form with files is posted to.
 UPLOAD_ENDPOINTS = {

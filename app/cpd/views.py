@@ -10,12 +10,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.cpd import anonymity, bp, documents, presenters, rules, services
+from app.cpd import anonymity, bp, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord, KeptForm
 from app.db import get_session
 from app.policy import current_policy
+from app.uploads import checks as documents
 
 
 def _owner_id() -> int:

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from app.cpd import anonymity, documents, rules
-from app.cpd.documents import ArchiveRefused, ScanResult
+from app.cpd import anonymity, rules
 from app.cpd.models import CpdDocument
 from app.policy import Policy, PolicyError, describe_size, policy_from_mapping
+from app.uploads import checks as documents
+from app.uploads.checks import ArchiveRefused, ScanResult
 from tests.support import sample_files
 
 POLICY = Policy()
