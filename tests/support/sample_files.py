@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from app.uploads.checks import SCAN_CLEAN, SCAN_INFECTED, ScanResult
+from app.uploads.scanning import SCAN_CLEAN, SCAN_INFECTED, ScanResult
 
 # The EICAR anti-virus test file: harmless, and flagged by every scanner by design.
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"

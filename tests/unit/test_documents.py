@@ -20,8 +20,9 @@ import pytest
 from app.cpd import anonymity, rules
 from app.cpd.models import CpdDocument
 from app.policy import Policy, PolicyError, describe_size, policy_from_mapping
-from app.uploads import checks as documents
-from app.uploads.checks import ArchiveRefused, ScanResult
+from app.uploads import checks, extraction, names, scanning, sniffing
+from app.uploads.scanning import ScanResult
+from app.uploads.sniffing import ArchiveRefused
 from tests.support import sample_files
 
 POLICY = Policy()
@@ -44,7 +45,7 @@ SMALL_ARCHIVES = dataclasses.replace(
     ],
 )
 def test_allowed_files_are_known_by_their_bytes(data: bytes, kind: str) -> None:
-    assert documents.sniff(data, POLICY) == kind
+    assert sniffing.sniff(data, POLICY) == kind
 
 
 @pytest.mark.parametrize(
@@ -65,13 +66,13 @@ def test_allowed_files_are_known_by_their_bytes(data: bytes, kind: str) -> None:
     ],
 )
 def test_anything_else_is_refused_whatever_its_name(data: bytes) -> None:
-    assert documents.sniff(data, POLICY) is None
+    assert sniffing.sniff(data, POLICY) is None
 
 
 def test_an_archive_with_too_many_entries_is_refused_before_unpacking() -> None:
     many = sample_files.zip_of({f"word/part{n}.xml": b"<x/>" for n in range(6)})
     with pytest.raises(ArchiveRefused, match="contains more than 5 files"):
-        documents.sniff(many, SMALL_ARCHIVES)
+        sniffing.sniff(many, SMALL_ARCHIVES)
 
 
 def test_a_zip_bomb_is_refused_from_its_declared_sizes() -> None:
@@ -83,20 +84,20 @@ def test_a_zip_bomb_is_refused_from_its_declared_sizes() -> None:
     bomb = buffer.getvalue()
     assert len(bomb) < 100_000
     with pytest.raises(ArchiveRefused, match="unpacks to more than 10 MB"):
-        documents.sniff(bomb, SMALL_ARCHIVES)
+        sniffing.sniff(bomb, SMALL_ARCHIVES)
     # Checked from the directory alone.
     entries = zipfile.ZipFile(io.BytesIO(bomb)).infolist()
     with pytest.raises(ArchiveRefused):
-        documents.check_archive(entries, SMALL_ARCHIVES)
-    documents.check_archive(entries, POLICY)  # within the default 100 MB
+        sniffing.check_archive(entries, SMALL_ARCHIVES)
+    sniffing.check_archive(entries, POLICY)  # within the default 100 MB
 
 
 def test_reading_text_from_an_archive_is_bounded_even_if_its_directory_lies(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(documents, "MAX_EXTRACT_BYTES", 1000)
+    monkeypatch.setattr(extraction, "MAX_EXTRACT_BYTES", 1000)
     word = sample_files.docx("x" * 5000)
-    assert len(documents.extract_text("docx", word)) <= 1000
+    assert len(extraction.extract_text("docx", word)) <= 1000
 
 
 @pytest.mark.parametrize(
@@ -113,7 +114,7 @@ def test_reading_text_from_an_archive_is_bounded_even_if_its_directory_lies(
 def test_text_is_read_from_each_kind_for_the_anonymisation_check(
     kind: str, data: bytes, expected: str
 ) -> None:
-    assert expected in documents.extract_text(kind, data)
+    assert expected in extraction.extract_text(kind, data)
 
 
 def test_text_is_read_from_a_compressed_pdf_stream() -> None:
@@ -124,12 +125,12 @@ def test_text_is_read_from_a_compressed_pdf_stream() -> None:
         + packed
         + b"\nendstream\nendobj\n%%EOF\n"
     )
-    assert documents.pdf_text(pdf) == "Dr Jones\nSW1A 1AA"
+    assert extraction.pdf_text(pdf) == "Dr Jones\nSW1A 1AA"
 
 
 def test_a_damaged_document_has_no_text_rather_than_an_error() -> None:
-    assert documents.extract_text("docx", b"PK\x03\x04 broken") == ""
-    assert documents.extract_text("pdf", b"%PDF-1.4 stream\nnot flate\nendstream") == ""
+    assert extraction.extract_text("docx", b"PK\x03\x04 broken") == ""
+    assert extraction.extract_text("pdf", b"%PDF-1.4 stream\nnot flate\nendstream") == ""
 
 
 @pytest.mark.parametrize(
@@ -145,7 +146,7 @@ def test_a_damaged_document_has_no_text_rather_than_an_error() -> None:
     ],
 )
 def test_file_names_keep_only_the_name(raw: str, clean: str) -> None:
-    assert documents.clean_filename(raw) == clean
+    assert names.clean_filename(raw) == clean
 
 
 @pytest.mark.parametrize(
@@ -159,7 +160,7 @@ def test_file_names_keep_only_the_name(raw: str, clean: str) -> None:
     ],
 )
 def test_content_disposition_is_an_rfc_6266_attachment(name: str, fallback: str) -> None:
-    header = documents.content_disposition(name)
+    header = names.content_disposition(name)
     assert header.startswith(f"attachment; filename=\"{fallback}\"; filename*=UTF-8''")
     encoded = header.split("filename*=UTF-8''", 1)[1]
     assert urllib.parse.unquote(encoded, encoding="utf-8") == name
@@ -219,7 +220,7 @@ def test_clamd_instream_scans_clean_and_infected_files(
     fake_clamd: tuple[str, list[bytes]],
 ) -> None:
     path, received = fake_clamd
-    scan = documents.clamd_scanner(socket_path=path, timeout=5)
+    scan = scanning.clamd_scanner(socket_path=path, timeout=5)
     big = b"%PDF-1.4\n" + bytes(200_000)  # more than one chunk
     assert scan(big) == ScanResult("clean")
     assert scan(sample_files.EICAR) == ScanResult("infected", "Eicar-Signature")
@@ -227,28 +228,28 @@ def test_clamd_instream_scans_clean_and_infected_files(
 
 
 def test_an_unreachable_scanner_is_an_error_not_a_pass(tmp_path: Path) -> None:
-    scan = documents.clamd_scanner(socket_path=str(tmp_path / "missing.sock"), timeout=1)
+    scan = scanning.clamd_scanner(socket_path=str(tmp_path / "missing.sock"), timeout=1)
     assert scan(b"anything").status == "error"
 
 
 def test_clamd_replies_are_read() -> None:
-    assert documents.parse_clamd_reply(b"stream: OK\0").status == "clean"
-    assert documents.parse_clamd_reply(b"stream: Win.Test FOUND\0") == ScanResult(
+    assert scanning.parse_clamd_reply(b"stream: OK\0").status == "clean"
+    assert scanning.parse_clamd_reply(b"stream: Win.Test FOUND\0") == ScanResult(
         "infected", "Win.Test"
     )
-    assert documents.parse_clamd_reply(b"INSTREAM size limit exceeded. ERROR\0").status == "error"
+    assert scanning.parse_clamd_reply(b"INSTREAM size limit exceeded. ERROR\0").status == "error"
 
 
 def test_the_scanner_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLAMAV_SOCKET", raising=False)
     monkeypatch.delenv("CLAMAV_HOST", raising=False)
-    assert documents.scanner_from_settings({}) is documents.not_scanned
-    assert documents.scanner_from_settings({"CLAMAV_SOCKET": "/run/clamd.sock"}) is not (
-        documents.not_scanned
+    assert scanning.scanner_from_settings({}) is scanning.not_scanned
+    assert scanning.scanner_from_settings({"CLAMAV_SOCKET": "/run/clamd.sock"}) is not (
+        scanning.not_scanned
     )
     monkeypatch.setenv("CLAMAV_HOST", "127.0.0.1")
-    assert documents.scanner_from_settings({}) is not documents.not_scanned
-    assert documents.not_scanned(b"x") == ScanResult("not scanned")
+    assert scanning.scanner_from_settings({}) is not scanning.not_scanned
+    assert scanning.not_scanned(b"x") == ScanResult("not scanned")
 
 
 # --- the upload checks ------------------------------------------------------------------
@@ -263,8 +264,8 @@ class Upload:
         return self._stream.read(size)
 
 
-def check(*uploads: Upload, already: int = 0, policy: Policy = POLICY) -> documents.UploadCheck:
-    return documents.check_uploads(
+def check(*uploads: Upload, already: int = 0, policy: Policy = POLICY) -> checks.UploadCheck:
+    return checks.check_uploads(
         uploads, policy=policy, already=already, scanner=sample_files.eicar_scanner
     )
 
@@ -296,7 +297,7 @@ def test_the_count_limit_counts_what_the_record_has() -> None:
 
 
 def test_a_scanner_error_refuses_the_file() -> None:
-    result = documents.check_uploads(
+    result = checks.check_uploads(
         [Upload(b"note", "note.txt")],
         policy=POLICY,
         already=0,
