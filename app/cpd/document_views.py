@@ -10,7 +10,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -95,13 +103,12 @@ def download_document(record_id: int, document_id: int) -> Response:
     never shown inline, never sniffed into something else."""
     record = views._owned(record_id)
     document = _document_or_404(record, document_id)
-    data = uploads.read_content(get_session(), document)
-    chunk = 64 * 1024
+    # Streamed from the database a chunk at a time: a download never holds the file.
     response = Response(
-        (data[start : start + chunk] for start in range(0, len(data), chunk)),
+        stream_with_context(uploads.content_chunks(get_session(), document)),
         content_type=uploads.MEDIA_TYPES[document.kind],
     )
-    response.headers["Content-Length"] = str(len(data))
+    response.headers["Content-Length"] = str(document.size)
     response.headers["Content-Disposition"] = uploads.content_disposition(document.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Should a browser open it anyway, it runs nothing and loads nothing.

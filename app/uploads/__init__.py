@@ -15,6 +15,7 @@ from app.uploads.names import content_disposition
 from app.uploads.scanning import current_scanner
 from app.uploads.sniffing import ACCEPT, MEDIA_TYPES
 from app.uploads.storage import (
+    content_chunks,
     copy_to,
     describe,
     documents_of,
@@ -33,6 +34,7 @@ __all__ = [
     "UploadCheck",
     "check_uploads",
     "chosen_files",
+    "content_chunks",
     "content_disposition",
     "copy_to",
     "current_scanner",

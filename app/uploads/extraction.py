@@ -1,137 +1,103 @@
-"""Text of a document for the anonymisation check."""
+"""The text of a document, for the anonymisation check, read in a child process
+(app/uploads/reader.py) under a hard budget: address space and CPU time limited by
+setrlimit, and killed after a wall-clock timeout. No file can hold a worker for longer
+than the policy's ``document_read_seconds``, or take more than
+``document_read_memory_bytes``.
+
+A document whose text could not be read says why (``DocumentText.status``); the form
+says so, so such a document is never shown as if nothing was found in it."""
 
 from __future__ import annotations
 
-import html
-import io
-import re
-import zipfile
-import zlib
-from collections.abc import Sequence
+import json
+import math
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from app.uploads.sniffing import DOCX, ODT, PDF, TEXT
 
 # The most text read out of one document for the anonymisation check.
 MAX_TEXT_CHARACTERS = 200_000
-# The most bytes read from one archive entry or PDF stream while looking for text.
+# The most bytes read from one archive entry while looking for text.
 MAX_EXTRACT_BYTES = 8 * 1024 * 1024
 
+READ = "read"
+UNREADABLE = "unreadable"
+TIMED_OUT = "timed out"
+OUT_OF_MEMORY = "out of memory"
+IMAGE = "image"
 
-def extract_text(kind: str, data: bytes) -> str:
-    """The readable text of a document, best effort and bounded; "" for images."""
+# Why a document's text was not checked, as the form says it.
+NOT_READ_BECAUSE = {
+    UNREADABLE: "its text could not be read",
+    TIMED_OUT: "it took too long to read",
+    OUT_OF_MEMORY: "it was too big to read",
+    IMAGE: "the text in pictures is not read",
+}
+
+READER = Path(__file__).with_name("reader.py")
+READABLE = (PDF, DOCX, ODT, TEXT)
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    status: str  # READ, or why not: UNREADABLE, TIMED_OUT, OUT_OF_MEMORY, IMAGE
+    text: str = ""
+
+    @property
+    def read(self) -> bool:
+        return self.status == READ
+
+
+def read_text(
+    kind: str, source: BinaryIO, *, seconds: float, memory_bytes: int, max_bytes: int
+) -> DocumentText:
+    """The text of the document in ``source`` (a real file: it becomes the child's
+    stdin), read within ``seconds`` and ``memory_bytes``."""
+    if kind not in READABLE:
+        return DocumentText(IMAGE)
+    source.seek(0)
+    command = [
+        sys.executable,
+        "-I",  # isolated: no environment, no user site, not the working directory
+        str(READER),
+        kind,
+        str(math.ceil(seconds)),
+        str(memory_bytes),
+        str(max_bytes),
+        str(MAX_EXTRACT_BYTES),
+        str(MAX_TEXT_CHARACTERS),
+    ]
     try:
-        if kind == TEXT:
-            text = data.decode("utf-8-sig", "replace")
-        elif kind == DOCX:
-            text = _archive_text(
-                data, ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
-            )
-        elif kind == ODT:
-            text = _archive_text(data, ("content.xml",))
-        elif kind == PDF:
-            text = pdf_text(data)
-        else:
-            text = ""
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, EOFError, zlib.error):
-        return ""
-    return text[:MAX_TEXT_CHARACTERS]
+        finished = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+            command, stdin=source, capture_output=True, timeout=seconds, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return DocumentText(TIMED_OUT)
+    if finished.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return DocumentText(TIMED_OUT)
+    try:
+        answer = json.loads(finished.stdout)
+        status = str(answer["status"])
+    except (ValueError, KeyError, TypeError):
+        return DocumentText(UNREADABLE)
+    if status != READ:
+        return DocumentText(status if status in NOT_READ_BECAUSE else UNREADABLE)
+    return DocumentText(READ, str(answer.get("text", ""))[:MAX_TEXT_CHARACTERS])
 
 
-_PARAGRAPH_END = re.compile(
-    r"</(?:w:p|text:p|text:h|text:list-item)>|<(?:w:br|w:cr|text:line-break)\b[^>]*>"
-)
-_GAP = re.compile(r"<(?:w:tab|text:tab|text:s)\b[^>]*>")
-_TAG = re.compile(r"<[^>]*>")
+def extract_text(
+    kind: str, data: bytes, *, seconds: float = 10, memory_bytes: int = 512 * 1024 * 1024
+) -> DocumentText:
+    """read_text for bytes in memory (tests and tools)."""
+    import tempfile
 
-
-def xml_text(xml: str) -> str:
-    """The text of a Word or OpenDocument XML part: paragraphs on their own lines,
-    runs within a paragraph joined as written."""
-    text = _PARAGRAPH_END.sub("\n", xml)
-    text = _GAP.sub(" ", text)
-    return html.unescape(_TAG.sub("", text))
-
-
-def _archive_text(data: bytes, parts: Sequence[str]) -> str:
-    texts = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        for part in parts:
-            if part in names:
-                with archive.open(part) as entry:
-                    raw = entry.read(MAX_EXTRACT_BYTES)
-                texts.append(xml_text(raw.decode("utf-8", "replace")))
-    return "\n".join(texts)
-
-
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
-_TEXT_OBJECT = re.compile(rb"BT\b(.*?)\bET\b", re.DOTALL)
-_TEXT_OPERATION = re.compile(
-    rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]])*)\]\s*TJ"  # [(Hel) -20 (lo)] TJ
-    rb"|\(((?:\\.|[^\\)])*)\)\s*(?:Tj|'|\")"  # (Hello) Tj
-    rb"|(?<![A-Za-z])(T\*|Td|TD|Tm)(?![A-Za-z])",  # moves to a new line
-    re.DOTALL,
-)
-_ARRAY_PART = re.compile(rb"\(((?:\\.|[^\\)])*)\)|(-?\d+(?:\.\d+)?)")
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
-def _pdf_string(raw: bytes) -> str:
-    def unescape(match: re.Match[bytes]) -> bytes:
-        escaped = match.group(1)
-        if escaped[:1].isdigit():
-            return bytes([int(escaped, 8) & 0xFF])
-        if escaped in (b"\n", b"\r\n", b"\r"):
-            return b""
-        return _ESCAPES.get(escaped, escaped)
-
-    value = re.sub(rb"\\([0-7]{1,3}|\r\n|.)", unescape, raw, flags=re.DOTALL)
-    if value.startswith(b"\xfe\xff"):
-        return value[2:].decode("utf-16-be", "replace")
-    return value.decode("latin-1")
-
-
-def pdf_text(data: bytes) -> str:
-    """Text shown by a PDF's simple text operators, from its plain and Flate-compressed
-    content streams. Best effort: text in fonts with custom encodings (many PDFs made
-    from Word) comes out as nothing rather than as noise."""
-    lines: list[str] = []
-    budget = MAX_EXTRACT_BYTES
-    for match in _STREAM.finditer(data):
-        raw = match.group(1)
-        content = raw
-        if not raw.lstrip().startswith(b"BT"):
-            try:
-                inflater = zlib.decompressobj()
-                content = inflater.decompress(raw, budget)
-            except zlib.error:
-                content = raw
-        budget -= len(content)
-        lines.extend(_content_text(content))
-        if budget <= 0:
-            break
-    return "\n".join(line for line in lines if line.strip())
-
-
-def _content_text(content: bytes) -> list[str]:
-    lines: list[str] = []
-    for block in _TEXT_OBJECT.finditer(content):
-        current = ""
-        for operation in _TEXT_OPERATION.finditer(block.group(1)):
-            array, single, move = operation.groups()
-            if move is not None:
-                if current:
-                    lines.append(current)
-                current = ""
-            elif single is not None:
-                current += _pdf_string(single)
-            elif array is not None:
-                for part in _ARRAY_PART.finditer(array):
-                    string, number = part.groups()
-                    if string is not None:
-                        current += _pdf_string(string)
-                    elif number is not None and float(number) < -200:
-                        current += " "  # a wide negative kern is a word gap
-        if current:
-            lines.append(current)
-    return lines
+    with tempfile.TemporaryFile() as source:
+        source.write(data)
+        return read_text(
+            kind, source, seconds=seconds, memory_bytes=memory_bytes, max_bytes=len(data) + 1
+        )

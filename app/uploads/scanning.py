@@ -8,7 +8,7 @@ import socket
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 SCAN_CLEAN = "clean"
 SCAN_NOT_SCANNED = "not scanned"
@@ -22,10 +22,11 @@ class ScanResult:
     detail: str = ""
 
 
-Scanner = Callable[[bytes], ScanResult]
+# A scanner reads the file it is given (a seekable file, from its start), in chunks.
+Scanner = Callable[[BinaryIO], ScanResult]
 
 
-def not_scanned(_data: bytes) -> ScanResult:
+def not_scanned(_source: BinaryIO) -> ScanResult:
     return ScanResult(SCAN_NOT_SCANNED)
 
 
@@ -42,7 +43,8 @@ def clamd_scanner(
     if not socket_path and not host:
         raise ValueError("clamd_scanner needs a socket path or a host")
 
-    def scan(data: bytes) -> ScanResult:
+    def scan(source: BinaryIO) -> ScanResult:
+        source.seek(0)
         try:
             if socket_path:
                 connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -54,8 +56,7 @@ def clamd_scanner(
             with connection:
                 connection.sendall(b"zINSTREAM\0")
                 chunk_size = 64 * 1024
-                for start in range(0, len(data), chunk_size):
-                    chunk = data[start : start + chunk_size]
+                while chunk := source.read(chunk_size):
                     connection.sendall(struct.pack("!L", len(chunk)) + chunk)
                 connection.sendall(struct.pack("!L", 0))
                 reply = b""

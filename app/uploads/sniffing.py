@@ -5,9 +5,12 @@ archives; their entry count and unpacked size are read from the archive's direct
 
 from __future__ import annotations
 
+import codecs
 import io
+import re
 import zipfile
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from app.policy import Policy, describe_size
 
@@ -46,42 +49,91 @@ ACCEPT = ".pdf,.docx,.odt,.txt,.jpg,.jpeg,.png," + ",".join(
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
-class ArchiveRefused(ValueError):
+class Refused(ValueError):
+    """A file refused for what is inside it; the message follows its name."""
+
+
+class ArchiveRefused(Refused):
     """A zip archive too big or too full to check safely."""
 
 
-def sniff(data: bytes, policy: Policy) -> str | None:
-    """The kind of document ``data`` is, judged by its content; None if not allowed.
+class MarkupRefused(Refused):
+    """A web page or SVG image sent as a text file: a browser could run what it holds."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "is a web page or an SVG image, which cannot be added: "
+            "save it as a PDF or a plain text file"
+        )
+
+
+Source = bytes | BinaryIO
+CHUNK = 64 * 1024
+
+# Markup a browser would act on, anywhere in a "text" file, and what a web page or an
+# SVG file starts with. Plain notes that mention "<" or "<b>" are still text.
+_ACTIVE_MARKUP = re.compile(r"<\s*(?:html|svg|script|iframe|object|embed)\b", re.IGNORECASE)
+_MARKUP_START = re.compile(r"<(?:!doctype\s+html|html|head|body|svg|\?xml|!--)", re.IGNORECASE)
+
+
+def _as_file(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source
+
+
+def sniff(source: Source, policy: Policy) -> str | None:
+    """The kind of document ``source`` is (bytes, or a seekable file, read in chunks),
+    judged by its content; None if not allowed.
 
     Raises ArchiveRefused for a zip archive over the policy's entry count or unpacked
-    size (checked from its directory, before anything is unpacked)."""
-    if data.startswith(b"%PDF-"):
+    size (checked from its directory, before anything is unpacked), and MarkupRefused
+    for a web page or an SVG image."""
+    stream = _as_file(source)
+    stream.seek(0)
+    head = stream.read(16)
+    stream.seek(0)
+    if head.startswith(b"%PDF-"):
         return PDF
-    if data.startswith(b"\xff\xd8\xff"):
+    if head.startswith(b"\xff\xd8\xff"):
         return JPEG
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
-    if data.startswith(b"PK\x03\x04"):
-        return _sniff_archive(data, policy)
-    if _is_plain_text(data):
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_archive(stream, policy)
+    if _is_plain_text(stream):
         return TEXT
     return None
 
 
-def _is_plain_text(data: bytes) -> bool:
-    if not data or b"\x00" in data:
-        return False
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    # Control characters other than tab, line breaks and form feed mean binary data.
-    return not any(ord(c) < 32 and c not in "\t\n\r\f" for c in text)
+def _is_plain_text(stream: BinaryIO) -> bool:
+    """UTF-8 without control characters (other than tab, line breaks and form feed),
+    read a chunk at a time; raises MarkupRefused for markup a browser would act on."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    tail = ""  # the end of the previous chunk, so a tag split between chunks is seen
+    first = True
+    while True:
+        chunk = stream.read(CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            return False
+        if first:
+            if not chunk:
+                return False
+            if _MARKUP_START.match(text.lstrip()):
+                raise MarkupRefused()
+            first = False
+        if "\x00" in text or any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):
+            return False
+        if _ACTIVE_MARKUP.search(tail + text):
+            raise MarkupRefused()
+        tail = text[-16:]
+        if not chunk:
+            return True
 
 
-def _sniff_archive(data: bytes, policy: Policy) -> str | None:
+def _sniff_archive(stream: BinaryIO, policy: Policy) -> str | None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(stream) as archive:
             check_archive(archive.infolist(), policy)
             names = set(archive.namelist())
             if "mimetype" in names:

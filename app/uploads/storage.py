@@ -4,10 +4,10 @@ answers (see ``CpdDocument``); this module never decides that, it only stores co
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import func, insert, literal
 from sqlmodel import Session, select
 
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord
@@ -28,15 +28,23 @@ def store(db: Session, record: CpdRecord, files: Sequence[CheckedFile]) -> list[
             owner_id=record.owner_id,
             filename=checked.filename,
             kind=checked.kind,
-            size=len(checked.data),
-            sha256=hashlib.sha256(checked.data).hexdigest(),
+            size=checked.size,
+            sha256=checked.sha256,
             scan_status=checked.scan_status,
+            text_status=checked.text_status,
             findings=checked.findings,
         )
         db.add(document)
         db.flush()
         assert document.id is not None
-        db.add(CpdDocumentContent(document_id=document.id, data=checked.data))
+        checked.content.seek(0)
+        content = CpdDocumentContent(document_id=document.id, data=checked.content.read())
+        db.add(content)
+        db.flush()
+        # Written: let the bytes go, so a form's files are in memory one at a time.
+        db.expunge(content)
+        del content
+        checked.content.close()
         stored.append(document)
     db.commit()
     return stored
@@ -63,12 +71,21 @@ def copy_to(
             size=original.size,
             sha256=original.sha256,
             scan_status=original.scan_status,
+            text_status=original.text_status,
             findings=list(original.findings),
         )
         db.add(copy)
         db.flush()
         assert copy.id is not None
-        db.add(CpdDocumentContent(document_id=copy.id, data=read_content(db, original)))
+        # Copied inside the database: the bytes never come through Python.
+        db.execute(
+            insert(CpdDocumentContent).from_select(
+                ["document_id", "data"],
+                select(literal(copy.id), CpdDocumentContent.data).where(
+                    CpdDocumentContent.document_id == original.id
+                ),
+            )
+        )
         copied.append({"id": copy.id, "explanation": item.get("explanation", "")})
     db.commit()
     return copied
@@ -118,6 +135,21 @@ def get_document(
             CpdDocument.owner_id == owner_id,
         )
     ).first()
+
+
+def content_chunks(
+    db: Session, document: CpdDocument, *, chunk: int = 256 * 1024
+) -> Iterator[bytes]:
+    """The document's bytes, a chunk at a time, each read from the database on its own
+    (SQL substr works on SQLite blobs and PostgreSQL bytea alike), so a download never
+    holds the whole file."""
+    for start in range(0, document.size, chunk):
+        part = db.execute(
+            select(func.substr(CpdDocumentContent.data, start + 1, chunk)).where(
+                CpdDocumentContent.document_id == document.id
+            )
+        ).scalar_one()
+        yield bytes(part)
 
 
 def read_content(db: Session, document: CpdDocument) -> bytes:
