@@ -143,6 +143,15 @@ class Policy:
     max_documents_per_record: int = 10
     max_archive_unpacked_bytes: int = 100 * 1024 * 1024
     max_archive_entries: int = 2000
+    # Reading a document's text (for the anonymisation check) happens in a child process
+    # with this much time and memory; a document that needs more is "not checked".
+    document_read_seconds: float = 10.0
+    # All the documents of one form together, well within gunicorn's 60-second timeout.
+    upload_read_seconds: float = 30.0
+    document_read_memory_bytes: int = 512 * 1024 * 1024
+    # Everything one account keeps: its drafts, recorded CPD, every saved version and
+    # every document. Reaching it keeps what was typed on the form and says so.
+    storage_quota_bytes: int = 250 * 1024 * 1024
 
     character_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS))
     standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
@@ -202,10 +211,21 @@ class Policy:
             "max_documents_per_record",
             "max_archive_unpacked_bytes",
             "max_archive_entries",
+            "document_read_memory_bytes",
+            "storage_quota_bytes",
         )
         for name in positive_ints:
             if getattr(self, name) < 1:
                 raise PolicyError(f"{name} must be 1 or more")
+        if not 0 < self.document_read_seconds <= self.upload_read_seconds <= 45:
+            raise PolicyError(
+                "document_read_seconds must be more than 0 and at most upload_read_seconds,"
+                " which must be at most 45"
+            )
+        if self.document_read_memory_bytes < 64 * 1024 * 1024:
+            raise PolicyError("document_read_memory_bytes must be at least 64 MB")
+        if self.storage_quota_bytes < self.max_document_bytes:
+            raise PolicyError("storage_quota_bytes must not be less than max_document_bytes")
         if self.max_archive_unpacked_bytes < self.max_document_bytes:
             raise PolicyError("max_archive_unpacked_bytes must not be less than max_document_bytes")
         if self.password_min_length > self.password_max_length:

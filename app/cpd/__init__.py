@@ -10,14 +10,15 @@ bp = Blueprint("cpd", __name__)
 
 @bp.context_processor
 def cpd_template_helpers() -> dict[str, object]:
-    from app.cpd import anonymity, documents, presenters, rules
+    from app import uploads
+    from app.cpd import anonymity, presenters, rules
 
     return {
         "rules": rules,
         "presenters": presenters,
         "count_attributes": presenters.count_attributes,
         "anonymity": anonymity,
-        "cpd_documents": documents,
+        "cpd_documents": uploads,
     }
 
 

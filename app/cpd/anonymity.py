@@ -12,6 +12,7 @@ from typing import Any
 from app.anonymisation import describe, find_identifiers
 from app.cpd import rules
 from app.cpd.models import CpdDocument
+from app.uploads.extraction import NOT_READ_BECAUSE
 
 CONFIRM_FIELD = "anonymised_confirmed"
 CONFIRM_LABEL = "I have checked: this CPD contains nothing that could identify a person"
@@ -50,6 +51,8 @@ class Warning:
     target: str  # the id of the box or document the warning is about
     name: str  # the question or the document's name
     findings: list[str]
+    # Why a document's text could not be checked ("" when it was): never shown as clean.
+    not_checked: str = ""
 
 
 def document_findings(document: CpdDocument) -> list[str]:
@@ -69,8 +72,11 @@ def warnings_for(
             warnings.append(Warning(name, rules.QUESTIONS[name], found))
     for document, explanation in documents:
         found = document_findings(document)
-        if found:
-            warnings.append(Warning(f"document-{document.id}", document.filename, found))
+        not_checked = NOT_READ_BECAUSE.get(document.text_status, "")
+        if found or not_checked:
+            warnings.append(
+                Warning(f"document-{document.id}", document.filename, found, not_checked)
+            )
         found = findings_in(explanation)
         if found:
             warnings.append(

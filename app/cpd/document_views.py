@@ -10,13 +10,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.cpd import anonymity, bp, documents, rules, services, views
+from app import uploads
+from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import get_session
@@ -79,7 +88,7 @@ def _signed_in_for_fragments(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def _document_or_404(record: CpdRecord, document_id: int) -> CpdDocument:
     assert record.id is not None
-    document = documents.get_document(
+    document = uploads.get_document(
         get_session(), owner_id=int(current_user.id), record_id=record.id, document_id=document_id
     )
     if document is None:
@@ -94,14 +103,13 @@ def download_document(record_id: int, document_id: int) -> Response:
     never shown inline, never sniffed into something else."""
     record = views._owned(record_id)
     document = _document_or_404(record, document_id)
-    data = documents.read_content(get_session(), document)
-    chunk = 64 * 1024
+    # Streamed from the database a chunk at a time: a download never holds the file.
     response = Response(
-        (data[start : start + chunk] for start in range(0, len(data), chunk)),
-        content_type=documents.MEDIA_TYPES[document.kind],
+        stream_with_context(uploads.content_chunks(get_session(), document)),
+        content_type=uploads.MEDIA_TYPES[document.kind],
     )
-    response.headers["Content-Length"] = str(len(data))
-    response.headers["Content-Disposition"] = documents.content_disposition(document.filename)
+    response.headers["Content-Length"] = str(document.size)
+    response.headers["Content-Disposition"] = uploads.content_disposition(document.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Should a browser open it anyway, it runs nothing and loads nothing.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -130,7 +138,7 @@ def upload_documents() -> Any:
     form_type = request.form.get("form_type", "")
     if form_type not in rules.FORM_TYPES:
         abort(400)
-    if not documents.chosen_files(request.files.getlist("documents")):
+    if not uploads.chosen_files(request.files.getlist("documents")):
         return "", 204
     db = get_session()
     owner_id = int(current_user.id)
@@ -184,7 +192,7 @@ def _documents_fragment(saved: views.Saved) -> tuple[str, int, dict[str, str]]:
         )
         return body, 409, headers
     record = saved.record
-    listed = documents.listed(saved.answers, documents.documents_of(get_session(), record))
+    listed = uploads.listed(saved.answers, uploads.documents_of(get_session(), record))
     messages = [f"{document.filename} is added." for document in saved.added]
     if saved.removed is not None:
         messages.append(f"{saved.removed.filename} is removed.")

@@ -108,6 +108,9 @@ class CpdDocument(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     # "clean" (a virus scanner passed it) or "not scanned" (no scanner is configured).
     scan_status: str = Field(max_length=20)
+    # "read" (its text was checked for identifiers), or why not: "unreadable", "timed
+    # out", "out of memory", "image" (app.uploads.extraction). Never shown as clean.
+    text_status: str = Field(max_length=20, sa_column_kwargs={"server_default": "read"})
     # Likely personal identifiers found in the document's text, masked: what the
     # anonymisation warning shows, worked out once at upload.
     findings: list[dict[str, str]] = Field(

@@ -10,7 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.cpd import anonymity, bp, documents, presenters, rules, services
+from app import uploads
+from app.cpd import anonymity, bp, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord, KeptForm
@@ -69,8 +70,8 @@ def _render_form(
     based_on_version: int | None = None,
 ) -> tuple[str, int]:
     problems = problems or {}
-    known = documents.documents_of(get_session(), record) if record is not None else {}
-    listed = documents.listed(answers, known)
+    known = uploads.documents_of(get_session(), record) if record is not None else {}
+    listed = uploads.listed(answers, known)
     warnings = anonymity.warnings_for(answers, form_type, listed)
     if kept is not None:
         flash(kept_forms.restored_message(kept), "info")
@@ -168,7 +169,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         # "Keep both" after a conflict: the second version keeps its documents, as copies.
         source = _owned(int(copy_from))
         draft = _new_draft(form_type, answers)
-        copies = documents.copy_to(get_session(), source, draft, documents_wanted)
+        copies = uploads.copy_to(get_session(), source, draft, documents_wanted)
         services.save_record(
             get_session(),
             draft,
@@ -179,7 +180,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
             editor=_editor(),
         )
         return _after_save(draft, services.DRAFT_ACTION)
-    if documents.chosen_files(request.files.getlist("documents")):
+    if uploads.chosen_files(request.files.getlist("documents")):
         # The files need a record to belong to: keep the answers as a draft first, then
         # save to that draft as if it had been open all along.
         draft = _new_draft(form_type, answers)
@@ -249,13 +250,13 @@ def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Re
 @login_required
 def view_record(record_id: int) -> str:
     record = _owned(record_id)
-    known = documents.documents_of(get_session(), record)
+    known = uploads.documents_of(get_session(), record)
     return render_template(
         "pages/cpd/view.html",
         record=record,
         answers=presenters.answer_list(record.answers, record.form_type, current_policy()),
         parts=presenters.parts_shown(record.answers, current_policy()),
-        documents=documents.listed(record.answers, known),
+        documents=uploads.listed(record.answers, known),
     )
 
 
@@ -315,22 +316,22 @@ def save_form(
         # Changed elsewhere: store no file until the person has chosen a version
         # (save_record checks again, atomically).
         return Saved(record, answers, None, conflict=record)
-    known = documents.documents_of(db, record)
-    documents.keep_known(answers, known)
+    known = uploads.documents_of(db, record)
+    uploads.keep_known(answers, known)
     if remove is not None:
         answers["documents"] = [d for d in answers["documents"] if d["id"] != remove.id]
-    upload = documents.check_uploads(
+    upload = uploads.check_uploads(
         request.files.getlist("documents"),
         policy=policy,
         already=len(answers["documents"]),
-        scanner=documents.current_scanner(),
+        scanner=uploads.current_scanner(),
     )
-    added = documents.store(db, record, upload.accepted) if upload.accepted else []
+    added = uploads.store(db, record, upload.accepted) if upload.accepted else []
     for document in added:
         answers["documents"].append({"id": document.id, "explanation": ""})
         assert document.id is not None
         known[document.id] = document
-    warnings = anonymity.warnings_for(answers, record.form_type, documents.listed(answers, known))
+    warnings = anonymity.warnings_for(answers, record.form_type, uploads.listed(answers, known))
     confirmation = anonymity.confirmation_problem(warnings, request.form)
     saved = Saved(record, answers, None, warnings=warnings, added=added, removed=remove)
     problems: dict[str, str] = {}
@@ -357,7 +358,7 @@ def save_form(
         saved.conflict = conflict.record
         return saved
     if remove is not None and result.saved:
-        documents.mark_removed(db, remove)
+        uploads.mark_removed(db, remove)
     saved.action = action if result.saved else None
     saved.problems = problems or result.problems
     return saved
@@ -488,7 +489,7 @@ def recorded(record_id: int) -> str:
 def history(record_id: int) -> str:
     record = _owned(record_id)
     revisions = services.revisions(get_session(), record)
-    known = documents.documents_of(get_session(), record)
+    known = uploads.documents_of(get_session(), record)
     return render_template(
         "pages/cpd/history.html",
         record=record,
@@ -496,7 +497,7 @@ def history(record_id: int) -> str:
             (
                 revision,
                 presenters.answer_list(revision.answers, record.form_type, current_policy()),
-                documents.listed(revision.answers, known),
+                uploads.listed(revision.answers, known),
             )
             for revision in revisions
         ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from typing import Any
 
 import pytest
@@ -250,6 +251,18 @@ def test_the_unstructured_form_asks_how_each_document_shows_the_standard(
         ),
         ("empty.txt", b"", "empty.txt is empty"),
         ("eicar.txt", sample_files.EICAR, "eicar.txt contains a virus"),
+        (
+            "notes.txt",
+            b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+            "notes.txt is a web page or an SVG image, which cannot be added: "
+            "save it as a PDF or a plain text file",
+        ),
+        (
+            "diagram.txt",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "diagram.txt is a web page or an SVG image, which cannot be added: "
+            "save it as a PDF or a plain text file",
+        ),
         (
             "archive.docx",
             sample_files.zip_of({"notes.txt": b"just a zip"}),
@@ -701,3 +714,44 @@ def test_keep_both_after_a_conflict_keeps_the_documents_with_the_second_version(
     assert download.status_code == 200 and download.data == content
     # Both records own their own copy: removing one never touches the other.
     assert {d.record_id for d in stored(db)} == {original.id, second.id}
+
+
+NOT_CHECKED = (
+    "could not be checked for anything that could identify a person: {reason}. "
+    "Check it yourself before you record this CPD."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("damaged.pdf", b"%PDF-1.4\nnothing a PDF reader can use", "its text could not be read"),
+        ("photo.png", sample_files.PNG, "the text in pictures is not read"),
+    ],
+)
+def test_a_document_that_could_not_be_checked_says_so_and_recording_asks_for_the_check(
+    signed_in_client: FlaskClient, db: Session, name: str, data: bytes, reason: str
+) -> None:
+    record, document = a_draft_with_a_document(signed_in_client, db, data, name)
+    assert document.text_status != "read"
+    assert document.findings == []
+    page = signed_in_client.get(f"/your-cpd/{record.id}/edit")
+    assert f"{name} {NOT_CHECKED.format(reason=reason)}" in text_of(page)
+    # Never reported as clean: recording asks the person to confirm they checked it.
+    response = post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/edit",
+        {**structured(), "document_ids": str(document.id), "version": str(record.version)},
+    )
+    assert response.status_code == 400
+    assert "Confirm you have checked that this CPD contains nothing" in text_of(response)
+
+
+def test_a_pdf_built_to_hang_a_reader_is_answered_in_a_second_and_not_called_clean(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    hostile = sample_files.pdf_with_content(b"BT [" + b"(a)" * 32 + b"] Tx ET")
+    started = time.perf_counter()
+    record, document = a_draft_with_a_document(signed_in_client, db, hostile, "hostile.pdf")
+    assert time.perf_counter() - started < 2  # two requests: the form page and the post
+    assert document.text_status in ("read", "unreadable")

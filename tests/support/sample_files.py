@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
+from typing import BinaryIO
 
-from app.cpd.documents import SCAN_CLEAN, SCAN_INFECTED, ScanResult
+from app.uploads.scanning import SCAN_CLEAN, SCAN_INFECTED, ScanResult
 
 # The EICAR anti-virus test file: harmless, and flagged by every scanner by design.
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 
-def eicar_scanner(data: bytes) -> ScanResult:
+def eicar_scanner(source: BinaryIO) -> ScanResult:
     """A stand-in for ClamAV: flags the EICAR test string, passes everything else."""
-    if EICAR in data:
+    source.seek(0)
+    if EICAR in source.read():
         return ScanResult(SCAN_INFECTED, "Eicar-Test-Signature")
     return ScanResult(SCAN_CLEAN)
 
@@ -30,12 +33,20 @@ def pdf(text: str = "Notes from a reflective supervision session") -> bytes:
         + " ".join(f"({_pdf_string(line)}) Tj T*" for line in lines)
         + " ET"
     )
+    return pdf_with_content(content.encode("latin-1"))
+
+
+def pdf_with_content(content: bytes, *, compressed: bool = False) -> bytes:
+    """A one-page PDF whose page shows ``content`` (PDF drawing operators), optionally
+    Flate-compressed, in Helvetica."""
+    stream = zlib.compress(content) if compressed else content
+    filter_ = " /Filter /FlateDecode" if compressed else ""
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(content.encode('latin-1'))} >>\nstream\n{content}\nendstream",
+        f"<< /Length {len(stream)}{filter_} >>\nstream\n",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = io.BytesIO()
@@ -43,7 +54,10 @@ def pdf(text: str = "Notes from a reflective supervision session") -> bytes:
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+        out.write(f"{number} 0 obj\n{body}".encode("latin-1"))
+        if number == 4:
+            out.write(stream + b"\nendstream")
+        out.write(b"\nendobj\n")
     xref = out.tell()
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for offset in offsets:
