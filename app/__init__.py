@@ -29,6 +29,12 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         app.config.from_object(config_from_environment())
         app.config.update(config or {})
 
+    missing = [name for name in app.config["REQUIRED_SETTINGS"] if not app.config.get(name)]
+    if missing:
+        raise RuntimeError(
+            f"RECORD_CPD_CONFIG={app.config['NAME']} needs these environment variables: "
+            + ", ".join(missing)
+        )
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret_key(
         app.config["SECRET_KEY_FILE"]
     )

@@ -54,6 +54,13 @@ class BaseConfig:
         "ACCOUNT_FORMS_LIMIT_PER_ADDRESS", "20 per 15 minutes"
     )
 
+    # Where people reach the service, e.g. https://cpd.example.org: every link in an
+    # email is built from it, never from the request's Host or X-Forwarded-Host, which
+    # an attacker chooses (a reset link pointing at their own site).
+    PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL")
+    # Settings without which this configuration must not start.
+    REQUIRED_SETTINGS: tuple[str, ...] = ()
+
     # Number of proxies in front of the app that set X-Forwarded-For (0 = none).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
@@ -64,6 +71,9 @@ class BaseConfig:
 
 class LocalConfig(BaseConfig):
     NAME = "local"
+    PUBLIC_BASE_URL = BaseConfig.PUBLIC_BASE_URL or (
+        f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    )
 
 
 class TestConfig(BaseConfig):
@@ -73,6 +83,7 @@ class TestConfig(BaseConfig):
     SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key-not-for-production")
     SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 0)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    PUBLIC_BASE_URL = BaseConfig.PUBLIC_BASE_URL or "http://localhost"
 
 
 class ProductionConfig(BaseConfig):
@@ -82,6 +93,9 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_NAME = "__Host-record_cpd_session"
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    # A key generated into instance/ would differ between instances behind a load
+    # balancer; links to a guessed address would be wrong. Both must be set.
+    REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL")
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

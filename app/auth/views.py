@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.auth.sessions import revoke_session, start_session, touch_session
 from app.db import get_session
 from app.extensions import limiter
+from app.links import public_url
 from app.mail import send_mail
 
 
@@ -154,7 +155,7 @@ def forgot_password() -> str | Response:
             db=get_session(), policy=current_policy(), email=form.email.data or ""
         )
         if issued is not None:
-            link = url_for("auth.reset_password", token=issued.token, _external=True)
+            link = public_url("auth.reset_password", token=issued.token)
             send_mail(
                 to=issued.user.email,
                 subject="Reset your Record CPD password",
