@@ -15,6 +15,7 @@ from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import csrf, limiter
 from app.govuk_fields import error_list, field_params
 from app.policy import load_policy
+from app.ratelimit_storage import storage_uri_for
 
 
 def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask:
@@ -43,6 +44,9 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri_for(app.config["SQLALCHEMY_URL"])
 
     _configure_templates(app)
     # First: hashed, cached, compressed static files; HTML compressed after every other

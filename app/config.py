@@ -45,11 +45,25 @@ class BaseConfig:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Record CPD <no-reply@record-cpd.example>")
 
-    # Rate limits: in memory for one server, Redis when several servers share the load.
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Rate limits: Redis when REDIS_URL is set (several servers); otherwise a table in
+    # the app's database, which every worker and instance already shares (see
+    # app/ratelimit_storage.py). Counting in memory would give each worker its own count.
+    RATELIMIT_STORAGE_URI: str | None = os.environ.get("REDIS_URL") or None
+    # Keeps these counts apart from anything else kept in the same Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "record-cpd")
     RATELIMIT_HEADERS_ENABLED = True
-    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
-    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Failed sign-ins. Tiers make the wait grow as an attack goes on: under a minute
+    # at first, then a quarter of an hour, then a day. The per-account limit applies only
+    # to browsers without that account's device cookie (app/auth/throttle.py).
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ACCOUNT", "5 per minute; 10 per 15 minutes; 30 per day"
+    )
+    SIGN_IN_LIMIT_PER_DEVICE = os.environ.get(
+        "SIGN_IN_LIMIT_PER_DEVICE", "5 per minute; 10 per 15 minutes; 30 per day"
+    )
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ADDRESS", "20 per minute; 50 per 15 minutes; 300 per day"
+    )
     ACCOUNT_FORMS_LIMIT_PER_ADDRESS = os.environ.get(
         "ACCOUNT_FORMS_LIMIT_PER_ADDRESS", "20 per 15 minutes"
     )
@@ -82,7 +96,6 @@ class TestConfig(BaseConfig):
     SQLALCHEMY_URL = os.environ.get("DATABASE_URL", "sqlite://")
     SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key-not-for-production")
     SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 0)
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     PUBLIC_BASE_URL = BaseConfig.PUBLIC_BASE_URL or "http://localhost"
 
 

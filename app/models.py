@@ -3,6 +3,7 @@
 from app.auth.models import PasswordReset, User, UserSession
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
+from app.ratelimit_storage import RateLimitCounter
 
 __all__ = [
     "CpdDocument",
@@ -12,6 +13,7 @@ __all__ = [
     "Feedback",
     "KeptForm",
     "PasswordReset",
+    "RateLimitCounter",
     "User",
     "UserSession",
 ]

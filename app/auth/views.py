@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, bp, current_policy, services
+from app.auth import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, bp, current_policy, services, throttle
 from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.auth.models import User
 from app.auth.sessions import revoke_session, start_session, touch_session
@@ -47,10 +47,6 @@ def _sign_in(user: User, *, shared_device: bool = False) -> None:
     # On a shared or public computer nothing is kept on the device: no offline copies.
     session[SHARED_DEVICE_KEY] = shared_device
     login_user(user)
-
-
-def _account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
 
 
 def _failed(response: Response) -> bool:
@@ -86,13 +82,25 @@ def create_account() -> str | Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+    key_func=throttle.address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=throttle.is_trusted_device,
 )
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
+    key_func=throttle.account_key,
     methods=["POST"],
     deduct_when=_failed,
+    exempt_when=throttle.is_trusted_device,
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
+    key_func=throttle.device_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=throttle.is_untrusted_device,
 )
 def sign_in() -> str | Response:
     if current_user.is_authenticated:
@@ -104,8 +112,12 @@ def sign_in() -> str | Response:
             db=get_session(), email=form.email.data or "", password=form.password.data or ""
         )
         if user is not None:
-            _sign_in(user, shared_device=bool(form.shared_device.data))
-            return redirect(_safe_next(request.args.get("next")))
+            shared_device = bool(form.shared_device.data)
+            _sign_in(user, shared_device=shared_device)
+            response = redirect(_safe_next(request.args.get("next")))
+            if not shared_device:
+                throttle.remember_device(response, email=user.email)
+            return response
         failed = True
         # One message for both "no such account" and "wrong password".
         form.email.errors = ["Enter a correct email address and password"]
@@ -189,5 +201,9 @@ def reset_password(token: str) -> str | Response:
         logout_user()
         session.clear()
         flash("Your password has been changed. Sign in with your new password.", "success")
-        return redirect(url_for("auth.sign_in"))
+        response = redirect(url_for("auth.sign_in"))
+        # Whoever can read the account's email is its owner: strangers' failed attempts
+        # must not keep them from signing in with the new password.
+        throttle.remember_device(response, email=user.email)
+        return response
     return render_template("pages/auth/reset-password.html", form=form, user=user)
