@@ -44,6 +44,9 @@ class BaseConfig:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Record CPD <no-reply@record-cpd.example>")
+    # Account emails are sent after the answer (app/background.py); tests that read an
+    # email straight after a request turn this off.
+    MAIL_IN_BACKGROUND = True
 
     # Rate limits: Redis when REDIS_URL is set (several servers); otherwise a table in
     # the app's database, which every worker and instance already shares (see

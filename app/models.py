@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
-from app.auth.models import PasswordReset, User, UserSession
+from app.auth.models import PasswordReset, PendingAccount, User, UserSession
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
@@ -13,6 +13,7 @@ __all__ = [
     "Feedback",
     "KeptForm",
     "PasswordReset",
+    "PendingAccount",
     "RateLimitCounter",
     "User",
     "UserSession",

@@ -61,6 +61,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_BACKEND": "log",
             "PUBLIC_BASE_URL": "http://localhost",
+            "MAIL_IN_BACKGROUND": False,
         }
     )
     yield application

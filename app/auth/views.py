@@ -15,14 +15,29 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, bp, current_policy, services, throttle
-from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
+from app import background
+from app.auth import (
+    SESSION_TOKEN_KEY,
+    SHARED_DEVICE_KEY,
+    bp,
+    current_policy,
+    emails,
+    services,
+    throttle,
+)
+from app.auth.forms import (
+    ConfirmAccountForm,
+    CreateAccountForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from app.auth.models import User
+from app.auth.passwords import hash_password
 from app.auth.sessions import revoke_session, start_session, touch_session
 from app.db import get_session
 from app.extensions import limiter
-from app.links import public_url
-from app.mail import send_mail
+from app.security import no_store
 
 
 def _safe_next(target: str | None) -> str:
@@ -59,25 +74,50 @@ def _failed(response: Response) -> bool:
 def create_account() -> str | Response:
     form = CreateAccountForm(policy=current_policy())
     if form.validate_on_submit():
-        try:
-            user = services.create_account(
-                db=get_session(),
-                policy=current_policy(),
-                full_name=form.full_name.data or "",
-                email=form.email.data or "",
-                registration_number=form.registration_number.data,
-                password=form.password.data or "",
-            )
-        except services.EmailAlreadyRegistered:
-            form.email.errors = [
-                "An account already exists with this email address – sign in, or reset "
-                "your password if you have forgotten it"
-            ]
-        else:
-            _sign_in(user)
-            flash("Your online account has been created", "success")
-            return redirect(url_for("account.home"))
+        # Hashed here whatever the address, so the answer takes as long either way; who
+        # gets which email is decided after the answer has gone (GOV.UK pattern).
+        background.run_later(
+            emails.answer_account_request,
+            full_name=form.full_name.data or "",
+            email=form.email.data or "",
+            registration_number=form.registration_number.data or None,
+            password_hash=hash_password(form.password.data or ""),
+        )
+        session["account_requested_for"] = form.email.data
+        return redirect(url_for("auth.account_check_your_email"))
     return render_template("pages/auth/create-account.html", form=form)
+
+
+@bp.route("/create-account/check-your-email")
+def account_check_your_email() -> Response:
+    return no_store(
+        render_template(
+            "pages/auth/account-check-your-email.html", email=session.get("account_requested_for")
+        )
+    )
+
+
+@bp.route("/create-account/confirm/<token>", methods=["GET", "POST"])
+def confirm_account(token: str) -> Response:
+    db = get_session()
+    pending = services.find_pending_account(db=db, token=token)
+    if pending is None:
+        return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
+    form = ConfirmAccountForm()
+    # A button, not the link itself: mail scanners that follow links must not use it up.
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_account(db=db, policy=current_policy(), pending=pending)
+        except services.EmailAlreadyRegistered:
+            return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
+        _sign_in(user)
+        flash("Your online account has been created", "success")
+        response = redirect(url_for("account.home"))
+        throttle.remember_device(response, email=user.email)
+        return response
+    return no_store(
+        render_template("pages/auth/confirm-account.html", form=form, email=pending.email)
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -163,27 +203,20 @@ def signed_out() -> str:
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = services.issue_password_reset(
-            db=get_session(), policy=current_policy(), email=form.email.data or ""
-        )
-        if issued is not None:
-            link = public_url("auth.reset_password", token=issued.token)
-            send_mail(
-                to=issued.user.email,
-                subject="Reset your Record CPD password",
-                body=render_template("emails/reset-password.txt", user=issued.user, link=link),
-            )
-        # The same answer whether or not there is an account, so nobody can use this
-        # page to find out who is registered.
+        # The look-up, the token and the email happen after the answer: the same answer
+        # in the same time whether or not there is an account.
+        background.run_later(emails.send_reset_link, email=form.email.data or "")
         session["reset_requested_for"] = form.email.data
         return redirect(url_for("auth.check_your_email"))
     return render_template("pages/auth/forgot-password.html", form=form)
 
 
 @bp.route("/forgot-password/check-your-email")
-def check_your_email() -> str:
-    return render_template(
-        "pages/auth/check-your-email.html", email=session.get("reset_requested_for")
+def check_your_email() -> Response:
+    return no_store(
+        render_template(
+            "pages/auth/check-your-email.html", email=session.get("reset_requested_for")
+        )
     )
 
 
