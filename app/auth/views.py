@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import (
@@ -38,6 +39,7 @@ from app.auth.sessions import revoke_session, start_session, touch_session
 from app.db import get_session
 from app.extensions import limiter
 from app.security import no_store
+from app.security_log import account_tag, security_event
 
 
 def _safe_next(target: str | None) -> str:
@@ -84,6 +86,9 @@ def create_account() -> str | Response:
             password_hash=hash_password(form.password.data or ""),
         )
         session["account_requested_for"] = form.email.data
+        security_event(
+            "account_requested", level=logging.INFO, account=account_tag(form.email.data or "")
+        )
         return redirect(url_for("auth.account_check_your_email"))
     return render_template("pages/auth/create-account.html", form=form)
 
@@ -102,6 +107,7 @@ def confirm_account(token: str) -> Response:
     db = get_session()
     pending = services.find_pending_account(db=db, token=token)
     if pending is None:
+        security_event("confirm_link_invalid")
         return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
     form = ConfirmAccountForm()
     # A button, not the link itself: mail scanners that follow links must not use it up.
@@ -111,6 +117,7 @@ def confirm_account(token: str) -> Response:
         except services.EmailAlreadyRegistered:
             return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
         _sign_in(user)
+        security_event("account_confirmed", level=logging.INFO)
         flash("Your online account has been created", "success")
         response = redirect(url_for("account.home"))
         throttle.remember_device(response, email=user.email)
@@ -154,11 +161,17 @@ def sign_in() -> str | Response:
         if user is not None:
             shared_device = bool(form.shared_device.data)
             _sign_in(user, shared_device=shared_device)
+            security_event("sign_in_succeeded", level=logging.INFO)
             response = redirect(_safe_next(request.args.get("next")))
             if not shared_device:
                 throttle.remember_device(response, email=user.email)
             return response
         failed = True
+        security_event(
+            "sign_in_failed",
+            account=account_tag(form.email.data or ""),
+            known_device=throttle.is_trusted_device(),
+        )
         # One message for both "no such account" and "wrong password".
         form.email.errors = ["Enter a correct email address and password"]
         form.password.data = ""
@@ -176,6 +189,7 @@ def sign_out() -> Response:
     token = session.get(SESSION_TOKEN_KEY)
     if token:
         revoke_session(db=get_session(), token=token)
+    security_event("signed_out", level=logging.INFO)
     logout_user()
     session.clear()
     response = redirect(url_for("auth.signed_out"))
@@ -207,6 +221,11 @@ def forgot_password() -> str | Response:
         # in the same time whether or not there is an account.
         background.run_later(emails.send_reset_link, email=form.email.data or "")
         session["reset_requested_for"] = form.email.data
+        security_event(
+            "password_reset_requested",
+            level=logging.INFO,
+            account=account_tag(form.email.data or ""),
+        )
         return redirect(url_for("auth.check_your_email"))
     return render_template("pages/auth/forgot-password.html", form=form)
 
@@ -225,12 +244,14 @@ def reset_password(token: str) -> str | Response:
     db = get_session()
     reset = services.find_valid_reset(db=db, token=token)
     if reset is None:
+        security_event("reset_link_invalid")
         return render_template("pages/auth/reset-link-expired.html"), 404  # type: ignore[return-value]
     user = db.get(User, reset.user_id)
     assert user is not None
     form = ResetPasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
     if form.validate_on_submit():
         services.complete_password_reset(db=db, reset=reset, new_password=form.password.data or "")
+        security_event("password_reset_completed", level=logging.INFO, account_id=user.id)
         logout_user()
         session.clear()
         flash("Your password has been changed. Sign in with your new password.", "success")
