@@ -20,6 +20,5 @@ class RedactingLogger(Logger):
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         # Every text atom: the request line, the path, the Referer, raw environ values.
         return {
-            key: redact(value) if isinstance(value, str) else value
-            for key, value in atoms.items()
+            key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
         }

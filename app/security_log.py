@@ -37,9 +37,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
-        line.update(
-            (key, value) for key, value in record.__dict__.items() if key not in _STANDARD
-        )
+        line.update((key, value) for key, value in record.__dict__.items() if key not in _STANDARD)
         return json.dumps(line, default=str)
 
 
