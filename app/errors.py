@@ -67,7 +67,11 @@ def _log_if_someone_elses(view_args: dict[str, object]) -> None:
 
     user_id = int(current_user.get_id())
     db = get_session()
-    for name, model in (("record_id", CpdRecord), ("document_id", CpdDocument)):
+    models: tuple[tuple[str, type[CpdRecord] | type[CpdDocument]], ...] = (
+        ("record_id", CpdRecord),
+        ("document_id", CpdDocument),
+    )
+    for name, model in models:
         value = view_args.get(name)
         if isinstance(value, int):
             found = db.get(model, value)
