@@ -67,14 +67,16 @@ def _log_if_someone_elses(view_args: dict[str, object]) -> None:
 
     user_id = int(current_user.get_id())
     db = get_session()
-    models: tuple[tuple[str, type[CpdRecord] | type[CpdDocument]], ...] = (
-        ("record_id", CpdRecord),
-        ("document_id", CpdDocument),
-    )
-    for name, model in models:
-        value = view_args.get(name)
-        if isinstance(value, int):
-            found = db.get(model, value)
-            if found is not None and found.owner_id != user_id:
-                security_event("cross_account_not_found", **{name: value}, owner_id=found.owner_id)
-                return
+    record_id, document_id = view_args.get("record_id"), view_args.get("document_id")
+    found: CpdRecord | CpdDocument | None = None
+    if isinstance(document_id, int):
+        found = db.get(CpdDocument, document_id)
+    elif isinstance(record_id, int):
+        found = db.get(CpdRecord, record_id)
+    if found is not None and found.owner_id != user_id:
+        security_event(
+            "cross_account_not_found",
+            record_id=record_id,
+            document_id=document_id,
+            owner_id=found.owner_id,
+        )
