@@ -10,11 +10,12 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, security
+from app import assets, db, errors, security, security_log
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import csrf, limiter
 from app.govuk_fields import error_list, field_params
 from app.policy import load_policy
+from app.ratelimit_storage import storage_uri_for
 
 
 def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask:
@@ -29,6 +30,12 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         app.config.from_object(config_from_environment())
         app.config.update(config or {})
 
+    missing = [name for name in app.config["REQUIRED_SETTINGS"] if not app.config.get(name)]
+    if missing:
+        raise RuntimeError(
+            f"RECORD_CPD_CONFIG={app.config['NAME']} needs these environment variables: "
+            + ", ".join(missing)
+        )
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret_key(
         app.config["SECRET_KEY_FILE"]
     )
@@ -38,12 +45,16 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri_for(app.config["SQLALCHEMY_URL"])
+
     _configure_templates(app)
     # First: hashed, cached, compressed static files; HTML compressed after every other
     # after_request hook has run.
     assets.init_app(app)
     db.init_app(app)
     security.init_app(app)
+    security_log.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

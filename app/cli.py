@@ -54,3 +54,9 @@ def init_app(app: Flask) -> None:
         records = services.purge_expired_deletions(get_session(), policy=policy)
         forms = kept.purge_expired(get_session())
         click.echo(f"Removed {records} deleted records and {forms} expired kept forms.")
+        from app.extensions import limiter
+        from app.ratelimit_storage import DatabaseStorage
+
+        if isinstance(limiter.storage, DatabaseStorage):
+            counters = limiter.storage.purge_expired()
+            click.echo(f"Removed {counters} ended rate-limit counts.")

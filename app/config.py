@@ -44,17 +44,41 @@ class BaseConfig:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Record CPD <no-reply@record-cpd.example>")
+    # Account emails are sent after the answer (app/background.py); tests that read an
+    # email straight after a request turn this off.
+    MAIL_IN_BACKGROUND = True
 
     # Shared by every instance when there are several (rate limits; /health checks it).
     REDIS_URL = os.environ.get("REDIS_URL") or None
-    # Rate limits: in memory for one server, Redis when several servers share the load.
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Rate limits: Redis when REDIS_URL is set (several servers); otherwise a table in
+    # the app's database, which every worker and instance already shares (see
+    # app/ratelimit_storage.py). Counting in memory would give each worker its own count.
+    RATELIMIT_STORAGE_URI: str | None = os.environ.get("REDIS_URL") or None
+    # Keeps these counts apart from anything else kept in the same Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "record-cpd")
     RATELIMIT_HEADERS_ENABLED = True
-    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
-    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Failed sign-ins. Tiers make the wait grow as an attack goes on: under a minute
+    # at first, then a quarter of an hour, then a day. The per-account limit applies only
+    # to browsers without that account's device cookie (app/auth/throttle.py).
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ACCOUNT", "5 per minute; 10 per 15 minutes; 30 per day"
+    )
+    SIGN_IN_LIMIT_PER_DEVICE = os.environ.get(
+        "SIGN_IN_LIMIT_PER_DEVICE", "5 per minute; 10 per 15 minutes; 30 per day"
+    )
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ADDRESS", "20 per minute; 50 per 15 minutes; 300 per day"
+    )
     ACCOUNT_FORMS_LIMIT_PER_ADDRESS = os.environ.get(
         "ACCOUNT_FORMS_LIMIT_PER_ADDRESS", "20 per 15 minutes"
     )
+
+    # Where people reach the service, e.g. https://cpd.example.org: every link in an
+    # email is built from it, never from the request's Host or X-Forwarded-Host, which
+    # an attacker chooses (a reset link pointing at their own site).
+    PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL")
+    # Settings without which this configuration must not start.
+    REQUIRED_SETTINGS: tuple[str, ...] = ()
 
     # Number of proxies in front of the app that set X-Forwarded-For (0 = none).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
@@ -66,6 +90,9 @@ class BaseConfig:
 
 class LocalConfig(BaseConfig):
     NAME = "local"
+    PUBLIC_BASE_URL = BaseConfig.PUBLIC_BASE_URL or (
+        f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    )
 
 
 class TestConfig(BaseConfig):
@@ -74,7 +101,7 @@ class TestConfig(BaseConfig):
     SQLALCHEMY_URL = os.environ.get("DATABASE_URL", "sqlite://")
     SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key-not-for-production")
     SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 0)
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    PUBLIC_BASE_URL = BaseConfig.PUBLIC_BASE_URL or "http://localhost"
 
 
 class ProductionConfig(BaseConfig):
@@ -84,6 +111,9 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_NAME = "__Host-record_cpd_session"
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    # A key generated into instance/ would differ between instances behind a load
+    # balancer; links to a guessed address would be wrong. Both must be set.
+    REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL")
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.db import get_session
+from app.extensions import limiter
+from app.security_log import security_event
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(_error: HTTPException) -> tuple[str, int]:
+        _log_if_someone_elses(request.view_args or {})
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(405)
@@ -18,7 +26,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> tuple[str, int]:
-        app.logger.info("CSRF check failed on %s: %s", request.path, error.description)
+        security_event("csrf_failed", reason=error.description)
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -28,8 +36,47 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error: HTTPException) -> tuple[str, int]:
-        return render_template("errors/429.html", description=error.description), 429
+        current = limiter.current_limit
+        security_event("rate_limited", limit=str(current.limit) if current else None)
+        return render_template(
+            "errors/429.html", description=error.description, wait=_wait_in_words()
+        ), 429
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
         return render_template("errors/500.html"), 500
+
+
+def _wait_in_words() -> str:
+    """How long until the limit that was hit lets the person try again."""
+    current = limiter.current_limit
+    seconds = max(0, current.reset_at - time.time()) if current else 15 * 60
+    if seconds > 90 * 60:
+        hours = round(seconds / 3600)
+        return f"{hours} hours"
+    minutes = max(1, round(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _log_if_someone_elses(view_args: dict[str, object]) -> None:
+    """Every route answers 404 for another person's record or document (so nobody
+    learns it exists); that is worth a security event, a mistyped address is not."""
+    if not current_user.is_authenticated:
+        return
+    from app.cpd.models import CpdDocument, CpdRecord  # noqa: PLC0415 - avoids an import cycle
+
+    user_id = int(current_user.get_id())
+    db = get_session()
+    record_id, document_id = view_args.get("record_id"), view_args.get("document_id")
+    found: CpdRecord | CpdDocument | None = None
+    if isinstance(document_id, int):
+        found = db.get(CpdDocument, document_id)
+    elif isinstance(record_id, int):
+        found = db.get(CpdRecord, record_id)
+    if found is not None and found.owner_id != user_id:
+        security_event(
+            "cross_account_not_found",
+            record_id=record_id,
+            document_id=document_id,
+            owner_id=found.owner_id,
+        )

@@ -8,7 +8,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# An access log on stdout unless told otherwise (GUNICORN_ACCESS_LOG=/path, or "" for
+# none); one-time tokens in paths are redacted (app/gunicorn_logging.py).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+logger_class = "app.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 # Forwarded headers are handled by the app (PROXY_COUNT), not by gunicorn.
 forwarded_allow_ips = "127.0.0.1"

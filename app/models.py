@@ -1,8 +1,9 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
-from app.auth.models import PasswordReset, User, UserSession
+from app.auth.models import PasswordReset, PendingAccount, User, UserSession
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
+from app.ratelimit_storage import RateLimitCounter
 
 __all__ = [
     "CpdDocument",
@@ -12,6 +13,8 @@ __all__ = [
     "Feedback",
     "KeptForm",
     "PasswordReset",
+    "PendingAccount",
+    "RateLimitCounter",
     "User",
     "UserSession",
 ]

@@ -120,6 +120,7 @@ class Policy:
     password_min_length: int = 12
     password_max_length: int = 128
     password_reset_valid_minutes: int = 60
+    account_confirmation_valid_hours: int = 24
 
     session_idle_timeout_minutes: float = 60.0
     session_absolute_timeout_hours: float = 12.0
@@ -166,6 +167,10 @@ class Policy:
         return dt.timedelta(hours=self.session_absolute_timeout_hours)
 
     @property
+    def account_confirmation_valid_for(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.account_confirmation_valid_hours)
+
+    @property
     def password_reset_valid_for(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.password_reset_valid_minutes)
 
@@ -203,6 +208,7 @@ class Policy:
             "password_min_length",
             "password_max_length",
             "password_reset_valid_minutes",
+            "account_confirmation_valid_hours",
             "yearly_minimum_records",
             "good_practice_records",
             "recently_deleted_days",

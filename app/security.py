@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -28,6 +28,14 @@ def csp_nonce() -> str:
         g.csp_nonce = secrets.token_urlsafe(16)
     nonce: str = g.csp_nonce
     return nonce
+
+
+def no_store(body: str, status: int = 200) -> Response:
+    """A page that must not be kept in any cache or the browser's history: it names an
+    email address, or its URL carries a one-time token."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -36,6 +36,7 @@ def main() -> None:
         DATABASE_URL=f"sqlite:///{work}/bench.db",
         RECORD_CPD_INSTANCE_DIR=str(work),
         SECRET_KEY="benchmark-secret-key",
+        PUBLIC_BASE_URL=BASE,
     )
     os.environ.pop("REDIS_URL", None)
     from alembic import command

@@ -60,6 +60,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SECRET_KEY_FILE": tmp_path / "secret_key",
             "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_BACKEND": "log",
+            "PUBLIC_BASE_URL": "http://localhost",
+            "MAIL_IN_BACKGROUND": False,
         }
     )
     yield application

@@ -79,6 +79,10 @@ class SignInForm(FlaskForm):
     shared_device = BooleanField("This is a shared or public computer")
 
 
+class ConfirmAccountForm(FlaskForm):
+    """Only the CSRF token: the button confirms the address the link was sent to."""
+
+
 class ForgotPasswordForm(FlaskForm):
     email = _email_field()
 

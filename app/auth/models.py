@@ -62,3 +62,21 @@ class PasswordReset(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     used_at: dt.datetime | None = Field(default=None)
+
+
+class PendingAccount(SQLModel, table=True):
+    """An account asked for but not yet confirmed from its email address. Nothing is
+    made until the link is followed, so the sign-up page answers the same whether or
+    not the address already has an account."""
+
+    __tablename__ = "pending_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    email: str = Field(max_length=320, index=True)
+    registration_number: str | None = Field(default=None, max_length=40)
+    password_hash: str = Field(max_length=400)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = Field(default=None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from app.auth.models import PasswordReset, User
+from app.auth.models import PasswordReset, PendingAccount, User
 from app.auth.passwords import hash_password, password_matches
 from app.auth.sessions import hash_token, new_token, revoke_all_sessions
 from app.db import utcnow
@@ -33,7 +33,8 @@ def create_account(
     full_name: str,
     email: str,
     registration_number: str | None,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
     if find_user_by_email(db=db, email=email) is not None:
         raise EmailAlreadyRegistered(email)
@@ -45,7 +46,7 @@ def create_account(
             if registration_number
             else None
         ),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password or ""),
     )
     db.add(user)
     try:
@@ -121,3 +122,75 @@ def complete_password_reset(*, db: Session, reset: PasswordReset, new_password: 
     db.commit()
     revoke_all_sessions(db=db, user_id=user.id)
     return user
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """What to email after someone asks for an account: a confirmation link (token) for
+    a new address, or a notice to the owner (existing) when the address is taken."""
+
+    email: str
+    full_name: str
+    token: str | None = None
+    existing: User | None = None
+
+
+def request_account(
+    *,
+    db: Session,
+    policy: Policy,
+    full_name: str,
+    email: str,
+    registration_number: str | None,
+    password_hash: str,
+) -> AccountRequest:
+    existing = find_user_by_email(db=db, email=email)
+    if existing is not None:
+        return AccountRequest(email=existing.email, full_name=existing.full_name, existing=existing)
+    token = new_token()
+    now = utcnow()
+    db.add(
+        PendingAccount(
+            token_hash=hash_token(token),
+            full_name=full_name.strip(),
+            email=normalise_email(email),
+            registration_number=registration_number,
+            password_hash=password_hash,
+            created_at=now,
+            expires_at=now + policy.account_confirmation_valid_for,
+        )
+    )
+    db.commit()
+    return AccountRequest(email=normalise_email(email), full_name=full_name.strip(), token=token)
+
+
+def find_pending_account(*, db: Session, token: str) -> PendingAccount | None:
+    pending = db.exec(
+        select(PendingAccount).where(PendingAccount.token_hash == hash_token(token))
+    ).first()
+    if pending is None or pending.used_at is not None or pending.expires_at < utcnow():
+        return None
+    return pending
+
+
+def confirm_account(*, db: Session, policy: Policy, pending: PendingAccount) -> User:
+    """Make the account the link was sent for. The link works once (a conditional
+    update, so two clicks at once cannot both pass); the address's unique index
+    decides if two sign-ups for one address are confirmed."""
+    used = db.exec(
+        update(PendingAccount)
+        .where(col(PendingAccount.id) == pending.id)
+        .where(col(PendingAccount.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    db.commit()
+    if used.rowcount != 1:
+        raise EmailAlreadyRegistered(pending.email)
+    return create_account(
+        db=db,
+        policy=policy,
+        full_name=pending.full_name,
+        email=pending.email,
+        registration_number=pending.registration_number,
+        password_hash=pending.password_hash,
+    )

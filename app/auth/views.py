@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,13 +16,30 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, bp, current_policy, services
-from app.auth.forms import CreateAccountForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
+from app import background
+from app.auth import (
+    SESSION_TOKEN_KEY,
+    SHARED_DEVICE_KEY,
+    bp,
+    current_policy,
+    emails,
+    services,
+    throttle,
+)
+from app.auth.forms import (
+    ConfirmAccountForm,
+    CreateAccountForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from app.auth.models import User
+from app.auth.passwords import hash_password
 from app.auth.sessions import revoke_session, start_session, touch_session
 from app.db import get_session
 from app.extensions import limiter
-from app.mail import send_mail
+from app.security import no_store
+from app.security_log import account_tag, security_event
 
 
 def _safe_next(target: str | None) -> str:
@@ -48,10 +66,6 @@ def _sign_in(user: User, *, shared_device: bool = False) -> None:
     login_user(user)
 
 
-def _account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
-
-
 def _failed(response: Response) -> bool:
     # Only failed attempts count towards the limits; signing in successfully costs nothing.
     return response.status_code != 302
@@ -62,36 +76,78 @@ def _failed(response: Response) -> bool:
 def create_account() -> str | Response:
     form = CreateAccountForm(policy=current_policy())
     if form.validate_on_submit():
-        try:
-            user = services.create_account(
-                db=get_session(),
-                policy=current_policy(),
-                full_name=form.full_name.data or "",
-                email=form.email.data or "",
-                registration_number=form.registration_number.data,
-                password=form.password.data or "",
-            )
-        except services.EmailAlreadyRegistered:
-            form.email.errors = [
-                "An account already exists with this email address – sign in, or reset "
-                "your password if you have forgotten it"
-            ]
-        else:
-            _sign_in(user)
-            flash("Your online account has been created", "success")
-            return redirect(url_for("account.home"))
+        # Hashed here whatever the address, so the answer takes as long either way; who
+        # gets which email is decided after the answer has gone (GOV.UK pattern).
+        background.run_later(
+            emails.answer_account_request,
+            full_name=form.full_name.data or "",
+            email=form.email.data or "",
+            registration_number=form.registration_number.data or None,
+            password_hash=hash_password(form.password.data or ""),
+        )
+        session["account_requested_for"] = form.email.data
+        security_event(
+            "account_requested", level=logging.INFO, account=account_tag(form.email.data or "")
+        )
+        return redirect(url_for("auth.account_check_your_email"))
     return render_template("pages/auth/create-account.html", form=form)
+
+
+@bp.route("/create-account/check-your-email")
+def account_check_your_email() -> Response:
+    return no_store(
+        render_template(
+            "pages/auth/account-check-your-email.html", email=session.get("account_requested_for")
+        )
+    )
+
+
+@bp.route("/create-account/confirm/<token>", methods=["GET", "POST"])
+def confirm_account(token: str) -> Response:
+    db = get_session()
+    pending = services.find_pending_account(db=db, token=token)
+    if pending is None:
+        security_event("confirm_link_invalid")
+        return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
+    form = ConfirmAccountForm()
+    # A button, not the link itself: mail scanners that follow links must not use it up.
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_account(db=db, policy=current_policy(), pending=pending)
+        except services.EmailAlreadyRegistered:
+            return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
+        _sign_in(user)
+        security_event("account_confirmed", level=logging.INFO)
+        flash("Your online account has been created", "success")
+        response = redirect(url_for("account.home"))
+        throttle.remember_device(response, email=user.email)
+        return response
+    return no_store(
+        render_template("pages/auth/confirm-account.html", form=form, email=pending.email)
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+    key_func=throttle.address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=throttle.is_trusted_device,
 )
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
+    key_func=throttle.account_key,
     methods=["POST"],
     deduct_when=_failed,
+    exempt_when=throttle.is_trusted_device,
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
+    key_func=throttle.device_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=throttle.is_untrusted_device,
 )
 def sign_in() -> str | Response:
     if current_user.is_authenticated:
@@ -103,9 +159,19 @@ def sign_in() -> str | Response:
             db=get_session(), email=form.email.data or "", password=form.password.data or ""
         )
         if user is not None:
-            _sign_in(user, shared_device=bool(form.shared_device.data))
-            return redirect(_safe_next(request.args.get("next")))
+            shared_device = bool(form.shared_device.data)
+            _sign_in(user, shared_device=shared_device)
+            security_event("sign_in_succeeded", level=logging.INFO)
+            response = redirect(_safe_next(request.args.get("next")))
+            if not shared_device:
+                throttle.remember_device(response, email=user.email)
+            return response
         failed = True
+        security_event(
+            "sign_in_failed",
+            account=account_tag(form.email.data or ""),
+            known_device=throttle.is_trusted_device(),
+        )
         # One message for both "no such account" and "wrong password".
         form.email.errors = ["Enter a correct email address and password"]
         form.password.data = ""
@@ -123,6 +189,7 @@ def sign_out() -> Response:
     token = session.get(SESSION_TOKEN_KEY)
     if token:
         revoke_session(db=get_session(), token=token)
+    security_event("signed_out", level=logging.INFO)
     logout_user()
     session.clear()
     response = redirect(url_for("auth.signed_out"))
@@ -150,27 +217,25 @@ def signed_out() -> str:
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = services.issue_password_reset(
-            db=get_session(), policy=current_policy(), email=form.email.data or ""
-        )
-        if issued is not None:
-            link = url_for("auth.reset_password", token=issued.token, _external=True)
-            send_mail(
-                to=issued.user.email,
-                subject="Reset your Record CPD password",
-                body=render_template("emails/reset-password.txt", user=issued.user, link=link),
-            )
-        # The same answer whether or not there is an account, so nobody can use this
-        # page to find out who is registered.
+        # The look-up, the token and the email happen after the answer: the same answer
+        # in the same time whether or not there is an account.
+        background.run_later(emails.send_reset_link, email=form.email.data or "")
         session["reset_requested_for"] = form.email.data
+        security_event(
+            "password_reset_requested",
+            level=logging.INFO,
+            account=account_tag(form.email.data or ""),
+        )
         return redirect(url_for("auth.check_your_email"))
     return render_template("pages/auth/forgot-password.html", form=form)
 
 
 @bp.route("/forgot-password/check-your-email")
-def check_your_email() -> str:
-    return render_template(
-        "pages/auth/check-your-email.html", email=session.get("reset_requested_for")
+def check_your_email() -> Response:
+    return no_store(
+        render_template(
+            "pages/auth/check-your-email.html", email=session.get("reset_requested_for")
+        )
     )
 
 
@@ -179,14 +244,20 @@ def reset_password(token: str) -> str | Response:
     db = get_session()
     reset = services.find_valid_reset(db=db, token=token)
     if reset is None:
+        security_event("reset_link_invalid")
         return render_template("pages/auth/reset-link-expired.html"), 404  # type: ignore[return-value]
     user = db.get(User, reset.user_id)
     assert user is not None
     form = ResetPasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
     if form.validate_on_submit():
         services.complete_password_reset(db=db, reset=reset, new_password=form.password.data or "")
+        security_event("password_reset_completed", level=logging.INFO, account_id=user.id)
         logout_user()
         session.clear()
         flash("Your password has been changed. Sign in with your new password.", "success")
-        return redirect(url_for("auth.sign_in"))
+        response = redirect(url_for("auth.sign_in"))
+        # Whoever can read the account's email is its owner: strangers' failed attempts
+        # must not keep them from signing in with the new password.
+        throttle.remember_device(response, email=user.email)
+        return response
     return render_template("pages/auth/reset-password.html", form=form, user=user)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.support.servers import LiveServer
+from tests.browser import steps
+from tests.support.servers import LiveServer, SmtpServer
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -26,6 +27,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mailbox_for_steps(smtp_server: SmtpServer) -> None:
+    """create_account reads the confirmation email the live server sends."""
+    steps.MAILBOX = smtp_server.catcher
 
 
 @pytest.fixture(scope="session")

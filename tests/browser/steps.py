@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Page, expect
 
+from tests.support.servers import MailCatcher
+
 PASSWORD = "sunlit orchard kettle"
+# Set by tests/browser/conftest.py: where the live server's emails arrive.
+MAILBOX: MailCatcher | None = None
 
 
 def unique_email(label: str) -> str:
@@ -22,6 +27,11 @@ def create_account(page: Page, email: str, *, name: str = "Robin Registrant") ->
     page.get_by_label("Registration number (optional)").fill("SW 100200")
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert MAILBOX is not None
+    body = MAILBOX.wait_for(email).get_payload(decode=True).decode()
+    page.goto(re.search(r"http://\S+/create-account/confirm/\S+", body).group(0))
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, MailCatcher, SmtpServer
 
 pytestmark = pytest.mark.db
 
@@ -39,7 +39,7 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def _signed_in_opener(base: str) -> urllib.request.OpenerDirector:
+def _signed_in_opener(base: str, mailbox: MailCatcher) -> urllib.request.OpenerDirector:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     token = _csrf(opener.open(base + "/create-account").read().decode())
     form = {
@@ -50,6 +50,10 @@ def _signed_in_opener(base: str) -> urllib.request.OpenerDirector:
         "password_confirmation": PASSWORD,
     }
     opener.open(base + "/create-account", urllib.parse.urlencode(form).encode())
+    body = mailbox.wait_for(EMAIL).get_payload(decode=True).decode()
+    link = re.search(r"http://\S+/create-account/confirm/\S+", body).group(0)
+    token = _csrf(opener.open(link).read().decode())
+    opener.open(link, urllib.parse.urlencode({"csrf_token": token}).encode())
     return opener
 
 
@@ -109,10 +113,10 @@ def _run_lynx(script: str, start: str, tmp_path: Path) -> str:
 
 
 def test_lynx_signs_in_and_saves_an_unstructured_draft(
-    live_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     base = live_server.url
-    opener = _signed_in_opener(base)
+    opener = _signed_in_opener(base, smtp_server.catcher)
     sign_in = _stops(urllib.request.urlopen(base + "/sign-in").read().decode(), tmp_path)
     form = _stops(opener.open(base + "/your-cpd/new/unstructured").read().decode(), tmp_path)
 

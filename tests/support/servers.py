@@ -94,6 +94,7 @@ def start_live_server(
         "RECORD_CPD_CONFIG": "test",
         "RECORD_CPD_INSTANCE_DIR": str(instance_dir),
         "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         **env,
     }
     server_env = {name: value for name, value in merged.items() if value is not None}

@@ -1,0 +1,59 @@
+"""Account emails, sent by background jobs (app/background.py) so that a request
+answers in the same time whether or not the address has an account."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from app import mail
+from app.auth import services
+from app.db import get_session
+from app.links import public_url
+from app.policy import current_policy
+
+
+def send_reset_link(*, email: str) -> None:
+    issued = services.issue_password_reset(db=get_session(), policy=current_policy(), email=email)
+    if issued is None:
+        return
+    link = public_url("auth.reset_password", token=issued.token)
+    mail.send_mail(
+        to=issued.user.email,
+        subject="Reset your Record CPD password",
+        body=render_template("emails/reset-password.txt", user=issued.user, link=link),
+    )
+
+
+def answer_account_request(
+    *, full_name: str, email: str, registration_number: str | None, password_hash: str
+) -> None:
+    policy = current_policy()
+    request = services.request_account(
+        db=get_session(),
+        policy=policy,
+        full_name=full_name,
+        email=email,
+        registration_number=registration_number,
+        password_hash=password_hash,
+    )
+    if request.existing is not None:
+        mail.send_mail(
+            to=request.email,
+            subject=f"Someone tried to create a {policy.service_name} account",
+            body=render_template(
+                "emails/account-exists.txt",
+                user=request.existing,
+                sign_in=public_url("auth.sign_in"),
+                reset=public_url("auth.forgot_password"),
+            ),
+        )
+        return
+    mail.send_mail(
+        to=request.email,
+        subject=f"Confirm your email address for {policy.service_name}",
+        body=render_template(
+            "emails/confirm-account.txt",
+            full_name=request.full_name,
+            link=public_url("auth.confirm_account", token=request.token),
+        ),
+    )

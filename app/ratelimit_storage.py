@@ -1,0 +1,117 @@
+"""Rate-limit counts in the app's own database, for the embedded default (SQLite, no
+other server): every gunicorn worker, and every instance sharing the database, sees the
+same counts. Redis (REDIS_URL) replaces it where several servers share the load and
+Redis is at hand.
+
+Why a table rather than a second file or memory: the counts must survive a worker
+restart and be shared by every worker, and the database is the one thing every worker
+already shares. One upsert per hit keeps each count atomic, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from limits.storage import Storage
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Field, SQLModel
+
+from app.db import make_engine
+
+SCHEME_PREFIX = "database+"
+
+
+class RateLimitCounter(SQLModel, table=True):
+    __tablename__ = "rate_limit_counter"
+
+    key: str = Field(primary_key=True, max_length=400)
+    count: int
+    # Seconds since the epoch (the clock `limits` itself uses for windows).
+    expires_at: float = Field(index=True)
+
+
+_INCREMENT = text(
+    """
+    INSERT INTO rate_limit_counter (key, count, expires_at)
+    VALUES (:key, :amount, :now + :expiry)
+    ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN rate_limit_counter.expires_at <= :now
+                     THEN :amount ELSE rate_limit_counter.count + :amount END,
+        expires_at = CASE WHEN rate_limit_counter.expires_at <= :now
+                          THEN :now + :expiry ELSE rate_limit_counter.expires_at END
+    RETURNING count
+    """
+)
+
+
+class DatabaseStorage(Storage):
+    """A `limits` storage (fixed windows) on a SQLAlchemy database URL:
+    ``database+sqlite:///path/to.db`` or ``database+postgresql+psycopg://...``."""
+
+    STORAGE_SCHEME = ["database+sqlite", "database+postgresql", "database+postgresql+psycopg"]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.engine: Engine = make_engine(uri.removeprefix(SCHEME_PREFIX))
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        with self.engine.begin() as connection:
+            count = connection.execute(
+                _INCREMENT, {"key": key, "amount": amount, "now": time.time(), "expiry": expiry}
+            ).scalar_one()
+        return int(count)
+
+    def get(self, key: str) -> int:
+        with self.engine.connect() as connection:
+            count = connection.execute(
+                text("SELECT count FROM rate_limit_counter WHERE key = :key AND expires_at > :now"),
+                {"key": key, "now": time.time()},
+            ).scalar()
+        return int(count or 0)
+
+    def get_expiry(self, key: str) -> float:
+        with self.engine.connect() as connection:
+            expires_at = connection.execute(
+                text("SELECT expires_at FROM rate_limit_counter WHERE key = :key"), {"key": key}
+            ).scalar()
+        return float(expires_at) if expires_at is not None else time.time()
+
+    def check(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as connection:
+            return connection.execute(text("DELETE FROM rate_limit_counter")).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                text("DELETE FROM rate_limit_counter WHERE key = :key"), {"key": key}
+            )
+
+    def purge_expired(self) -> int:
+        """Forget windows that have ended (run daily by `flask purge-expired`)."""
+        with self.engine.begin() as connection:
+            return connection.execute(
+                text("DELETE FROM rate_limit_counter WHERE expires_at <= :now"),
+                {"now": time.time()},
+            ).rowcount
+
+
+def storage_uri_for(database_url: str) -> str:
+    """The shared storage for a database; an in-memory SQLite database cannot be
+    shared with another connection, so it keeps the counts in memory."""
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        return "memory://"
+    return SCHEME_PREFIX + database_url

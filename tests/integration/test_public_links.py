@@ -1,0 +1,63 @@
+"""Links in emails come from the configured public address, never from the request
+(ASVS 5.0 V3.x / V15: no trust in Host or X-Forwarded-Host)."""
+
+import re
+
+import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import create_app
+from app.config import LocalConfig, ProductionConfig
+from tests.conftest import csrf_token_from
+
+pytestmark = pytest.mark.db
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "label"),
+    [
+        ({"base_url": "http://evil.example"}, "Host"),
+        ({"headers": {"X-Forwarded-Host": "evil.example"}}, "X-Forwarded-Host"),
+    ],
+)
+def test_a_reset_link_uses_the_public_base_url_whatever_host_the_request_names(
+    app, client, user, caplog, kwargs, label
+):
+    app.config["PUBLIC_BASE_URL"] = "https://cpd.example.org"
+    # As behind a proxy that passes X-Forwarded-Host on (PROXY_COUNT=1).
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    caplog.set_level("INFO")
+    page = client.get("/forgot-password", **kwargs).get_data(as_text=True)
+    client.post(
+        "/forgot-password",
+        data={"csrf_token": csrf_token_from(page), "email": user.email},
+        **kwargs,
+    )
+    links = re.findall(r"\S+/reset-password/\S+", caplog.text)
+    assert links, "no reset email was written to the log"
+    assert all(link.startswith("https://cpd.example.org/reset-password/") for link in links), label
+    assert "evil.example" not in caplog.text
+
+
+def test_production_refuses_to_start_without_a_public_base_url(database_url):
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-test-key"
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = None
+
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(Production)
+
+
+def test_production_refuses_to_start_without_a_secret_key(database_url):
+    class Production(ProductionConfig):
+        SECRET_KEY = None
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = "https://cpd.example.org"
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Production)
+
+
+def test_a_local_run_links_to_the_local_address():
+    assert LocalConfig.PUBLIC_BASE_URL.startswith("http://127.0.0.1:")

@@ -1,0 +1,118 @@
+"""The security log (ASVS 5.0 V16): who tried what, as JSON lines on one logger, and
+never a password, token, reset link or CPD text."""
+
+import contextlib
+import json
+import logging
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from app.security_log import LOGGER_NAME, JsonFormatter
+from tests.conftest import PASSWORD, csrf_token_from, submit
+from tests.integration.test_cpd_records import records, structured_answers
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def security_log(caplog):
+    """The security log as its handler writes it: one JSON object a line."""
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    formatter = JsonFormatter()
+
+    def lines() -> list[dict]:
+        written = [formatter.format(r) for r in caplog.records if r.name == LOGGER_NAME]
+        return [json.loads(line) for line in written]
+
+    return lines
+
+
+def _events(lines: list[dict]) -> list[str]:
+    return [line["event"] for line in lines]
+
+
+def test_a_failed_sign_in_is_logged_without_the_password_or_address(client, user, security_log):
+    submit(client, "/sign-in", {"email": user.email, "password": "my secret guess"})
+    [line] = [line for line in security_log() if line["event"] == "sign_in_failed"]
+    assert line["level"] == "WARNING"
+    assert line["client_address"] == "127.0.0.1"
+    assert {"time", "path", "account"} <= set(line)
+    written = json.dumps(security_log())
+    assert "my secret guess" not in written
+    assert user.email not in written
+
+
+def test_throttling_is_logged(app, client, user, security_log):
+    app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "1 per 15 minutes"
+    for _ in range(2):
+        submit(client, "/sign-in", {"email": user.email, "password": "wrong guess"})
+    [line] = [line for line in security_log() if line["event"] == "rate_limited"]
+    assert line["limit"] == "1 per 15 minute"
+
+
+def test_a_password_reset_is_logged_without_its_token_or_link(client, user, caplog, security_log):
+    caplog.set_level("INFO")
+    submit(client, "/forgot-password", {"email": user.email})
+    link = re.search(r"http://localhost(/reset-password/(\S+))", caplog.text)
+    new = "a brand new passphrase"
+    submit(client, link.group(1), {"password": new, "password_confirmation": new})
+    lines = security_log()
+    assert {"password_reset_requested", "password_reset_completed"} <= set(_events(lines))
+    written = json.dumps(lines)
+    assert link.group(2) not in written
+    assert new not in written
+
+
+def test_a_used_reset_link_is_logged(client, security_log):
+    client.get("/reset-password/not-a-real-token")
+    assert "reset_link_invalid" in _events(security_log())
+    assert "not-a-real-token" not in json.dumps(security_log())
+
+
+def test_a_csrf_failure_is_logged(signed_in_client, security_log):
+    signed_in_client.post("/sign-out")
+    [line] = [line for line in security_log() if line["event"] == "csrf_failed"]
+    assert line["path"] == "/sign-out"
+    assert line["user_id"] is not None
+
+
+def test_looking_at_someone_elses_record_is_logged_without_its_text(
+    signed_in_client, other_client, db, security_log
+):
+    answers = structured_answers()
+    submit(signed_in_client, "/your-cpd/new/structured", answers)
+    [record] = records(db)
+    assert other_client.get(f"/your-cpd/{record.id}").status_code == 404
+    [line] = [line for line in security_log() if line["event"] == "cross_account_not_found"]
+    assert line["record_id"] == record.id
+    assert line["owner_id"] != line["user_id"]
+    written = json.dumps(security_log())
+    assert answers["title"] not in written
+
+
+def test_a_missing_record_of_ones_own_is_not_a_security_event(signed_in_client, security_log):
+    assert signed_in_client.get("/your-cpd/999999").status_code == 404
+    assert "cross_account_not_found" not in _events(security_log())
+
+
+def test_sign_in_and_sign_out_are_logged(client, user, security_log):
+    submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+    account_page = client.get("/account").get_data(as_text=True)
+    client.post("/sign-out", data={"csrf_token": csrf_token_from(account_page)})
+    assert {"sign_in_succeeded", "signed_out"} <= set(_events(security_log()))
+
+
+def test_the_app_writes_the_security_log_as_json_lines(app):
+    handlers = logging.getLogger(LOGGER_NAME).handlers
+    assert any(isinstance(handler.formatter, JsonFormatter) for handler in handlers)
+
+
+def test_the_live_server_keeps_an_access_log_without_tokens(live_server):
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(live_server.url + "/reset-password/SECRETTOKEN123")  # noqa: S310
+    log = live_server.log_path.read_text()
+    assert re.search(r'"GET /reset-password/\[redacted\] HTTP/1.1" 404', log), log[-2000:]
+    assert "SECRETTOKEN123" not in log
