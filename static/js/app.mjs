@@ -95,10 +95,10 @@ function startHtmxOnIntent () {
 
 // The timeout warning, on pages for signed-in people.
 async function startTimeoutWarning () {
-  const dialog = document.getElementById('session-timeout')
-  if (!dialog) return
+  const holder = document.getElementById('session-timeout')
+  if (!holder) return
   const { startSessionTimeout } = await import('/static/js/session-timeout.mjs')
-  startSessionTimeout(dialog)
+  startSessionTimeout(holder)
 }
 
 // Offline support, for signed-in people: the service worker and the copies of
