@@ -10,8 +10,31 @@
 // are rendered by the server, so CharacterCount must not also count in the browser.
 async function startGovukFrontend () {
   if (!document.body.classList.contains('govuk-frontend-supported')) return
+  addShowPasswordButtons()
   const { createAll, ...components } = await import('/static/vendor/govuk-frontend/govuk-frontend.min.js')
   for (const component of Object.values(components)) createAll(component)
+}
+
+// The password boxes' "Show" button is made here, not sent in the page: without
+// scripts it would be a button that does nothing (lynx and Dillo ignore `hidden`).
+// The same markup as GOV.UK Frontend's password input; PasswordInput then runs it.
+function addShowPasswordButtons () {
+  for (const group of document.querySelectorAll('[data-module="govuk-password-input"]')) {
+    const input = group.querySelector('.govuk-js-password-input-input')
+    if (!input || group.querySelector('.govuk-js-password-input-toggle')) continue
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'govuk-button govuk-button--secondary govuk-password-input__toggle govuk-js-password-input-toggle'
+    button.dataset.module = 'govuk-button'
+    button.setAttribute('aria-controls', input.id)
+    button.setAttribute('aria-label', 'Show password')
+    button.hidden = true
+    button.textContent = 'Show'
+    const wrapper = document.createElement('div')
+    wrapper.className = 'govuk-input__wrapper govuk-password-input__wrapper'
+    input.replaceWith(wrapper)
+    wrapper.append(input, button)
+  }
 }
 
 // Settings that let htmx run under our Content-Security-Policy (no inline

@@ -232,3 +232,20 @@ def test_no_signed_in_page_shows_lynx_text_that_needs_scripts(
         assert "Sign out" in shown, path  # signed in, and the lynx dump is real
         for words in SCRIPT_ONLY_TEXT:
             assert words not in shown, f"{path} shows “{words}” where scripts do not run"
+
+
+def test_no_page_sends_a_button_that_only_scripts_can_work(
+    app, client, user, tmp_path: Path
+) -> None:
+    """A type=button does nothing without scripts: lynx and Dillo showed a dead "Show"
+    beside every password box (the `hidden` attribute means nothing to them)."""
+    from tests.conftest import PASSWORD, submit
+
+    pages = {
+        path: client.get(path).get_data(as_text=True) for path in ("/sign-in", "/create-account")
+    }
+    submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+    pages.update(_signed_in_pages(app, client))
+    for path, html in pages.items():
+        assert not re.search(r"<button[^>]*type=\"button\"", html), path
+    assert "(BUTTON) Show" not in _dump(pages["/sign-in"], tmp_path)
