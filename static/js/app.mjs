@@ -192,3 +192,16 @@ function autosaveFailed (event) {
 }
 document.addEventListener('htmx:sendError', autosaveFailed)
 document.addEventListener('htmx:responseError', autosaveFailed)
+
+// The autosave status stays in view at the foot of the window (app.scss). When a
+// message appears there, the box being typed in is scrolled clear of it (the page's
+// scroll-padding makes room for it), so the status never covers someone's typing.
+document.addEventListener('htmx:afterSwap', (event) => {
+  const status = event.detail.target
+  const field = document.activeElement
+  if (!status || status.id !== 'autosave-status' || !field || field === document.body) return
+  if (field.getBoundingClientRect().bottom > status.getBoundingClientRect().top &&
+      field.getBoundingClientRect().top < status.getBoundingClientRect().bottom) {
+    field.scrollIntoView({ block: 'nearest' })
+  }
+})

@@ -302,3 +302,26 @@ def test_words_typed_before_the_page_is_hidden_are_autosaved(
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
     stored = stored_answers(live_server.database_url)[-1]
     assert stored["what_you_learned"] == "Typed just before the phone went to sleep"
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (320, 640)])
+def test_draft_saved_is_in_view_while_typing_near_the_top_and_said_once(
+    # On a long form the status line sat at the foot of the page, out of view.
+    page: Page,
+    width: int,
+    height: int,
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    open_form(page)
+    page.get_by_label("Title").fill("Saved near the top")
+    page.get_by_label("Title").press("Tab")  # on to the day box
+    status = page.locator("#autosave-status")
+    expect(status).to_have_text(SAVED)
+    expect(status).to_be_in_viewport()
+    # It does not cover the box being typed in.
+    day = page.get_by_label("Day").bounding_box()
+    shown = status.bounding_box()
+    assert day and shown
+    assert day["y"] + day["height"] <= shown["y"] or shown["y"] + shown["height"] <= day["y"]
+    # One live region says it, so a screen reader hears it once.
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_have_count(1)
