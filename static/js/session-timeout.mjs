@@ -26,7 +26,10 @@ function buildDialog (settings) {
     'aria-describedby': 'session-timeout-text'
   },
   element('div', { 'data-state': 'warning' },
-    element('h2', { class: 'govuk-heading-m', id: 'session-timeout-title' }, 'You will be signed out soon'),
+    element('h2', { class: 'govuk-heading-m app-timeout-dialog__title', id: 'session-timeout-title' }, 'You will be signed out soon'),
+    // The time left said again as it runs down (announcedAt below): the countdown
+    // in the text is read only as the dialog opens.
+    element('p', { class: 'govuk-visually-hidden', 'aria-live': 'polite', 'data-announce': '' }),
     element('p', { class: 'govuk-body', id: 'session-timeout-text' },
       'For your security, we will sign you out in ', element('strong', { 'data-countdown': '' }),
       ' if you do nothing. Your work so far is saved. Choose “Stay signed in” to carry on.'),
@@ -57,6 +60,16 @@ export function startSessionTimeout (holder) {
   let returnFocusTo = null
   let tick = null
 
+  // Moments (seconds left) at which the time left is said again: each whole minute,
+  // then 30 and 10 seconds. Not every second: constant speech is noise.
+  const announce = dialog.querySelector('[data-announce]')
+  let marks = []
+  function announcedAt (secondsLeft) {
+    const all = [10, 30]
+    for (let minute = 60; minute < secondsLeft; minute += 60) all.push(minute)
+    return all.filter((mark) => mark < secondsLeft).sort((a, b) => b - a)
+  }
+
   function describe (ms) {
     const seconds = Math.max(0, Math.ceil(ms / 1000))
     if (seconds > 90) return `${Math.ceil(seconds / 60)} minutes`
@@ -68,6 +81,8 @@ export function startSessionTimeout (holder) {
     if (dialog.open) return
     returnFocusTo = document.activeElement
     countdown.textContent = describe(deadline - Date.now())
+    announce.textContent = ''
+    marks = announcedAt(Math.ceil((deadline - Date.now()) / 1000))
     dialog.showModal()
   }
 
@@ -100,6 +115,10 @@ export function startSessionTimeout (holder) {
       // Written every 15 seconds, not every second: the dialog is read out when it
       // opens, and a constantly changing text is noise to a screen reader.
       if (Math.round(left / 1000) % 15 === 0) countdown.textContent = describe(left)
+      if (marks.length && left / 1000 <= marks[0]) {
+        marks = marks.filter((mark) => mark < left / 1000)
+        announce.textContent = `You will be signed out in ${describe(left)}.`
+      }
     }
   }
 
