@@ -9,25 +9,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
-
 from app.cpd import rules
 from app.cpd.models import CpdRecord
-from app.policy import Policy, StandardPart
+from app.policy import Policy, StandardPart, current_policy
 
 
 def count_attributes(name: str) -> dict[str, str]:
-    """htmx attributes for a limited box: after a pause in typing (or a paste), post just
-    this box to the count endpoint. Every attribute is on the element itself, nothing
-    relies on inheritance; a newer count request replaces one still in flight."""
-    return {
-        "data-hx-post": url_for("cpd.count", field=name),
-        "data-hx-trigger": "input changed delay:500ms",
-        "data-hx-target": f"#{name}-count",
-        "data-hx-swap": "innerHTML",
-        "data-hx-params": name,
-        "data-hx-sync": "this:replace",
-    }
+    """The limit of a limited box, for the count kept on the device as people type
+    (static/js/character-count.mjs): right at once, offline too, and by the same rule
+    as rules.count_characters. The server still decides when a record is saved."""
+    return {"data-count-limit": str(current_policy().limit(name))}
 
 
 FORM_NAMES = {rules.STRUCTURED: "Structured form", rules.UNSTRUCTURED: "Unstructured form"}

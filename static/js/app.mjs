@@ -7,7 +7,8 @@
 // GOV.UK Frontend components: our bundle of it holds createAll and only the
 // components we use (static/build/build.mjs lists them), so each is started.
 // initAll is not used: it would look for every component, and character counts
-// are rendered by the server, so CharacterCount must not also count in the browser.
+// are our own (character-count.mjs, counting as the server does), so GOV.UK's
+// CharacterCount must not also count.
 async function startGovukFrontend () {
   if (!document.body.classList.contains('govuk-frontend-supported')) return
   addShowPasswordButtons()
@@ -150,6 +151,13 @@ async function startSavingOnLeave () {
   startLeavingSave(form, ensureHtmx)
 }
 
+// Character counts under limited boxes, kept on the device as people type.
+async function startCounts () {
+  if (!document.querySelector('[data-count-limit]')) return
+  const { startCharacterCounts } = await import('/static/js/character-count.mjs')
+  startCharacterCounts()
+}
+
 // Upload progress for supporting documents, on the CPD forms.
 async function startUploadProgress () {
   if (!document.getElementById('documents-section')) return
@@ -160,11 +168,12 @@ async function startUploadProgress () {
 startHtmxOnIntent()
 for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()],
   ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()],
-  ['saving on leaving', startSavingOnLeave()], ['upload progress', startUploadProgress()]]) {
+  ['saving on leaving', startSavingOnLeave()], ['upload progress', startUploadProgress()],
+  ['character counts', startCounts()]]) {
   started.catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
 
-// Autosave and live counts send the CSRF token in a header; every answer brings
+// Autosave sends the CSRF token in a header; every answer brings
 // back the current token, which refreshes the meta tag and the forms' hidden
 // fields, so a page left open keeps saving and its buttons keep working.
 function csrfMeta () {
