@@ -22,6 +22,7 @@ PRECACHE = (
     "js/app.mjs",
     "js/session-timeout.mjs",
     "js/device-copies.mjs",
+    "js/character-count.mjs",
     "images/favicon.svg",
 )
 

@@ -61,4 +61,8 @@ def init_app(app: Flask) -> None:
             response.vary.add("Cookie")
             if current_user and current_user.is_authenticated:
                 headers["Cache-Control"] = "no-store"
+                # HTTP/1.0 caches and lynx ignore Cache-Control: without these, lynx
+                # showed Your CPD from before a record was added.
+                headers["Pragma"] = "no-cache"
+                headers["Expires"] = "0"
         return response

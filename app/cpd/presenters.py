@@ -4,29 +4,21 @@ the standard, titles. Templates stay free of rules this way."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
-
 from app.cpd import rules
 from app.cpd.models import CpdRecord
-from app.policy import Policy, StandardPart
+from app.policy import Policy, StandardPart, current_policy
 
 
 def count_attributes(name: str) -> dict[str, str]:
-    """htmx attributes for a limited box: after a pause in typing (or a paste), post just
-    this box to the count endpoint. Every attribute is on the element itself, nothing
-    relies on inheritance; a newer count request replaces one still in flight."""
-    return {
-        "data-hx-post": url_for("cpd.count", field=name),
-        "data-hx-trigger": "input changed delay:500ms",
-        "data-hx-target": f"#{name}-count",
-        "data-hx-swap": "innerHTML",
-        "data-hx-params": name,
-        "data-hx-sync": "this:replace",
-    }
+    """The limit of a limited box, for the count kept on the device as people type
+    (static/js/character-count.mjs): right at once, offline too, and by the same rule
+    as rules.count_characters. The server still decides when a record is saved."""
+    return {"data-count-limit": str(current_policy().limit(name))}
 
 
 FORM_NAMES = {rules.STRUCTURED: "Structured form", rules.UNSTRUCTURED: "Unstructured form"}
@@ -46,8 +38,23 @@ def record_title(
     title = str((answers if answers is not None else record.answers).get("title") or "").strip()
     if title:
         return title
-    started = rules.format_date(policy.local(record.created_at).date())
-    return f"Untitled draft started {started}"
+    return f"Untitled draft started {format_moment(record.created_at, policy)}"
+
+
+def distinct_titles(groups: Sequence[YearGroup], policy: Policy) -> dict[int | None, str]:
+    """Each record's title on Your CPD, numbered where two would read the same: its
+    View, Edit and Delete links are named by it, and a screen reader's list of links
+    must tell them apart."""
+    records = [record for group in groups for record in group.records]
+    titles = {record.id: record_title(record, policy) for record in records}
+    counts = Counter(titles.values())
+    seen: Counter[str] = Counter()
+    for record in records:
+        title = titles[record.id]
+        if counts[title] > 1:
+            seen[title] += 1
+            titles[record.id] = f"{title} ({seen[title]} of {counts[title]})"
+    return titles
 
 
 def completed_text(answers: Mapping[str, Any], policy: Policy) -> str:
@@ -85,6 +92,7 @@ class Answer:
     question: str
     text: str
     missing: bool = False
+    items: tuple[str, ...] = ()  # read as a list, not one run-on line
 
 
 def answer_list(answers: Mapping[str, Any], form_type: str, policy: Policy) -> list[Answer]:
@@ -93,19 +101,21 @@ def answer_list(answers: Mapping[str, Any], form_type: str, policy: Policy) -> l
     for name in rules.FORM_FIELDS[form_type]:
         if name == "activity_other":
             continue  # shown with the activity type
+        items: tuple[str, ...] = ()
         if name == "completed":
             text = completed_text(answers, policy)
         elif name == "activity_type":
             text = activity_text(answers, policy)
         elif name == "standard_parts":
             parts = parts_shown(answers, policy)
-            text = "\n".join(f"{p.number} {p.title}" for p in parts) or "None chosen yet"
+            items = tuple(f"{p.number} {p.title}" for p in parts)
+            text = "\n".join(items) or "None chosen yet"
         else:
             text = str(answers.get(name) or "")
         question = rules.QUESTIONS[name]
         if name == "peer_reflection":
             question = "Peer reflection"
-        rows.append(Answer(question, text or "Not answered", missing=not text))
+        rows.append(Answer(question, text or "Not answered", missing=not text, items=items))
     return rows
 
 

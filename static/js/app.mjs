@@ -7,11 +7,35 @@
 // GOV.UK Frontend components: our bundle of it holds createAll and only the
 // components we use (static/build/build.mjs lists them), so each is started.
 // initAll is not used: it would look for every component, and character counts
-// are rendered by the server, so CharacterCount must not also count in the browser.
+// are our own (character-count.mjs, counting as the server does), so GOV.UK's
+// CharacterCount must not also count.
 async function startGovukFrontend () {
   if (!document.body.classList.contains('govuk-frontend-supported')) return
+  addShowPasswordButtons()
   const { createAll, ...components } = await import('/static/vendor/govuk-frontend/govuk-frontend.min.js')
   for (const component of Object.values(components)) createAll(component)
+}
+
+// The password boxes' "Show" button is made here, not sent in the page: without
+// scripts it would be a button that does nothing (lynx and Dillo ignore `hidden`).
+// The same markup as GOV.UK Frontend's password input; PasswordInput then runs it.
+function addShowPasswordButtons () {
+  for (const group of document.querySelectorAll('[data-module="govuk-password-input"]')) {
+    const input = group.querySelector('.govuk-js-password-input-input')
+    if (!input || group.querySelector('.govuk-js-password-input-toggle')) continue
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'govuk-button govuk-button--secondary govuk-password-input__toggle govuk-js-password-input-toggle'
+    button.dataset.module = 'govuk-button'
+    button.setAttribute('aria-controls', input.id)
+    button.setAttribute('aria-label', 'Show password')
+    button.hidden = true
+    button.textContent = 'Show'
+    const wrapper = document.createElement('div')
+    wrapper.className = 'govuk-input__wrapper govuk-password-input__wrapper'
+    input.replaceWith(wrapper)
+    wrapper.append(input, button)
+  }
 }
 
 // Settings that let htmx run under our Content-Security-Policy (no inline
@@ -95,10 +119,10 @@ function startHtmxOnIntent () {
 
 // The timeout warning, on pages for signed-in people.
 async function startTimeoutWarning () {
-  const dialog = document.getElementById('session-timeout')
-  if (!dialog) return
+  const holder = document.getElementById('session-timeout')
+  if (!holder) return
   const { startSessionTimeout } = await import('/static/js/session-timeout.mjs')
-  startSessionTimeout(dialog)
+  startSessionTimeout(holder)
 }
 
 // Offline support, for signed-in people: the service worker and the copies of
@@ -127,6 +151,13 @@ async function startSavingOnLeave () {
   startLeavingSave(form, ensureHtmx)
 }
 
+// Character counts under limited boxes, kept on the device as people type.
+async function startCounts () {
+  if (!document.querySelector('[data-count-limit]')) return
+  const { startCharacterCounts } = await import('/static/js/character-count.mjs')
+  startCharacterCounts()
+}
+
 // Upload progress for supporting documents, on the CPD forms.
 async function startUploadProgress () {
   if (!document.getElementById('documents-section')) return
@@ -137,11 +168,12 @@ async function startUploadProgress () {
 startHtmxOnIntent()
 for (const [name, started] of [['GOV.UK Frontend', startGovukFrontend()],
   ['the timeout warning', startTimeoutWarning()], ['offline support', startOffline()],
-  ['saving on leaving', startSavingOnLeave()], ['upload progress', startUploadProgress()]]) {
+  ['saving on leaving', startSavingOnLeave()], ['upload progress', startUploadProgress()],
+  ['character counts', startCounts()]]) {
   started.catch((error) => console.error(`Record CPD: ${name} did not start`, error))
 }
 
-// Autosave and live counts send the CSRF token in a header; every answer brings
+// Autosave sends the CSRF token in a header; every answer brings
 // back the current token, which refreshes the meta tag and the forms' hidden
 // fields, so a page left open keeps saving and its buttons keep working.
 function csrfMeta () {
@@ -169,3 +201,16 @@ function autosaveFailed (event) {
 }
 document.addEventListener('htmx:sendError', autosaveFailed)
 document.addEventListener('htmx:responseError', autosaveFailed)
+
+// The autosave status stays in view at the foot of the window (app.scss). When a
+// message appears there, the box being typed in is scrolled clear of it (the page's
+// scroll-padding makes room for it), so the status never covers someone's typing.
+document.addEventListener('htmx:afterSwap', (event) => {
+  const status = event.detail.target
+  const field = document.activeElement
+  if (!status || status.id !== 'autosave-status' || !field || field === document.body) return
+  if (field.getBoundingClientRect().bottom > status.getBoundingClientRect().top &&
+      field.getBoundingClientRect().top < status.getBoundingClientRect().bottom) {
+    field.scrollIntoView({ block: 'nearest' })
+  }
+})

@@ -6,16 +6,69 @@
 // the person was signed out and how to carry on. Opening the dialog moves focus
 // out of the field being typed in, so its change is autosaved before the end.
 
-export function startSessionTimeout (dialog) {
-  if (typeof dialog.showModal !== 'function') return // no <dialog>: the page still works
-  const timeoutMs = Number(dialog.dataset.timeoutSeconds) * 1000
-  const warningMs = Math.min(Number(dialog.dataset.warningSeconds) * 1000, timeoutMs)
+// The dialog is built here, not sent in the page: browsers without scripts (lynx
+// and Dillo ignore `hidden`) would show its words and buttons that do nothing.
+// The page sends only an empty element holding the settings.
+
+function element (tag, attributes, ...children) {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value)
+  node.append(...children)
+  return node
+}
+
+function buildDialog (settings) {
+  const token = document.querySelector('meta[name="csrf-token"]')
+  const button = 'govuk-button govuk-!-margin-bottom-0'
+  return element('dialog', {
+    class: 'app-timeout-dialog',
+    'aria-labelledby': 'session-timeout-title',
+    'aria-describedby': 'session-timeout-text'
+  },
+  element('div', { 'data-state': 'warning' },
+    element('h2', { class: 'govuk-heading-m app-timeout-dialog__title', id: 'session-timeout-title' }, 'You will be signed out soon'),
+    // The time left said again as it runs down (announcedAt below): the countdown
+    // in the text is read only as the dialog opens.
+    element('p', { class: 'govuk-visually-hidden', 'aria-live': 'polite', 'data-announce': '' }),
+    element('p', { class: 'govuk-body', id: 'session-timeout-text' },
+      'For your security, we will sign you out in ', element('strong', { 'data-countdown': '' }),
+      ' if you do nothing. Your work so far is saved. Choose “Stay signed in” to carry on.'),
+    element('div', { class: 'govuk-button-group' },
+      element('button', { type: 'button', class: button, 'data-stay': '' }, 'Stay signed in'),
+      element('form', { method: 'post', action: settings.signOutUrl, class: 'app-sign-out' },
+        element('input', { type: 'hidden', name: 'csrf_token', value: token ? token.content : '' }),
+        element('button', { type: 'submit', class: `${button} govuk-button--secondary` }, 'Sign out')))),
+  element('div', { 'data-state': 'ended', hidden: '' },
+    element('h2', { class: 'govuk-heading-m', id: 'session-ended-title' }, 'You have been signed out'),
+    element('p', { class: 'govuk-body', id: 'session-ended-text' },
+      `For your security, we signed you out after ${settings.idleMinutes} minutes without activity. ` +
+      'Your work is kept: sign in again to carry on where you left off.'),
+    element('a', { class: button, 'data-sign-in': '', href: settings.signInUrl }, 'Sign in again')))
+}
+
+export function startSessionTimeout (holder) {
+  if (typeof window.HTMLDialogElement !== 'function') return // no <dialog>: the page still works
+  const data = holder.dataset
+  const dialog = buildDialog(data)
+  holder.append(dialog)
+  const timeoutMs = Number(data.timeoutSeconds) * 1000
+  const warningMs = Math.min(Number(data.warningSeconds) * 1000, timeoutMs)
   const countdown = dialog.querySelector('[data-countdown]')
   const warning = dialog.querySelector('[data-state="warning"]')
   const ended = dialog.querySelector('[data-state="ended"]')
   let deadline = Date.now() + timeoutMs
   let returnFocusTo = null
   let tick = null
+
+  // Moments (seconds left) at which the time left is said again: each whole minute,
+  // then 30 and 10 seconds. Not every second: constant speech is noise.
+  const announce = dialog.querySelector('[data-announce]')
+  let marks = []
+  function announcedAt (secondsLeft) {
+    const all = [10, 30]
+    for (let minute = 60; minute < secondsLeft; minute += 60) all.push(minute)
+    return all.filter((mark) => mark < secondsLeft).sort((a, b) => b - a)
+  }
 
   function describe (ms) {
     const seconds = Math.max(0, Math.ceil(ms / 1000))
@@ -28,6 +81,8 @@ export function startSessionTimeout (dialog) {
     if (dialog.open) return
     returnFocusTo = document.activeElement
     countdown.textContent = describe(deadline - Date.now())
+    announce.textContent = ''
+    marks = announcedAt(Math.ceil((deadline - Date.now()) / 1000))
     dialog.showModal()
   }
 
@@ -46,7 +101,7 @@ export function startSessionTimeout (dialog) {
     const signIn = ended.querySelector('[data-sign-in]')
     // Come back to this page (for a new form, autosave has already pointed the
     // address bar at the saved draft).
-    signIn.href = `${dialog.dataset.signInUrl}?next=${encodeURIComponent(location.pathname + location.search)}`
+    signIn.href = `${data.signInUrl}?next=${encodeURIComponent(location.pathname + location.search)}`
     if (dialog.open) dialog.close()
     dialog.showModal()
     signIn.focus()
@@ -60,6 +115,10 @@ export function startSessionTimeout (dialog) {
       // Written every 15 seconds, not every second: the dialog is read out when it
       // opens, and a constantly changing text is noise to a screen reader.
       if (Math.round(left / 1000) % 15 === 0) countdown.textContent = describe(left)
+      if (marks.length && left / 1000 <= marks[0]) {
+        marks = marks.filter((mark) => mark < left / 1000)
+        announce.textContent = `You will be signed out in ${describe(left)}.`
+      }
     }
   }
 
@@ -70,7 +129,7 @@ export function startSessionTimeout (dialog) {
   async function staySignedIn () {
     const token = document.querySelector('meta[name="csrf-token"]')
     try {
-      const response = await fetch(dialog.dataset.keepAliveUrl, {
+      const response = await fetch(data.keepAliveUrl, {
         method: 'POST',
         headers: { 'X-CSRFToken': token ? token.content : '' },
         credentials: 'same-origin'

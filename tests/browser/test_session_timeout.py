@@ -111,3 +111,25 @@ def test_the_warning_comes_on_time_and_stay_signed_in_works_by_keyboard_then_it_
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/your-cpd/\d+/edit$"))
     expect(page.get_by_label("Title")).to_have_value("Typed before the warning")
+
+
+def test_at_400_percent_zoom_the_warning_opens_with_its_heading_in_view_and_the_time_is_said_again(
+    page: Page,
+) -> None:
+    # 1280 × 1024 at 400 % zoom is a 320 × 256 CSS-pixel window.
+    page.set_viewport_size({"width": 320, "height": 256})
+    create_account(page, unique_email("zoomed"))
+    page.goto("/your-cpd/new/unstructured")
+    start_htmx(page)
+    dialog = page.get_by_role("dialog", name="You will be signed out soon")
+    expect(dialog).to_be_visible(timeout=(WARNING_SECONDS + 8) * 1000)
+    stay = dialog.get_by_role("button", name="Stay signed in")
+    expect(stay).to_be_focused()
+    expect(stay).to_be_in_viewport()
+    expect(dialog.get_by_role("heading", name="You will be signed out soon")).to_be_in_viewport()
+    page.screenshot(path=str(SCREENSHOTS / "timeout-warning-javascript-400-percent.png"))
+    # The time left is said again as it runs down (a polite live region), not only
+    # when the dialog opens.
+    expect(dialog.locator("[aria-live=polite]")).to_have_text(
+        re.compile(r"You will be signed out in 10 seconds"), timeout=10_000
+    )

@@ -89,6 +89,18 @@ def test_signed_in_pages_are_never_stored(signed_in_client):
         assert signed_in_client.get(path).headers["Cache-Control"] == "no-store", path
 
 
+def test_signed_in_pages_are_not_reused_by_http_1_0_caches_or_lynx(signed_in_client):
+    # lynx and HTTP/1.0 proxies ignore Cache-Control; they obey Pragma and Expires.
+    for path in ("/account", "/your-cpd", "/your-cpd/new/structured", "/cookies"):
+        headers = signed_in_client.get(path).headers
+        assert headers["Pragma"] == "no-cache", path
+        assert headers["Expires"] == "0", path
+
+
+def test_signed_out_pages_may_still_be_cached(client):
+    assert "Pragma" not in client.get("/cookies").headers
+
+
 def test_the_session_cookie_is_http_only_and_same_site_lax(client, user):
     response = submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]

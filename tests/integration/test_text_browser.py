@@ -177,3 +177,79 @@ def test_lynx_signs_in_and_saves_an_unstructured_draft(
     assert answers["title"] == "Lynx draft on reflective supervision"
     assert answers["description"].startswith("Notes typed in a text browser.")
     assert answers["standard_parts"] == ["4.7"]
+
+
+# Words that only mean something where scripts run: the timeout warning's dialog.
+SCRIPT_ONLY_TEXT = (
+    "You will be signed out soon",
+    "Stay signed in",
+    "You have been signed out",
+    "we signed you out after",
+)
+
+
+def _dump(html: str, tmp_path: Path) -> str:
+    page = tmp_path / "page.html"
+    page.write_text(html)
+    return subprocess.run(
+        [lynx(), "-dump", "-force_html", "-nolist", str(page)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _signed_in_pages(app, client) -> dict[str, str]:
+    """Every page a signed-in person can open by GET, with real records in it."""
+    from tests.conftest import submit
+    from tests.integration.test_cpd_records import structured_answers
+
+    recorded = submit(client, "/your-cpd/new/structured", structured_answers())
+    record_id = re.search(r"/your-cpd/(\d+)", recorded.headers["Location"]).group(1)
+    submit(client, "/your-cpd/new/unstructured", {"action": "draft"})
+    pages: dict[str, str] = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in {"static", "offline.service_worker"}:
+            continue
+        if rule.endpoint.startswith("auth.") or rule.endpoint in {
+            "cpd.count",
+            "cpd.count_explanation",
+            "cpd.check_identifiers",
+        }:
+            continue  # pages for the signed-out, and htmx fragments
+        path = rule.rule.replace("<int:record_id>", record_id)
+        path = re.sub(r"<[^>]+>", "structured", path)
+        response = client.get(path)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            pages[path] = response.get_data(as_text=True)
+    return pages
+
+
+def test_no_signed_in_page_shows_lynx_text_that_needs_scripts(
+    app, signed_in_client, tmp_path: Path
+) -> None:
+    pages = _signed_in_pages(app, signed_in_client)
+    assert {"/account", "/your-cpd", "/your-cpd/new/structured"} <= set(pages)
+    assert len(pages) >= 10, sorted(pages)
+    for path, html in pages.items():
+        shown = re.sub(r"\s+", " ", _dump(html, tmp_path))
+        assert "Sign out" in shown, path  # signed in, and the lynx dump is real
+        for words in SCRIPT_ONLY_TEXT:
+            assert words not in shown, f"{path} shows “{words}” where scripts do not run"
+
+
+def test_no_page_sends_a_button_that_only_scripts_can_work(
+    app, client, user, tmp_path: Path
+) -> None:
+    """A type=button does nothing without scripts: lynx and Dillo showed a dead "Show"
+    beside every password box (the `hidden` attribute means nothing to them)."""
+    from tests.conftest import PASSWORD, submit
+
+    pages = {
+        path: client.get(path).get_data(as_text=True) for path in ("/sign-in", "/create-account")
+    }
+    submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+    pages.update(_signed_in_pages(app, client))
+    for path, html in pages.items():
+        assert not re.search(r"<button[^>]*type=\"button\"", html), path
+    assert "(BUTTON) Show" not in _dump(pages["/sign-in"], tmp_path)
