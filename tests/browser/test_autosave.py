@@ -302,3 +302,32 @@ def test_words_typed_before_the_page_is_hidden_are_autosaved(
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
     stored = stored_answers(live_server.database_url)[-1]
     assert stored["what_you_learned"] == "Typed just before the phone went to sleep"
+
+
+def test_a_box_far_over_its_limit_is_autosaved_and_the_no_javascript_save_keeps_it_too(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    """More than Flask reads of one box by default (500 KB): a limit is a rule of
+    recording, so the draft keeps it all, with JavaScript and without."""
+    long_text = "Reflection without end. " * 30_000
+    open_form(page)
+    page.get_by_label("Title").fill("Far over the limit")
+    page.get_by_label(LEARNED).fill(long_text)
+    with page.expect_response(lambda r: r.url.endswith("/your-cpd/autosave")) as sent:
+        page.get_by_label(LEARNED).press("Tab")
+    assert sent.value.status == 200
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    page.reload()
+    assert page.get_by_label(LEARNED).input_value() == long_text
+
+    plain = open_page(browser, live_server, "no-javascript")
+    create_account(plain, unique_email("plain-long"))
+    plain.goto("/your-cpd/new/structured")
+    plain.get_by_label("Title").fill("Far over the limit, no JavaScript")
+    plain.get_by_label(LEARNED).fill(long_text)
+    plain.get_by_role("button", name="Save and record CPD").click()
+    expect(plain.get_by_role("alert")).to_contain_text(
+        "What did you learn? must be 3,000 characters or fewer — you have 720,000"
+    )
+    assert plain.get_by_label(LEARNED).input_value() == long_text
+    plain.context.close()
