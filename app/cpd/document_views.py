@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from app import uploads
 from app.cpd import anonymity, bp, rules, services, views
-from app.cpd.kept import signed_in_keeping_posts
+from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import get_session
 from app.policy import Policy, current_policy
@@ -57,12 +57,46 @@ def allow_documents(endpoint: str | None, _values: dict[str, Any] | None) -> Non
         request.max_content_length = upload_request_limit(
             current_policy(), current_app.config.get("MAX_CONTENT_LENGTH")
         )
+    if endpoint in FORM_ENDPOINTS and request.method == "POST":
+        # A box's limit is a rule of recording, not of keeping: one box may hold as much
+        # as the whole post may (Flask would refuse any box over 500 KB, and with it
+        # every other answer on the form).
+        request.max_form_memory_size = request.max_content_length
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def too_large(_error: HTTPException) -> tuple[str, int]:
-    limit = request.max_content_length or 0
-    return render_template("errors/413.html", limit_mb=limit // (1024 * 1024)), 413
+def too_large(_error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """A post bigger than the server reads: nothing in it can be kept, so say exactly
+    that, and which answers (every one on the form) were not saved."""
+    limit_mb = (request.max_content_length or 0) // (1024 * 1024)
+    if request.endpoint not in FORM_ENDPOINTS:
+        return render_template("errors/413.html", limit_mb=limit_mb), 413
+    if _is_htmx():
+        body = render_template("pages/cpd/_autosave-status.html", too_large=True)
+        return body, 413, {"HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
+    record = _record_named_in_address()
+    form_type = record.form_type if record else (request.view_args or {}).get("form_type")
+    questions = [
+        rules.QUESTIONS[name]
+        for name in (*rules.FORM_FIELDS.get(form_type or "", ()), "documents")
+        if form_type in rules.FORM_TYPES
+    ]
+    return (
+        render_template("errors/413.html", limit_mb=limit_mb, not_kept=questions, record=record),
+        413,
+    )
+
+
+def _record_named_in_address() -> CpdRecord | None:
+    record_id = (request.view_args or {}).get("record_id")
+    if record_id is None or not current_user.is_authenticated:
+        return None
+    try:
+        return services.get_record(
+            get_session(), owner_id=int(current_user.id), record_id=int(record_id)
+        )
+    except services.RecordNotFound:
+        return None
 
 
 def _is_htmx() -> bool:

@@ -12,15 +12,18 @@ expires (the policy's kept_form_hours).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, flash, g, request, url_for
+from flask import current_app, flash, g, request, session, url_for
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 
+from app.auth.models import User, UserSession
 from app.cpd import rules, services
 from app.cpd.models import CpdRecord, KeptForm
 from app.db import as_utc, get_session, utcnow
@@ -28,9 +31,11 @@ from app.extensions import login_manager
 from app.policy import Policy, current_policy
 
 # The hidden field naming a form's owner, signed with the app's secret key so nobody can
-# claim another person's form. A page left open a long time still counts.
+# claim another person's form. A page left open a long time still counts, but not past
+# a sign-out or a password change: after those the page's words are no longer provably
+# its owner's (a shared computer, a copied page).
 OWNER_FIELD = "kept_for"
-OWNER_SALT = "record-cpd.kept-form-owner"
+OWNER_SALT = "record-cpd.kept-form-owner.v2"
 OWNER_MAX_AGE = dt.timedelta(days=30)
 
 
@@ -38,22 +43,77 @@ def _owner_signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt=OWNER_SALT)
 
 
-def owner_token(user_id: int) -> str:
-    """The ``kept_for`` value for a form shown to ``user_id``."""
-    return _owner_signer().dumps(user_id)
+def _password_mark(user: User) -> str:
+    """A short keyed digest of the password hash: changes when the password does."""
+    secret = current_app.secret_key or ""
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def owner_token(user: User) -> str:
+    """The ``kept_for`` value for a form shown to ``user``."""
+    return _owner_signer().dumps({"user": user.id, "password": _password_mark(user)})
 
 
 def owner_from_form() -> int | None:
-    """Whose form this post is, by its signed ``kept_for`` field; None if absent, forged
-    or too old."""
+    """Whose form this post is, by its signed ``kept_for`` field; None if absent, forged,
+    too old, or shown before its owner signed out or changed their password."""
     token = request.form.get(OWNER_FIELD)
     if not token:
         return None
     try:
-        user_id = _owner_signer().loads(token, max_age=int(OWNER_MAX_AGE.total_seconds()))
+        claim, issued_at = _owner_signer().loads(
+            token, max_age=int(OWNER_MAX_AGE.total_seconds()), return_timestamp=True
+        )
     except BadData:
         return None
-    return user_id if isinstance(user_id, int) else None
+    if not isinstance(claim, dict) or not isinstance(claim.get("user"), int):
+        return None
+    db = get_session()
+    user = db.get(User, claim["user"])
+    if user is None or not hmac.compare_digest(str(claim.get("password")), _password_mark(user)):
+        return None
+    if signed_out_since(db, user_id=claim["user"], since=issued_at):
+        return None
+    return int(claim["user"])
+
+
+def signed_out_since(db: Session, *, user_id: int, since: dt.datetime) -> bool:
+    """Whether any of the person's sessions was ended on purpose (sign-out, "sign out
+    everywhere", a password reset) after ``since``.
+
+    A session that timed out is ended too, when a request finds it idle past the
+    policy's limit (app/auth/sessions.check_session), so its end comes long after its
+    last activity; one ended on purpose ends soon after it (a sign-out is a request)."""
+    policy = current_policy()
+    ended = db.exec(
+        select(UserSession).where(
+            UserSession.user_id == user_id, col(UserSession.revoked_at) >= since
+        )
+    ).all()
+    for record in ended:
+        assert record.revoked_at is not None
+        idle = as_utc(record.revoked_at) - as_utc(record.last_seen_at)
+        age = as_utc(record.revoked_at) - as_utc(record.created_at)
+        if idle <= policy.session_idle_timeout and age <= policy.session_absolute_timeout:
+            return True
+    return False
+
+
+def stale_token_of_this_session() -> bool:
+    """Whether the post's CSRF token is one this browser's own session was given, and
+    failed only for its age: the person's own page, left open too long."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = request.form.get(field) or request.headers.get("X-CSRFToken") or ""
+    raw = session.get(field)
+    if not token or not isinstance(raw, str):
+        return False
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or ""
+    try:
+        signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(token)
+    except BadData:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(signed, raw)
 
 
 # The endpoints whose posts carry CPD answers.
@@ -164,21 +224,27 @@ def kept_message() -> str:
     )
 
 
-def _keep_for_ended_session() -> None:
+def _keep_for_ended_session(*, csrf_passed: bool) -> bool:
+    """Keep a signed-out post for its owner, if it can be shown to be theirs: its page's
+    kept_for, or (for a post that passed the CSRF check, or carried a stale token of
+    this browser's own session) the person whose session ended in this browser."""
     from app.auth import ended_session_user_id
-    from app.auth.models import User
 
-    user_id = owner_from_form() or ended_session_user_id()
+    user_id = owner_from_form()
+    if user_id is None and (csrf_passed or stale_token_of_this_session()):
+        user_id = ended_session_user_id()
     if user_id is None or get_session().get(User, user_id) is None:
-        return
+        return False
     kept = keep_posted_form(
         get_session(), user_id=user_id, policy=current_policy(), reason=SIGNED_OUT
     )
-    if kept is not None:
-        g.return_to = restore_url(kept)
-        g.kept_form = kept
-        if request.headers.get("HX-Request") != "true":
-            flash(kept_message(), "info")
+    if kept is None:
+        return False
+    g.return_to = restore_url(kept)
+    g.kept_form = kept
+    if request.headers.get("HX-Request") != "true":
+        flash(kept_message(), "info")
+    return True
 
 
 def signed_in_keeping_posts(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -189,32 +255,34 @@ def signed_in_keeping_posts(view: Callable[..., Any]) -> Callable[..., Any]:
         if current_user.is_authenticated:
             return view(*args, **kwargs)
         if request.method == "POST":
-            _keep_for_ended_session()
+            _keep_for_ended_session(csrf_passed=True)
         return login_manager.unauthorized()
 
     return wrapper
 
 
 def csrf_failed_on_a_form(error: Exception) -> Any:
-    """A CPD form whose CSRF token no longer matches (a form left open across a new
-    session, say): keep the answers and put them back on the form, never a bare 400."""
+    """A CPD form whose CSRF token does not match. Its answers are kept and put back on
+    the form only if the post shows it is the person's own (their page's kept_for, or a
+    stale token of their own session): otherwise it may be another website posting
+    with their cookie, and nothing of it is written (SameSite is not in every browser)."""
     from flask import redirect, render_template
 
     current_app.logger.info("CSRF check failed on %s: %s", request.path, error)
-    if request.endpoint in FORM_ENDPOINTS and request.method == "POST":
-        if current_user.is_authenticated:
-            kept = keep_posted_form(
-                get_session(),
-                user_id=int(current_user.id),
-                policy=current_policy(),
-                reason=STALE_PAGE,
-            )
-            if request.headers.get("HX-Request") == "true":
-                body = render_template("pages/cpd/_autosave-status.html", failed=True)
-                return body, 400, {"Vary": "HX-Request"}
-            if kept is not None:
-                return redirect(restore_url(kept))
-        else:
-            _keep_for_ended_session()
+    refused = render_template("errors/csrf.html"), 400
+    if request.endpoint not in FORM_ENDPOINTS or request.method != "POST":
+        return refused
+    htmx = request.headers.get("HX-Request") == "true"
+    if not current_user.is_authenticated:
+        if _keep_for_ended_session(csrf_passed=False):
             return login_manager.unauthorized()
-    return render_template("errors/csrf.html"), 400
+    elif owner_from_form() == int(current_user.id) or stale_token_of_this_session():
+        kept = keep_posted_form(
+            get_session(), user_id=int(current_user.id), policy=current_policy(), reason=STALE_PAGE
+        )
+        if kept is not None and not htmx:
+            return redirect(restore_url(kept))
+    if htmx:
+        body = render_template("pages/cpd/_autosave-status.html", failed=True)
+        return body, 400, {"Vary": "HX-Request"}
+    return refused

@@ -171,7 +171,9 @@ def check_date(day: str, month: str, year: str, *, policy: Policy, today: dt.dat
         return DateCheck(None, f"{label} must include a {' and '.join(missing)}", tuple(missing))
     try:
         value = dt.date(int(given["year"]), int(given["month"]), int(given["day"]))
-    except ValueError:
+    except (ValueError, OverflowError):
+        # OverflowError: a number too big for a date (a twenty-digit year) is just as
+        # unreal as 31 February, and must not become a server error that loses the form.
         return DateCheck(None, f"{label} must be a real date", ("day", "month", "year"))
     if len(given["year"]) != 4:
         return DateCheck(None, "Year must include 4 numbers", ("year",))

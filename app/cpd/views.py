@@ -87,7 +87,7 @@ def _render_form(
             page_has_errors=bool(problems),
             editor=(kept.data.get("editor") if kept else request.form.get("editor"))
             or secrets.token_urlsafe(16),
-            kept_for=kept_forms.owner_token(_owner_id()),
+            kept_for=kept_forms.owner_token(current_user),
             based_on_version=based_on_version
             or (kept.data.get("version") if kept else request.form.get("version")),
             documents=listed,

@@ -51,13 +51,15 @@ const HTMX_CONFIG = {
   // Every hx- attribute sits on the element that uses it (and htmx 4 drops
   // implicit inheritance), so nothing is inherited from a parent by accident.
   disableInheritance: true,
-  // Swap the status fragments the server sends with 401 (signed out) and 409
-  // (changed elsewhere); other errors leave the page alone (see responseError).
+  // Swap the status fragments the server sends with 401 (signed out), 409
+  // (changed elsewhere) and 413 (too large to send: says what was not saved);
+  // other errors leave the page alone (see responseError).
   responseHandling: [
     { code: '204', swap: false },
     { code: '[23]..', swap: true },
     { code: '401', swap: true, error: false },
     { code: '409', swap: true, error: false },
+    { code: '413', swap: true, error: false },
     { code: '...', swap: false, error: true }
   ]
 }

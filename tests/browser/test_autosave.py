@@ -325,3 +325,32 @@ def test_draft_saved_is_in_view_while_typing_near_the_top_and_said_once(
     assert day["y"] + day["height"] <= shown["y"] or shown["y"] + shown["height"] <= day["y"]
     # One live region says it, so a screen reader hears it once.
     expect(page.get_by_role("status").filter(has_text="Draft saved")).to_have_count(1)
+
+
+def test_a_box_far_over_its_limit_is_autosaved_and_the_no_javascript_save_keeps_it_too(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    """More than Flask reads of one box by default (500 KB): a limit is a rule of
+    recording, so the draft keeps it all, with JavaScript and without."""
+    long_text = "Reflection without end. " * 30_000
+    open_form(page)
+    page.get_by_label("Title").fill("Far over the limit")
+    page.get_by_label(LEARNED).fill(long_text)
+    with page.expect_response(lambda r: r.url.endswith("/your-cpd/autosave")) as sent:
+        page.get_by_label(LEARNED).press("Tab")
+    assert sent.value.status == 200
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    page.reload()
+    assert page.get_by_label(LEARNED).input_value() == long_text
+
+    plain = open_page(browser, live_server, "no-javascript")
+    create_account(plain, unique_email("plain-long"))
+    plain.goto("/your-cpd/new/structured")
+    plain.get_by_label("Title").fill("Far over the limit, no JavaScript")
+    plain.get_by_label(LEARNED).fill(long_text)
+    plain.get_by_role("button", name="Save and record CPD").click()
+    expect(plain.get_by_role("alert")).to_contain_text(
+        "What did you learn? must be 3,000 characters or fewer — you have 720,000"
+    )
+    assert plain.get_by_label(LEARNED).input_value() == long_text
+    plain.context.close()

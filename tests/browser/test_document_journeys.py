@@ -264,3 +264,37 @@ def test_the_anonymisation_warning_for_text_and_for_a_document(journey: Page, mo
     ).check()
     journey.get_by_role("button", name="Save and record CPD").click()
     expect(journey.get_by_role("heading", name="CPD recorded")).to_be_visible()
+
+
+OTHER_BOX = "If you chose other, what type of activity was it?"
+
+
+@pytest.mark.parametrize("box", ["Title", "Day", OTHER_BOX])
+def test_enter_in_a_box_saves_a_draft_and_removes_no_document(
+    journey: Page, mode: str, box: str
+) -> None:
+    """The first submit button in a form is what Enter presses: it must be "Save as
+    draft", never the first document's Remove."""
+    journey.goto("/")
+    assert_mode(journey, mode)
+    create_account(journey, unique_email("enter"))
+    open_form(journey)
+    journey.get_by_label("Title").fill("Pressed Enter")
+    journey.get_by_role("radio", name="Other").check()
+    choose(journey, file("certificate.pdf", PDF_BYTES, "application/pdf"))
+    save_as_draft_without_javascript(journey)
+    expect(documents_list(journey).get_by_role("link", name="certificate.pdf")).to_be_visible()
+    journey.get_by_label("Title").fill("Pressed Enter, then saved")
+    target = (
+        journey.get_by_role("group", name="Date you completed this CPD").get_by_label(box)
+        if box == "Day"
+        else journey.get_by_label(box, exact=True)
+    )
+    target.fill("2" if box == "Day" else "Shadowing" if box == OTHER_BOX else target.input_value())
+    target.press("Enter")
+
+    # What "Save as draft" does: the draft is saved, the document is still there.
+    expect(journey.get_by_text("is saved as a draft")).to_be_visible()
+    expect(journey.get_by_text("certificate.pdf is removed")).to_have_count(0)
+    journey.get_by_role("link", name=re.compile(r"^View.*Pressed Enter, then saved")).click()
+    expect(journey.get_by_role("link", name="certificate.pdf")).to_be_visible()

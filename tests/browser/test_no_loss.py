@@ -3,6 +3,7 @@ a stale CSRF token, two tabs, the network and the server going away."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -20,17 +21,22 @@ LEARNED = "What did you learn?"
 WORDS = "Nothing typed here may be lost.\nNot even this second line."
 
 
-def end_sessions(live_server: LiveServer, email: str) -> None:
+def _change_sessions(live_server: LiveServer, email: str, change: str, **values: object) -> None:
+    """Apply ``change`` (an SQL SET list) to every session of the person with ``email``."""
     engine = create_engine(live_server.database_url)
     with engine.begin() as connection:
         connection.execute(
             text(
-                "UPDATE user_session SET revoked_at = CURRENT_TIMESTAMP WHERE user_id ="
+                f"UPDATE user_session SET {change} WHERE user_id ="  # noqa: S608 - fixed text
                 " (SELECT id FROM user_account WHERE email = :email)"
             ),
-            {"email": email},
+            {"email": email, **values},
         )
     engine.dispose()
+
+
+def end_sessions(live_server: LiveServer, email: str) -> None:
+    _change_sessions(live_server, email, "revoked_at = CURRENT_TIMESTAMP")
 
 
 def fill_some(page: Page) -> None:
@@ -84,6 +90,12 @@ def test_no_javascript_words_typed_then_left_by_a_link_are_back_after_the_back_b
     page.context.close()
 
 
+def time_out_sessions(live_server: LiveServer, email: str) -> None:
+    """Make the person's sessions idle past the timeout (the next request ends them)."""
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=3)
+    _change_sessions(live_server, email, "last_seen_at = :long_ago", long_ago=long_ago)
+
+
 def test_no_javascript_a_stale_csrf_token_with_a_live_session_loses_nothing(
     browser: Browser, live_server: LiveServer
 ) -> None:
@@ -92,11 +104,12 @@ def test_no_javascript_a_stale_csrf_token_with_a_live_session_loses_nothing(
     create_account(page, email)
     page.goto("/your-cpd/new/structured")
     fill_some(page)
-    # Signing out and in again in another tab starts a new session with a new CSRF
-    # secret: this tab's form now carries a token from the old one.
+    # The session times out; signing in again in another tab starts a new session with
+    # a new CSRF secret: this tab's form now carries a token from the old one, and its
+    # signed kept_for says whose it is.
+    time_out_sessions(live_server, email)
     other = page.context.new_page()
     other.goto("/account")
-    sign_out(other)
     sign_in(other, email)
     expect(other.get_by_role("heading", level=1)).to_have_text("Your account")
     other.close()
@@ -107,6 +120,32 @@ def test_no_javascript_a_stale_csrf_token_with_a_live_session_loses_nothing(
     expect(page.get_by_label(LEARNED)).to_have_value(WORDS)
     page.get_by_role("button", name="Save as draft").click()
     expect(page.get_by_text("‘Kept through sign-in’ is saved as a draft")).to_be_visible()
+    page.context.close()
+
+
+def test_no_javascript_a_page_from_before_signing_out_is_refused_and_writes_nothing(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """After a deliberate sign-out (a shared computer), an old page's post cannot show
+    it is the signed-in person's: it is refused, said so, and nothing is written."""
+    page = open_page(browser, live_server, "no-javascript")
+    email = unique_email("signed-out")
+    create_account(page, email)
+    page.goto("/your-cpd/new/structured")
+    fill_some(page)
+    other = page.context.new_page()
+    other.goto("/account")
+    sign_out(other)
+    sign_in(other, email)
+    expect(other.get_by_role("heading", level=1)).to_have_text("Your account")
+    other.close()
+
+    page.get_by_role("button", name="Save and record CPD").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "This page was open for too long, or came from another website"
+    )
+    page.goto("/your-cpd")
+    expect(page.get_by_role("heading", name="Kept through sign-in")).to_have_count(0)
     page.context.close()
 
 

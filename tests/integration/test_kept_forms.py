@@ -3,16 +3,20 @@ is kept and put back on the form after signing in; nobody else can restore it.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import time
 from urllib.parse import unquote
 
 import pytest
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
 from app.auth.models import UserSession
-from app.cpd.models import KeptForm
+from app.auth.services import complete_password_reset, find_valid_reset, issue_password_reset
+from app.cpd.models import CpdRecord, KeptForm
 from app.db import utcnow
 from tests.conftest import PASSWORD, csrf_token_from, submit
 from tests.support import sample_files
@@ -79,11 +83,34 @@ def test_nobody_else_can_restore_a_kept_form(
     assert "Written while the session ran out" not in page
 
 
+def stale_token_of_this_session(client: FlaskClient) -> str:
+    """The CSRF token a page of this browser's session got two hours ago: signed for
+    this session, only too old (with tokens set to last an hour)."""
+    client.application.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    client.get("/your-cpd/new/structured")
+    with client.session_transaction() as cookie_session:
+        raw = cookie_session["csrf_token"]
+
+    class TwoHoursAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 2 * 3600
+
+    secret = client.application.config.get("WTF_CSRF_SECRET_KEY") or client.application.secret_key
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=TwoHoursAgo).dumps(raw)
+
+
+def kept_for_of(page: str) -> str:
+    match = re.search(r'name="kept_for" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
 def test_a_stale_csrf_token_with_a_live_session_puts_the_answers_back(
     signed_in_client: FlaskClient, db: Session
 ) -> None:
     response = signed_in_client.post(
-        "/your-cpd/new/structured", data={"csrf_token": "from-an-old-session", **ANSWERS}
+        "/your-cpd/new/structured",
+        data={"csrf_token": stale_token_of_this_session(signed_in_client), **ANSWERS},
     )
     assert response.status_code == 302
     assert re.fullmatch(r"/your-cpd/new/structured\?restore=\d+", response.headers["Location"])
@@ -169,6 +196,116 @@ def test_a_forged_or_missing_owner_keeps_nothing(
             "/your-cpd/new/structured",
             data={"csrf_token": csrf_token_from(page), "kept_for": owner, **ANSWERS},
         )
-        assert response.status_code == 302
-        assert "restore=" not in unquote(response.headers["Location"])
+        # Refused, and said so: nothing shows whose these words are.
+        assert response.status_code == 400
+        assert "could not accept that form" in response.get_data(as_text=True)
     assert db.exec(select(KeptForm)).all() == []
+
+
+def _nothing_written(db: Session) -> bool:
+    db.expire_all()
+    return db.exec(select(KeptForm)).all() == [] and db.exec(select(CpdRecord)).all() == []
+
+
+def test_a_signed_in_post_with_a_missing_or_foreign_csrf_token_writes_nothing(
+    signed_in_client: FlaskClient, other_client: FlaskClient, db: Session
+) -> None:
+    """What another website could send with the person's cookie (old browsers send it
+    cross-site): it cannot show it came from them, so none of it is kept."""
+    foreign = csrf_token_from(other_client.get("/your-cpd/new/structured").get_data(as_text=True))
+    for token in ("", "made-up", foreign):
+        response = signed_in_client.post(
+            "/your-cpd/new/structured", data={"csrf_token": token, **ANSWERS}
+        )
+        assert response.status_code == 400, token
+        assert "could not accept that form" in response.get_data(as_text=True)
+        autosaved = signed_in_client.post(
+            "/your-cpd/autosave",
+            data={"form_type": "structured", "csrf_token": token, **ANSWERS},
+            headers={"HX-Request": "true"},
+        )
+        assert autosaved.status_code == 400, token
+    assert _nothing_written(db)
+
+
+def test_a_signed_out_post_with_a_foreign_csrf_token_writes_nothing(
+    signed_in_client: FlaskClient, other_client: FlaskClient, db: Session
+) -> None:
+    foreign = csrf_token_from(other_client.get("/your-cpd/new/structured").get_data(as_text=True))
+    signed_in_client.get("/your-cpd/new/structured")
+    end_every_session(db)
+    response = signed_in_client.post(
+        "/your-cpd/new/structured", data={"csrf_token": foreign, **ANSWERS}
+    )
+    assert "restore=" not in unquote(response.headers.get("Location", ""))
+    assert _nothing_written(db)
+
+
+def test_the_own_page_kept_for_still_keeps_a_form_whose_csrf_token_no_longer_matches(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    """Signed in again in another tab (a new session, a new CSRF secret): the page's
+    signed kept_for still shows whose words these are."""
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    response = post_from(signed_in_client, page, "from-before")
+    assert response.status_code == 302
+    assert re.fullmatch(r"/your-cpd/new/structured\?restore=\d+", response.headers["Location"])
+    [kept] = db.exec(select(KeptForm)).all()
+    assert kept.user_id == user.id
+
+
+def post_from(client: FlaskClient, page: str, csrf_token: str | None = None):
+    """Post the CPD form ``page`` (its kept_for, and its CSRF token unless given)."""
+    token = csrf_token_from(page) if csrf_token is None else csrf_token
+    return client.post(
+        "/your-cpd/new/structured",
+        data={"csrf_token": token, "kept_for": kept_for_of(page), **ANSWERS},
+    )
+
+
+def assert_refused(response) -> None:
+    assert response.status_code == 400
+    assert "could not accept that form" in response.get_data(as_text=True)
+
+
+def test_kept_for_keeps_nothing_after_signing_out(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    account = signed_in_client.get("/account").get_data(as_text=True)
+    signed_in_client.post("/sign-out", data={"csrf_token": csrf_token_from(account)})
+    fresh = signed_in_client.application.test_client()
+    for client in (signed_in_client, fresh):
+        assert_refused(post_from(client, page))
+    assert _nothing_written(db)
+
+
+def test_kept_for_keeps_nothing_after_a_password_reset(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    reset = issue_password_reset(
+        db=db, policy=signed_in_client.application.extensions["policy"], email=user.email
+    )
+    assert reset is not None
+    found = find_valid_reset(db=db, token=reset.token)
+    assert found is not None
+    complete_password_reset(db=db, reset=found, new_password="a whole new password 42")
+    assert_refused(post_from(signed_in_client.application.test_client(), page))
+    assert _nothing_written(db)
+
+
+def test_kept_for_still_keeps_a_form_after_the_session_timed_out(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    page = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    for record in db.exec(select(UserSession)):
+        # Idle past the timeout: the next request finds it so and ends it.
+        record.last_seen_at = utcnow() - dt.timedelta(hours=3)
+        db.add(record)
+    db.commit()
+    signed_in_client.get("/your-cpd")  # finds the session timed out
+    response = post_from(signed_in_client.application.test_client(), page, "lost")
+    assert "restore=" in unquote(response.headers["Location"])
+    [kept] = db.exec(select(KeptForm)).all()
+    assert kept.user_id == user.id

@@ -91,6 +91,21 @@ def test_the_earliest_date_is_accepted_and_the_day_before_refused() -> None:
     assert refused.error == "Date you completed this CPD must be on or after 2 December 2019"
 
 
+@pytest.mark.parametrize(
+    "day, month, year",
+    [
+        ("99999999999999999999", "3", "2026"),
+        ("2", "99999999999999999999", "2026"),
+        ("2", "3", "99999999999999999999"),
+        ("2", "3", "9" * 5000),
+    ],
+)
+def test_a_number_too_big_for_any_date_is_not_a_real_date(day: str, month: str, year: str) -> None:
+    refused = check(day, month, year)
+    assert refused.value is None
+    assert refused.error == "Date you completed this CPD must be a real date"
+
+
 def test_today_is_accepted_and_tomorrow_refused() -> None:
     assert check("29", "11", "2026").value == TODAY
     assert (
