@@ -156,7 +156,7 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
         ):
             port = int(server.url.rsplit(":", 1)[1])
             client = Client(port)
-            client.sign_up()
+            client.sign_up(url)
             records = []
             for n in range(RECORDS):
                 status, _text, headers = client.request(

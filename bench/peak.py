@@ -44,11 +44,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from deploy.cluster import Cluster, drop_postgres_database, running  # noqa: E402
-from tests.support.http_client import Client  # noqa: E402
+from tests.support.http_client import PASSWORD, Client, create_accounts  # noqa: E402
 from tests.support.sample_files import pdf  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
 
-PASSWORD = "peak benchmark horse battery staple"
 LONG_TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 12)[:800]
 # As static/js/device-copies.mjs (RETRY_MS): a copy the server did not acknowledge stays
 # on the device and is sent again every 15 seconds while the page is online.
@@ -390,11 +389,14 @@ def main() -> None:
         )
         try:
             with running(cluster):
+                run_id = uuid.uuid4().hex[:6]
+                emails = [f"peak-{n}-{run_id}@example.com" for n in range(options.people)]
+                create_accounts(database_url, emails)
                 people = []
-                for n in range(options.people):
+                for email in emails:
                     client = Client(cluster.port)
-                    email = client.sign_up(email=f"peak-{n}-{uuid.uuid4().hex[:6]}@example.com")
-                    people.append(Person(client=client, email=email, editor=uuid.uuid4().hex))
+                    client.sign_in(email)
+                    people.append(Person(client=client, email=email))
                 print(f"{len(people)} people signed up; load for {options.seconds:.0f} s")
                 run = Run(started=time.monotonic() + 1)
                 tasks = []

@@ -86,7 +86,7 @@ def test_a_signed_in_person_carries_on_when_an_instance_dies_and_comes_back(
     cluster: Cluster,
 ) -> None:
     client = Client(cluster.port)
-    client.sign_up()
+    client.sign_up(cluster.database_url)
     assert client.request("GET", "/your-cpd")[0] == 200
 
     cluster.kill_instance(0)

@@ -3,10 +3,41 @@ keeps the one session cookie and the page's CSRF token."""
 
 from __future__ import annotations
 
+import functools
 import http.client
 import re
 import time
 import urllib.parse
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from app.auth.passwords import hash_password
+from app.auth.services import create_account
+from app.db import make_engine
+from app.policy import load_policy
+
+PASSWORD = "peak benchmark horse battery staple"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # once: scrypt is slow on purpose
+
+
+def create_accounts(database_url: str, emails: Iterable[str]) -> None:
+    engine = make_engine(database_url)
+    with Session(engine) as db:
+        for email in emails:
+            create_account(
+                db=db,
+                policy=load_policy(),
+                full_name="Robin Tester",
+                email=email,
+                registration_number=None,
+                password_hash=_password_hash(),
+            )
+    engine.dispose()
 
 
 class Client:
@@ -14,8 +45,13 @@ class Client:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
         self.token = ""
+
+    @property
+    def cookie(self) -> str:
+        """The Cookie header this client sends."""
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
     def request(
         self, method: str, path: str, form: dict | None = None, headers: dict | None = None
@@ -30,33 +66,29 @@ class Client:
         text = response.read().decode()
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
-                self.cookie = value.split(";", 1)[0]  # the one session cookie
+                cookie_name, _, cookie_value = value.split(";", 1)[0].partition("=")
+                self.cookies[cookie_name] = cookie_value
         found = re.search(r'name="csrf-token" content="([^"]+)"', text)
         if found:
             self.token = found.group(1)
         connection.close()
         return response.status, text, dict(response.getheaders())
 
-    def sign_up(
-        self, email: str | None = None, password: str = "peak benchmark horse battery staple"
-    ) -> str:
-        """Create an account and stay signed in to it; returns its email address."""
-        email = email or f"bench-{time.time_ns()}@example.com"
-        self.request("GET", "/create-account")
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        self.request("GET", "/sign-in")
         status, text, _headers = self.request(
-            "POST",
-            "/create-account",
-            {
-                "csrf_token": self.token,
-                "full_name": "Robin Tester",
-                "email": email,
-                "password": password,
-                "password_confirmation": password,
-            },
+            "POST", "/sign-in", {"csrf_token": self.token, "email": email, "password": password}
         )
         problems = re.findall(r'href="#[^"]+">([^<]+)<', text)
-        assert status == 302, f"could not create the benchmark account: {status} {problems}"
+        assert status == 302, f"could not sign in as {email}: {status} {problems}"
         self.request("GET", "/account")  # a fresh token for the new session
+
+    def sign_up(self, database_url: str, email: str | None = None) -> str:
+        """An account made straight in the server's database (signing up through the
+        pages needs the confirmation email), then signed in; returns its address."""
+        email = email or f"bench-{time.time_ns()}@example.com"
+        create_accounts(database_url, [email])
+        self.sign_in(email)
         return email
 
     def htmx_headers(self) -> dict[str, str]:
