@@ -36,14 +36,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium (Playwright cannot download its own browser on these machines) and
-# lynx, the text browser one test drives with a keystroke script.
+# Debian's Chromium (Playwright cannot download its own browser on these machines),
+# lynx, the text browser one test drives with a keystroke script, and Dillo and NetSurf
+# (old engines, screenshot under Xvfb by tests/integration/test_old_engines.py).
 browsers:
 	@missing=""; \
 	if [ -z "$$CHROMIUM_PATH" ] || [ ! -x "$$CHROMIUM_PATH" ]; then \
 	  command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	fi; \
 	command -v lynx >/dev/null 2>&1 || missing="$$missing lynx"; \
+	command -v dillo >/dev/null 2>&1 || missing="$$missing dillo"; \
+	command -v netsurf-gtk >/dev/null 2>&1 || missing="$$missing netsurf-gtk"; \
+	command -v xvfb-run >/dev/null 2>&1 || missing="$$missing xvfb xauth"; \
+	command -v import >/dev/null 2>&1 || missing="$$missing imagemagick"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

@@ -2,8 +2,10 @@
 // (the file input's data-hx-* attributes, templates/pages/cpd/_documents.html) and
 // swaps in the list of documents; this module adds what htmx does not: a progress
 // bar while the file goes up (a labelled <progress>, which screen readers announce
-// as a progress bar), a message if it could not be sent, and the keyboard focus
-// kept in the documents section after "Remove". Without it uploads still work.
+// as a progress bar), a message if it could not be sent, the keyboard focus moved
+// to the explanation box a document just added needs (it appears above the file
+// input, where focus would otherwise stay) and kept in the documents section after
+// "Remove". Without it uploads still work.
 
 const PROGRESS_ID = 'documents-progress'
 
@@ -58,6 +60,19 @@ function hideProgress () {
 }
 
 let removing = false
+let documentsBefore = null // ids of the documents listed when an upload was sent
+
+// The unstructured form needs an explanation for each document (app/cpd/rules.py);
+// on the structured form it is optional, and focus stays on the file input, ready
+// for another file.
+function explanationRequired () {
+  const formType = document.querySelector('#cpd-form input[name="form_type"]')
+  return Boolean(formType) && formType.value === 'unstructured'
+}
+
+function listedDocuments () {
+  return new Set(Array.from(document.querySelectorAll('.app-documents__item'), (item) => item.id))
+}
 
 export function startUploads () {
   // Once per page, whoever imports this.
@@ -66,7 +81,10 @@ export function startUploads () {
 
   document.addEventListener('htmx:beforeRequest', (event) => {
     const element = event.detail.elt
-    if (isUpload(element)) showProgress(element)
+    if (isUpload(element)) {
+      documentsBefore = listedDocuments()
+      showProgress(element)
+    }
     if (isRemove(element)) removing = true
   })
   document.addEventListener('htmx:xhr:progress', (event) => {
@@ -77,10 +95,22 @@ export function startUploads () {
     const element = event.detail.elt
     if (isUpload(element)) {
       if (event.detail.successful) setProgress(100)
+      else documentsBefore = null
       hideProgress()
     }
   })
   document.addEventListener('htmx:afterSettle', () => {
+    if (documentsBefore) {
+      // Several settles may come from one answer (its out-of-band parts): wait for
+      // the one that lists the new document.
+      const added = Array.from(document.querySelectorAll('.app-documents__item'))
+        .find((item) => !documentsBefore.has(item.id))
+      const box = added && added.querySelector('textarea')
+      if (box) {
+        documentsBefore = null
+        if (explanationRequired()) box.focus()
+      }
+    }
     if (!removing) return
     removing = false
     // The Remove button went with its document: carry on from the file input.
@@ -91,6 +121,7 @@ export function startUploads () {
   document.addEventListener('htmx:sendError', (event) => {
     const element = event.detail.elt
     if (!isUpload(element) && !isRemove(element)) return
+    documentsBefore = null
     hideProgress()
     const status = document.getElementById('documents-status')
     if (status) {

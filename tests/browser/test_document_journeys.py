@@ -298,3 +298,24 @@ def test_enter_in_a_box_saves_a_draft_and_removes_no_document(
     expect(journey.get_by_text("certificate.pdf is removed")).to_have_count(0)
     journey.get_by_role("link", name=re.compile(r"^View.*Pressed Enter, then saved")).click()
     expect(journey.get_by_role("link", name="certificate.pdf")).to_be_visible()
+
+
+def test_choosing_a_document_by_keyboard_moves_focus_to_the_box_it_now_needs(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The new required box appears above the file input: focus used to stay below it,
+    and recording then failed on the missing explanation."""
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("doc-focus"))
+    open_form(page, "unstructured")
+    choose(
+        page, file("supervision-notes.txt", b"Notes from supervision, anonymised.", "text/plain")
+    )
+    needed = page.get_by_label(
+        "How does this document show the CPD standard? (supervision-notes.txt)"
+    )
+    expect(needed).to_be_focused()
+    expect(page.locator("#documents-status")).to_contain_text("supervision-notes.txt")
+    page.keyboard.type("It records reflective supervision (4.2).")
+    expect(needed).to_have_value("It records reflective supervision (4.2).")
+    page.context.close()

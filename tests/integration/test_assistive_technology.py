@@ -49,3 +49,16 @@ def test_several_untitled_drafts_have_distinct_link_names_on_your_cpd(
         links = [name for name in names if name.startswith(action) and "Untitled draft" in name]
         assert len(links) == 3, names
         assert len(set(links)) == 3, links
+
+
+def test_the_accessibility_statement_says_what_was_tested_in_which_browsers(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/accessibility").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "What we tested, and in which browsers" in text
+    for browser in ("Chromium", "lynx", "Dillo", "NetSurf"):
+        assert re.search(rf"<t[hd][^>]*>[^<]*{browser}", html), browser
+    for check in ("400%", "320 pixels", "keyboard", "screen reader", "without JavaScript"):
+        assert check in text, check
+    assert "not tested" in text  # it says what we have not tried, too

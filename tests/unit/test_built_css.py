@@ -161,3 +161,40 @@ def test_focus_has_a_plain_colour():
     ]
     assert focus_colours, "no :focus rule with a plain colour"
     assert "#ffdd00" in focus_colours
+
+
+def _outside_supports(css: str) -> str:
+    """The stylesheet with every @supports block taken out: what an engine that knows
+    no feature queries (Dillo 3, NetSurf 3, IE 11) applies."""
+    kept, index = [], 0
+    while (start := css.find("@supports", index)) != -1:
+        kept.append(css[index:start])
+        depth, cursor = 0, css.index("{", start)
+        while True:
+            depth += {"{": 1, "}": -1}.get(css[cursor], 0)
+            cursor += 1
+            if depth == 0:
+                break
+        index = cursor
+    kept.append(css[index:])
+    return "".join(kept)
+
+
+def test_old_engines_get_native_radios_and_checkboxes():
+    # GOV.UK's drawn controls hide the real input and draw a circle and a tick with
+    # opacity and transform: NetSurf showed every radio selected and part of a tick.
+    plain = _outside_supports(APP_CSS.read_text())
+    assert ".govuk-radios__input" in APP_CSS.read_text()
+    assert ".govuk-radios__label:before" not in plain.replace("::", ":")
+    assert ".govuk-checkboxes__label:after" not in plain.replace("::", ":")
+    assert not re.search(r"\.govuk-(radios|checkboxes)__input\{[^}]*opacity:0", plain)
+
+
+def test_old_engines_keep_readable_date_boxes():
+    # The date input's font-size 0 (closing gaps between inline blocks) left Dillo,
+    # which has no rem, drawing the Day/Month/Year labels and digits at 5-6 px.
+    plain = _outside_supports(APP_CSS.read_text())
+    sizes = re.findall(r"\.govuk-date-input\{[^}]*font-size:([^;}]+)", plain)
+    assert sizes and sizes[-1] != "0"
+    # NetSurf clipped the year: each box has a width of its own, not only a max-width.
+    assert re.search(r"\.govuk-date-input__input\.govuk-input--width-4\{width:", plain)
