@@ -11,8 +11,10 @@ bp = Blueprint("cpd", __name__)
 @bp.context_processor
 def cpd_template_helpers() -> dict[str, object]:
     from app.cpd import anonymity, documents, presenters, rules
+    from app.renewal import rules as renewal_rules
 
     return {
+        "renewal_rules": renewal_rules,
         "rules": rules,
         "presenters": presenters,
         "count_attributes": presenters.count_attributes,
