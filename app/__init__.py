@@ -48,7 +48,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from app import account, auth, cli, cpd, health, help, offline
+    from app import account, auth, cli, cpd, health, help, offline, reminders
 
     auth.init_app(app)
     app.register_blueprint(account.bp)
@@ -57,6 +57,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     app.register_blueprint(offline.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
+    reminders.init_app(app)
     return app
 
 

@@ -3,6 +3,7 @@
 from app.auth.models import PasswordReset, User, UserSession
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
+from app.reminders.models import ReminderOptOut, ReminderSent
 
 __all__ = [
     "CpdDocument",
@@ -12,6 +13,8 @@ __all__ = [
     "Feedback",
     "KeptForm",
     "PasswordReset",
+    "ReminderOptOut",
+    "ReminderSent",
     "User",
     "UserSession",
 ]

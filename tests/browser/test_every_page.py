@@ -9,8 +9,10 @@ import re
 from collections.abc import Callable
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, Page
 
+from app.reminders.emails import UNSUBSCRIBE_SALT
 from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support import sample_files
 from tests.support.audit import (
@@ -353,6 +355,14 @@ def _upload_in_progress(page: Page, _context: dict) -> str:
     return page.content()
 
 
+def _unsubscribe_path() -> str:
+    """A link as a reminder email carries it, signed with the live server's key."""
+    token = URLSafeSerializer("live-test-secret-key", salt=UNSUBSCRIBE_SALT).dumps(
+        {"user": 999_999, "kind": "window-opening"}
+    )
+    return f"/unsubscribe/{token}"
+
+
 PAGES: dict[str, Callable[[Page, dict], str]] = {
     "start": _get("/"),
     "sign-in": _get("/sign-in"),
@@ -402,6 +412,10 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "structured-form-refused-upload": _signed_in(_refused_upload),
     "unstructured-form-anonymity-warnings": _signed_in(_anonymity_warnings),
     "structured-form-upload-in-progress": _signed_in(_upload_in_progress),
+    "email-reminders": _signed_in(_get("/account/reminders")),
+    "unsubscribe": _get(_unsubscribe_path()),
+    "unsubscribed": _submit_empty(_unsubscribe_path(), "Stop these reminders"),
+    "unsubscribe-link-broken": _get("/unsubscribe/not-a-signed-token"),
 }
 
 

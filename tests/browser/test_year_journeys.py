@@ -3,12 +3,19 @@ renew, choosing reminders and unsubscribing, printing, downloading and importing
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_mode
 from tests.browser.steps import create_account, unique_email
 from tests.browser.test_cpd_journeys import fill_date, heading, open_your_cpd, today
+from tests.support.servers import ROOT, LiveServer, SmtpServer
 
 pytestmark = pytest.mark.db
 
@@ -50,3 +57,56 @@ def test_your_cpd_says_what_to_do_until_the_person_is_ready_to_renew(
         ready.get_by_role("heading", name="You are ready to renew your registration")
     ).to_be_visible()
     expect(ready.get_by_text("You have recorded 1 piece of CPD completed")).to_be_visible()
+
+
+def run_reminders(live_server: LiveServer, smtp_server: SmtpServer, today: str) -> None:
+    """The daily command, run against the live server's database as cron would."""
+    env = {
+        **os.environ,
+        "RECORD_CPD_CONFIG": "test",
+        "DATABASE_URL": live_server.database_url,
+        "SECRET_KEY": "live-test-secret-key",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_PORT": str(smtp_server.port),
+    }
+    flask = Path(sys.executable).parent / "flask"
+    subprocess.run(
+        [str(flask), "--app", "wsgi", "send-reminders", "--today", today],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_choosing_reminders_and_unsubscribing_from_an_email(
+    journey: Page, mode: str, live_server: LiveServer, smtp_server: SmtpServer
+) -> None:
+    email = unique_email("reminders")
+    journey.goto("/")
+    assert_mode(journey, mode)
+    create_account(journey, email)
+    journey.get_by_role("link", name="Choose which email reminders you get").click()
+    choices = journey.get_by_role("group", name="Which email reminders do you want?")
+    drafts = choices.get_by_label("When a draft has not been changed for a while")
+    expect(drafts).to_be_checked()
+    drafts.uncheck()
+    journey.get_by_role("button", name="Save reminder choices").click()
+    expect(journey.get_by_text("Your reminder choices have been saved")).to_be_visible()
+    journey.get_by_role("link", name="Choose which email reminders you get").click()
+    expect(drafts).not_to_be_checked()
+    expect(choices.get_by_label("When the renewal window opens")).to_be_checked()
+
+    run_reminders(live_server, smtp_server, "2026-09-01")
+    message = smtp_server.catcher.wait_for(email)
+    assert message["Subject"] == "The renewal window is open"
+    link = re.search(r"<https?://[^/]+(/unsubscribe/[^>]+)>", message["List-Unsubscribe"])
+    assert link, message["List-Unsubscribe"]
+    journey.goto(link.group(1))
+    expect(heading(journey)).to_have_text("Stop these reminders?")
+    journey.get_by_role("button", name="Stop these reminders").click()
+    expect(journey.get_by_role("heading", name="Reminders stopped")).to_be_visible()
+    journey.goto("/account/reminders")
+    expect(choices.get_by_label("When the renewal window opens")).not_to_be_checked()
+    expect(choices.get_by_label("When the renewal window is closing")).to_be_checked()
