@@ -64,10 +64,15 @@ def due_reminders(
     off: dict[int, set[str]] = defaultdict(set)
     for user_id, kind in db.execute(select(ReminderOptOut.user_id, ReminderOptOut.kind)).all():
         off[user_id].add(kind)
+    # Only the last year or so of the log can matter today; an older row that still
+    # matches is caught by the unique constraint when the reminder is claimed.
+    recent = now - dt.timedelta(days=400)
     sent = {
         (user_id, kind, occasion)
         for user_id, kind, occasion in db.execute(
-            select(ReminderSent.user_id, ReminderSent.kind, ReminderSent.occasion)
+            select(ReminderSent.user_id, ReminderSent.kind, ReminderSent.occasion).where(
+                col(ReminderSent.sent_at) >= recent
+            )
         ).all()
     }
     stale = _stale_drafts(db, policy=policy, now=now)

@@ -13,9 +13,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_mode
-from tests.browser.steps import create_account, unique_email
+from tests.browser.steps import create_account, sign_out, unique_email
 from tests.browser.test_cpd_journeys import fill_date, heading, open_your_cpd, today
+from tests.support.audit import ARTIFACTS
 from tests.support.servers import ROOT, LiveServer, SmtpServer
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
 
 pytestmark = pytest.mark.db
 
@@ -110,3 +113,56 @@ def test_choosing_reminders_and_unsubscribing_from_an_email(
     journey.goto("/account/reminders")
     expect(choices.get_by_label("When the renewal window opens")).not_to_be_checked()
     expect(choices.get_by_label("When the renewal window is closing")).to_be_checked()
+
+
+def test_print_download_and_import_into_another_account(
+    journey: Page, mode: str, tmp_path: Path
+) -> None:
+    journey.goto("/")
+    assert_mode(journey, mode)
+    create_account(journey, unique_email("keep"))
+    open_your_cpd(journey)
+    journey.get_by_role("link", name="Record CPD using the structured form").click()
+    record_structured_cpd(journey, "Printed and kept")
+    journey.get_by_role("link", name="View this CPD").click()
+
+    journey.get_by_role("link", name="Print Printed and kept").click()
+    expect(heading(journey)).to_have_text("Your CPD to print")
+    expect(journey.get_by_text("Capacity is decision-specific.")).to_be_visible()
+    expect(journey.get_by_text("Drawing on research, theories and frameworks")).to_be_visible()
+    journey.emulate_media(media="print")
+    expect(journey.get_by_role("link", name="Your CPD")).to_be_hidden()
+    expect(journey.get_by_role("heading", name="Printed and kept")).to_be_visible()
+    journey.screenshot(path=str(SCREENSHOTS / f"print-record-{mode}-print.png"), full_page=True)
+    journey.emulate_media(media="screen")
+
+    open_your_cpd(journey)
+    journey.get_by_role("link", name="Print your recorded CPD for").first.click()
+    expect(heading(journey)).to_contain_text("Your CPD for")
+    expect(journey.get_by_role("heading", name="Printed and kept")).to_be_visible()
+
+    open_your_cpd(journey)
+    with journey.expect_download() as downloaded:
+        journey.get_by_role("link", name="Download all your CPD").click()
+    saved = tmp_path / downloaded.value.suggested_filename
+    downloaded.value.save_as(saved)
+    assert saved.suffix == ".zip"
+
+    sign_out(journey)
+    create_account(journey, unique_email("keep-again"))
+    open_your_cpd(journey)
+    expect(journey.get_by_role("heading", name="You are not ready to renew yet")).to_be_visible()
+    journey.get_by_role("link", name="Import CPD from a downloaded file").click()
+    expect(heading(journey)).to_have_text("Import CPD")
+    journey.get_by_role("button", name="Import CPD").click()
+    expect(journey).to_have_title(re.compile(r"^Error: Import CPD"))
+    expect(journey.get_by_role("alert")).to_contain_text("Select the ZIP file you downloaded")
+    journey.get_by_label("ZIP file of your CPD").set_input_files(str(saved))
+    journey.get_by_role("button", name="Import CPD").click()
+    expect(journey.get_by_role("heading", name="CPD imported")).to_be_visible()
+    expect(journey.get_by_text("1 record and 0 documents added")).to_be_visible()
+    journey.get_by_role("link", name="Go to Your CPD").click()
+    expect(
+        journey.get_by_role("heading", name="You are ready to renew your registration")
+    ).to_be_visible()
+    expect(journey.get_by_role("heading", name="Printed and kept")).to_be_visible()
