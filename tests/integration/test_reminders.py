@@ -82,6 +82,7 @@ def test_closing_reminders_go_30_and_7_days_before_only_while_not_ready(
 ) -> None:
     before = len(mail_to(smtp_server, user.email))
     assert user.id is not None
+    add_record(db, user.id, completed_on=dt.date(2026, 11, 1), status=DRAFT)
     run(mailing_app, "2026-10-30")  # 31 days before: nothing yet
     run(mailing_app, "2026-10-31")
     run(mailing_app, "2026-10-31")
@@ -93,6 +94,7 @@ def test_closing_reminders_go_30_and_7_days_before_only_while_not_ready(
         "8 days left to renew your registration",
     ]
     assert "You are not ready to renew yet" in body_of(sent[1])
+    assert "You have 1 draft: drafts do not count until you record them" in body_of(sent[1])
     assert "The renewal window closes on 30 November 2026" in body_of(sent[1])
 
     # A person who is ready is not chased.
