@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlmodel import Session
 
 from app.cpd.models import DRAFT, RECORDED, CpdRecord
@@ -127,3 +128,27 @@ def test_cpd_recorded_this_year_but_completed_last_year_is_explained(
     statement = _statement(signed_in_client)
     assert "You are not ready to renew yet" in statement
     assert "You recorded 1 piece of CPD this year that was completed before" in statement
+
+
+def test_the_counts_are_one_aggregate_query_however_many_records(
+    app: Flask, db: Session, user, policy: Policy
+) -> None:
+    assert user.id is not None
+    for day in range(1, 21):
+        add_record(db, user.id, completed_on=dt.date(2026, 6, day))
+    statements: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        status = services.status_for(
+            db, owner_id=user.id, policy=policy, today=dt.date(2026, 10, 1)
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert status.counts.recorded == 20
+    assert len(statements) == 1
+    assert "GROUP BY" in statements[0] and "sum(" in statements[0].lower()
