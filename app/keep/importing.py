@@ -71,7 +71,7 @@ def _read_entry(archive: zipfile.ZipFile, name: str, limit: int, budget: list[in
     return data
 
 
-def _answers(raw: Any, form_type: str, where: str, problems: list[str]) -> dict[str, Any]:
+def _answers(raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         problems.append(f"{where}: the answers are missing")
         return {}
@@ -169,9 +169,9 @@ def _plan(
     if status not in (DRAFT, RECORDED):
         problems.append(f"{where}: the status is neither draft nor recorded")
         status = DRAFT
-    answers = _answers(raw.get("answers"), form_type, where, problems)
+    answers = _answers(raw.get("answers"), where, problems)
     changes = raw.get("draft_changes")
-    draft_changes = None if changes is None else _answers(changes, form_type, where, problems)
+    draft_changes = None if changes is None else _answers(changes, where, problems)
     plan = PlannedRecord(number, form_type, status, answers, draft_changes)
     listed = raw.get("documents") or []
     if not isinstance(listed, list):

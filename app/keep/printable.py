@@ -63,6 +63,8 @@ class YearInFull:
     end: dt.date
     heading: str
     records: list[RecordInFull]
+    parts_shown: list[StandardPart]
+    parts_not_shown: list[StandardPart]
 
 
 def recorded_in_year(db: Session, *, owner_id: int, start: dt.date, policy: Policy) -> YearInFull:
@@ -80,11 +82,15 @@ def recorded_in_year(db: Session, *, owner_id: int, start: dt.date, policy: Poli
         .order_by(col(CpdRecord.completed_on), col(CpdRecord.id))
     ).all()
     known = documents_by_record(db, owner_id=owner_id)
+    items = [in_full(r, known.get(r.id or 0, {}), policy) for r in records]
+    shown = {part.number for item in items for part in item.parts}
     return YearInFull(
         start=start,
         end=end,
         heading=rules.describe_registration_year(start, end),
-        records=[in_full(r, known.get(r.id or 0, {}), policy) for r in records],
+        records=items,
+        parts_shown=[p for p in policy.standard_parts if p.number in shown],
+        parts_not_shown=[p for p in policy.standard_parts if p.number not in shown],
     )
 
 

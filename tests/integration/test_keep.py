@@ -189,6 +189,9 @@ def test_print_views_show_every_answer_documents_and_parts(
     assert "Drawing on research, theories and frameworks to inform your practice." in page
     year = signed_in_client.get("/your-cpd/years/2025/print").get_data(as_text=True)
     assert "Safeguarding adults refresher" in year and "Reading on trauma-informed" in year
+    shown = re.search(r"shown this year</h2>(.*?)</ul>", year, re.S)
+    assert shown and "4.2 Supervision and reflection" in shown.group(1)
+    assert "Not shown this year: 4.1 Using feedback; 4.5" in year
     assert "Half a thought" not in year
 
 
