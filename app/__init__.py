@@ -59,15 +59,17 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from app import account, auth, cli, cpd, health, help, offline
+    from app import account, auth, cli, cpd, health, help, keep, offline, reminders
 
     auth.init_app(app)
     app.register_blueprint(account.bp)
     app.register_blueprint(cpd.bp)
+    app.register_blueprint(keep.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
+    reminders.init_app(app)
     return app
 
 

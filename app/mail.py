@@ -3,17 +3,28 @@ so a local run needs no mail server; the smtp backend sends them."""
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 
 from flask import current_app
 
+# A header too long to fold at a space (List-Unsubscribe's link) would otherwise be
+# turned into RFC 2047 encoded words, which mail clients do not read as a link; RFC 5322
+# allows lines of up to 998 characters.
+HEADER_LINES_UNFOLDED = email.policy.default.clone(max_line_length=998)
 
-def send_mail(*, to: str, subject: str, body: str) -> None:
-    message = EmailMessage()
+
+def send_mail(
+    *, to: str, subject: str, body: str, headers: Mapping[str, str] | None = None
+) -> None:
+    message = EmailMessage(policy=HEADER_LINES_UNFOLDED)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
 
     backend = current_app.config["MAIL_BACKEND"]

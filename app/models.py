@@ -4,6 +4,7 @@ from app.auth.models import PasswordReset, PendingAccount, User, UserSession
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
+from app.reminders.models import ReminderOptOut, ReminderSent
 
 __all__ = [
     "CpdDocument",
@@ -15,6 +16,8 @@ __all__ = [
     "PasswordReset",
     "PendingAccount",
     "RateLimitCounter",
+    "ReminderOptOut",
+    "ReminderSent",
     "User",
     "UserSession",
 ]

@@ -131,8 +131,23 @@ class Policy:
     earliest_cpd_date: dt.date = dt.date(2019, 12, 2)
     registration_year_start_month: int = 12
     registration_year_start_day: int = 1
+    # Renewal: how many pieces of recorded CPD, dated in the registration year, a person
+    # needs, and how many of them must have a peer reflection. The 2020 rule is 1 and 0;
+    # the later rule is 2 and 1.
     yearly_minimum_records: int = 1
+    yearly_minimum_with_peer_reflection: int = 0
     good_practice_records: int = 4
+    # The renewal window: the last this many days of the registration year (91: from
+    # 1 September to 30 November).
+    renewal_window_days: int = 91
+    # Reminder emails (flask send-reminders): days before the window closes on which a
+    # person who is not ready is reminded, and how long a draft sits untouched first.
+    closing_reminder_days: tuple[int, ...] = (30, 7)
+    stale_draft_reminder_days: int = 30
+    # "Download all your CPD" read back in: the largest ZIP accepted, and how much it
+    # may unpack to.
+    max_import_bytes: int = 200 * 1024 * 1024
+    max_import_unpacked_bytes: int = 500 * 1024 * 1024
     recently_deleted_days: int = 30
     # A form posted after the session ended is kept this long for its owner to restore.
     kept_form_hours: int = 72
@@ -211,6 +226,10 @@ class Policy:
             "account_confirmation_valid_hours",
             "yearly_minimum_records",
             "good_practice_records",
+            "renewal_window_days",
+            "stale_draft_reminder_days",
+            "max_import_bytes",
+            "max_import_unpacked_bytes",
             "recently_deleted_days",
             "kept_form_hours",
             "max_document_bytes",
@@ -232,6 +251,18 @@ class Policy:
             raise PolicyError("document_read_memory_bytes must be at least 64 MB")
         if self.storage_quota_bytes < self.max_document_bytes:
             raise PolicyError("storage_quota_bytes must not be less than max_document_bytes")
+        if not 0 <= self.yearly_minimum_with_peer_reflection <= self.yearly_minimum_records:
+            raise PolicyError(
+                "yearly_minimum_with_peer_reflection must be between 0 and yearly_minimum_records"
+            )
+        if self.renewal_window_days > 365:
+            raise PolicyError("renewal_window_days must be 365 or less")
+        if any(not 1 <= days <= self.renewal_window_days for days in self.closing_reminder_days):
+            raise PolicyError(
+                "closing_reminder_days must each be between 1 and renewal_window_days"
+            )
+        if self.max_import_unpacked_bytes < self.max_import_bytes:
+            raise PolicyError("max_import_unpacked_bytes must not be less than max_import_bytes")
         if self.max_archive_unpacked_bytes < self.max_document_bytes:
             raise PolicyError("max_archive_unpacked_bytes must not be less than max_document_bytes")
         if self.password_min_length > self.password_max_length:
@@ -312,6 +343,12 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             raise PolicyError(
                 "activity_types must be a list of tables with value and label"
             ) from error
+    if name == "closing_reminder_days":
+        if not isinstance(value, list) or not all(
+            isinstance(days, int) and not isinstance(days, bool) for days in value
+        ):
+            raise PolicyError(f"{name} must be a list of whole numbers, like [30, 7]")
+        return tuple(sorted(set(value), reverse=True))
     if isinstance(default, bool) or isinstance(value, bool):
         raise PolicyError(f"{name} has the wrong kind of value")
     if isinstance(default, dt.date):

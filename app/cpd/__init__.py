@@ -12,8 +12,10 @@ bp = Blueprint("cpd", __name__)
 def cpd_template_helpers() -> dict[str, object]:
     from app import uploads
     from app.cpd import anonymity, presenters, rules
+    from app.renewal import rules as renewal_rules
 
     return {
+        "renewal_rules": renewal_rules,
         "rules": rules,
         "presenters": presenters,
         "count_attributes": presenters.count_attributes,

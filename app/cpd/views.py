@@ -17,6 +17,7 @@ from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord, KeptForm
 from app.db import get_session
 from app.policy import current_policy
+from app.renewal import services as renewal_services
 
 
 def _owner_id() -> int:
@@ -132,6 +133,9 @@ def your_cpd() -> str:
         progress=services.progress(db, owner_id=_owner_id(), policy=current_policy()),
         groups=presenters.group_by_registration_year(records, current_policy()),
         drafts=[r for r in records if not r.is_recorded],
+        renewal=renewal_services.status_for(
+            db, owner_id=_owner_id(), policy=current_policy(), today=current_policy().today()
+        ),
     )
 
 

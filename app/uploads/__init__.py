@@ -10,9 +10,15 @@ package through the names below; it knows nothing of forms or pages.
 - names: file names in and out (Content-Disposition)
 """
 
-from app.uploads.checks import CheckedFile, UploadCheck, check_uploads, chosen_files
-from app.uploads.names import content_disposition
-from app.uploads.scanning import current_scanner
+from app.uploads.checks import (
+    CheckedFile,
+    UploadCheck,
+    check_document,
+    check_uploads,
+    chosen_files,
+)
+from app.uploads.names import clean_filename, content_disposition
+from app.uploads.scanning import Scanner, current_scanner
 from app.uploads.sniffing import ACCEPT, MEDIA_TYPES
 from app.uploads.storage import (
     content_chunks,
@@ -31,9 +37,12 @@ __all__ = [
     "ACCEPT",
     "MEDIA_TYPES",
     "CheckedFile",
+    "Scanner",
     "UploadCheck",
+    "check_document",
     "check_uploads",
     "chosen_files",
+    "clean_filename",
     "content_chunks",
     "content_disposition",
     "copy_to",

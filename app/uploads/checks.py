@@ -4,6 +4,7 @@ kind, viruses, and what its text may give away."""
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import tempfile
 import time
@@ -64,7 +65,7 @@ def chosen_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
     return [f for f in files if f is not None and (f.filename or "").strip()]
 
 
-def _spool(upload: UploadedFile, limit: int) -> tuple[BinaryIO, int, str]:
+def _spool(upload: UploadedFile | BinaryIO, limit: int) -> tuple[BinaryIO, int, str]:
     """Copy an upload to a temporary file a chunk at a time, stopping one byte past
     ``limit``: its size (at most limit + 1) and SHA-256. Never the whole file in memory."""
     spooled = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the CheckedFile
@@ -133,6 +134,26 @@ def check_uploads(
         else:
             check.accepted.append(checked)
     return check
+
+
+def check_document(
+    name: str, data: bytes, *, policy: Policy, scanner: Scanner
+) -> tuple[CheckedFile | None, str | None]:
+    """A document that arrived other than through a form (an import): the same checks
+    as an upload (check_file), from bytes already read within the size limit."""
+    content, size, sha256 = _spool(io.BytesIO(data), policy.max_document_bytes)
+    checked, refusal = check_file(
+        name,
+        content,
+        size=size,
+        sha256=sha256,
+        policy=policy,
+        scanner=scanner,
+        seconds=policy.document_read_seconds,
+    )
+    if checked is None:
+        content.close()
+    return checked, refusal
 
 
 def check_file(

@@ -5,12 +5,16 @@ tests/_artifacts/screenshots for people to look at."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, Page
 
+from app.reminders.emails import UNSUBSCRIBE_SALT
 from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support import sample_files
 from tests.support.audit import (
@@ -353,6 +357,40 @@ def _upload_in_progress(page: Page, _context: dict) -> str:
     return page.content()
 
 
+def _unsubscribe_path() -> str:
+    """A link as a reminder email carries it, signed with the live server's key."""
+    token = URLSafeSerializer("live-test-secret-key", salt=UNSUBSCRIBE_SALT).dumps(
+        {"user": 999_999, "kind": "window-opening"}
+    )
+    return f"/unsubscribe/{token}"
+
+
+def _print_year(page: Page, _context: dict) -> str:
+    _create_record(page, title="Printed for the audit")
+    response = page.goto("/your-cpd/years/2019/print")
+    assert response is not None
+    return response.text()
+
+
+def _imported(page: Page, _context: dict) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "records.json", '{"format": "record-cpd-export", "version": 1, "records": []}'
+        )
+    page.goto("/your-cpd/import")
+    page.get_by_label("ZIP file of your CPD").set_input_files(
+        [{"name": "your-cpd.zip", "mimeType": "application/zip", "buffer": buffer.getvalue()}]
+    )
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
+        page.get_by_role("button", name="Import CPD").click()
+    page.wait_for_load_state()
+    assert posted.value.status == 200
+    return posted.value.text()
+
+
 PAGES: dict[str, Callable[[Page, dict], str]] = {
     "start": _get("/"),
     "sign-in": _get("/sign-in"),
@@ -402,6 +440,15 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "structured-form-refused-upload": _signed_in(_refused_upload),
     "unstructured-form-anonymity-warnings": _signed_in(_anonymity_warnings),
     "structured-form-upload-in-progress": _signed_in(_upload_in_progress),
+    "email-reminders": _signed_in(_get("/account/reminders")),
+    "unsubscribe": _get(_unsubscribe_path()),
+    "unsubscribed": _submit_empty(_unsubscribe_path(), "Stop these reminders"),
+    "unsubscribe-link-broken": _get("/unsubscribe/not-a-signed-token"),
+    "print-record": _signed_in(_record_page("/print")),
+    "print-year": _signed_in(_print_year),
+    "import": _signed_in(_get("/your-cpd/import")),
+    "import-errors": _signed_in(_submit_empty("/your-cpd/import", "Import CPD")),
+    "imported": _signed_in(_imported),
 }
 
 

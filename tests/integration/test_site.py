@@ -34,6 +34,8 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.check_your_email",
     "auth.reset_password",
+    # Opened from a reminder email, signed in or not: the signed token is the proof.
+    "reminders.unsubscribe",
 }
 
 

@@ -1,0 +1,287 @@
+"""Reading "Download all your CPD" back into an account. Everything is checked before
+anything is written, and anything that cannot be read refuses the whole file with a
+report saying why: a half-imported account would be worse than none.
+
+Only records.json is trusted for structure. Names inside the ZIP are never used as
+paths: a document is read only when records.json names an entry that exists, and its
+stored name is cleaned like any upload's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlmodel import Session
+
+from app import uploads
+from app.cpd import rules
+from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
+from app.db import utcnow
+from app.keep.archive import FORMAT, FORMAT_VERSION, RECORDS_JSON
+from app.policy import Policy
+
+MAX_ENTRIES = 20_000
+MAX_RECORDS_JSON_BYTES = 50 * 1024 * 1024
+ANSWER_KEYS = {*rules.TEXT_FIELDS, "standard_parts", "documents"}
+
+
+class ImportRefused(ValueError):
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = list(reasons)
+
+
+@dataclass
+class PlannedDocument:
+    old_id: int
+    checked: uploads.CheckedFile
+
+
+@dataclass
+class PlannedRecord:
+    number: int
+    form_type: str
+    status: str
+    answers: dict[str, Any]
+    draft_changes: dict[str, Any] | None
+    documents: list[PlannedDocument] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    records: int = 0
+    documents: int = 0
+    # Recorded CPD that today's rules would not record (a limit lowered since): kept,
+    # as a draft, with why.
+    notes: list[str] = field(default_factory=list)
+
+
+def _read_entry(archive: zipfile.ZipFile, name: str, limit: int, budget: list[int]) -> bytes:
+    """An entry's bytes, reading no more than ``limit`` whatever its header claims."""
+    with archive.open(name) as entry:
+        data = entry.read(limit + 1)
+    if len(data) > limit:
+        raise ImportRefused([f"{name} is too large"])
+    budget[0] -= len(data)
+    if budget[0] < 0:
+        raise ImportRefused(["The file unpacks to more than this service accepts"])
+    return data
+
+
+def _answers(raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: the answers are missing")
+        return {}
+    unknown = set(raw) - ANSWER_KEYS
+    if unknown:
+        problems.append(f"{where}: unknown answers ({', '.join(sorted(unknown))})")
+    answers: dict[str, Any] = {}
+    for name in rules.TEXT_FIELDS:
+        if name in raw:
+            if not isinstance(raw[name], str):
+                problems.append(f"{where}: {name} is not text")
+            else:
+                answers[name] = rules.normalise_text(raw[name])
+    parts = raw.get("standard_parts", [])
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+        problems.append(f"{where}: the parts of the standard are not a list")
+        parts = []
+    answers["standard_parts"] = parts
+    items = raw.get("documents", [])
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict)
+        and isinstance(i.get("id"), int)
+        and isinstance(i.get("explanation", ""), str)
+        for i in items
+    ):
+        problems.append(f"{where}: the document list cannot be read")
+        items = []
+    answers["documents"] = [
+        {"id": i["id"], "explanation": rules.normalise_text(i.get("explanation", ""))}
+        for i in items
+    ]
+    return answers
+
+
+def read_export(
+    upload: IO[bytes], *, policy: Policy, scanner: uploads.Scanner
+) -> list[PlannedRecord]:
+    """Check a whole export; raise ImportRefused listing every problem found."""
+    try:
+        archive = zipfile.ZipFile(upload)
+    except (zipfile.BadZipFile, OSError):
+        raise ImportRefused(["The file is not a ZIP file"]) from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise ImportRefused([f"The ZIP file has more than {MAX_ENTRIES:,} files in it"])
+        names = {entry.filename for entry in entries}
+        if RECORDS_JSON not in names:
+            raise ImportRefused(
+                [f"The ZIP file has no {RECORDS_JSON}: it is not a download of your CPD"]
+            )
+        budget = [policy.max_import_unpacked_bytes]
+        try:
+            export = json.loads(_read_entry(archive, RECORDS_JSON, MAX_RECORDS_JSON_BYTES, budget))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ImportRefused([f"{RECORDS_JSON} is not valid JSON"]) from None
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            raise ImportRefused([f"{RECORDS_JSON} cannot be unpacked"]) from None
+        if (
+            not isinstance(export, dict)
+            or export.get("format") != FORMAT
+            or export.get("version") != FORMAT_VERSION
+            or not isinstance(export.get("records"), list)
+        ):
+            raise ImportRefused([f"{RECORDS_JSON} is not a download of your CPD from this service"])
+        problems: list[str] = []
+        planned = [
+            _plan(number, raw, archive, names, budget, problems, policy, scanner)
+            for number, raw in enumerate(export["records"], start=1)
+        ]
+        if problems:
+            raise ImportRefused(problems)
+        return planned
+
+
+def _plan(
+    number: int,
+    raw: Any,
+    archive: zipfile.ZipFile,
+    names: set[str],
+    budget: list[int],
+    problems: list[str],
+    policy: Policy,
+    scanner: uploads.Scanner,
+) -> PlannedRecord:
+    where = f"Record {number}"
+    if not isinstance(raw, dict):
+        problems.append(f"{where} cannot be read")
+        return PlannedRecord(number, rules.STRUCTURED, DRAFT, {}, None)
+    form_type = raw.get("form_type")
+    if form_type not in rules.FORM_TYPES:
+        problems.append(f"{where}: the form type is not one this service has")
+        form_type = rules.STRUCTURED
+    status = raw.get("status")
+    if status not in (DRAFT, RECORDED):
+        problems.append(f"{where}: the status is neither draft nor recorded")
+        status = DRAFT
+    answers = _answers(raw.get("answers"), where, problems)
+    changes = raw.get("draft_changes")
+    draft_changes = None if changes is None else _answers(changes, where, problems)
+    plan = PlannedRecord(number, form_type, status, answers, draft_changes)
+    listed = raw.get("documents") or []
+    if not isinstance(listed, list):
+        problems.append(f"{where}: the document list cannot be read")
+        return plan
+    if len(listed) > policy.max_documents_per_record * 2:
+        problems.append(f"{where} has more documents than a record can hold")
+        return plan
+    for item in listed:
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("id"), int)
+            and isinstance(item.get("path"), str)
+            and isinstance(item.get("filename"), str)
+        ):
+            problems.append(f"{where}: a document's details cannot be read")
+            continue
+        if item["path"] not in names or not item["path"].startswith("documents/"):
+            problems.append(f"{where}: the document {item['filename']!r} is not in the ZIP file")
+            continue
+        name = uploads.clean_filename(item["filename"])
+        try:
+            data = _read_entry(archive, item["path"], policy.max_document_bytes, budget)
+        except ImportRefused as refused:
+            problems.append(f"{where}: {name} is larger than {policy.max_document_size_text}")
+            if "unpacks" in refused.reasons[0]:
+                raise
+            continue
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            problems.append(f"{where}: {name} cannot be unpacked")
+            continue
+        checked, refusal = uploads.check_document(name, data, policy=policy, scanner=scanner)
+        if checked is None:
+            problems.append(f"{where}: {refusal}")
+            continue
+        plan.documents.append(PlannedDocument(item["id"], checked))
+    return plan
+
+
+def store_document(db: Session, record: CpdRecord, checked: uploads.CheckedFile) -> int:
+    """The one place an imported document is stored (storage may move modules)."""
+    (stored,) = uploads.store(db, record, [checked])
+    assert stored.id is not None
+    return stored.id
+
+
+def _with_new_ids(answers: dict[str, Any], new_ids: dict[int, int]) -> dict[str, Any]:
+    return {
+        **answers,
+        "documents": [
+            {**item, "id": new_ids[item["id"]]}
+            for item in answers.get("documents") or []
+            if item["id"] in new_ids
+        ],
+    }
+
+
+def write_import(
+    db: Session,
+    *,
+    owner_id: int,
+    planned: Sequence[PlannedRecord],
+    policy: Policy,
+    today: dt.date,
+    store: Callable[[Session, CpdRecord, uploads.CheckedFile], int] = store_document,
+) -> ImportReport:
+    report = ImportReport()
+    for plan in planned:
+        status = plan.status
+        if status == RECORDED:
+            names = {d.old_id: d.checked.filename for d in plan.documents}
+            problems = rules.problems_for_recording(
+                plan.answers, plan.form_type, policy=policy, today=today, document_names=names
+            )
+            if problems:
+                status = DRAFT
+                report.notes.append(
+                    f"Record {plan.number} was imported as a draft: "
+                    + "; ".join(sorted(set(problems.values())))
+                )
+        now = utcnow()
+        record = CpdRecord(
+            owner_id=owner_id,
+            form_type=plan.form_type,
+            status=status,
+            answers={},
+            completed_on=rules.parse_date_quietly(plan.answers, policy=policy, today=today),
+            created_at=now,
+            updated_at=now,
+            recorded_at=now if status == RECORDED else None,
+        )
+        db.add(record)
+        db.flush()
+        new_ids = {d.old_id: store(db, record, d.checked) for d in plan.documents}
+        record.answers = _with_new_ids(plan.answers, new_ids)
+        if plan.draft_changes is not None:
+            record.pending_answers = _with_new_ids(plan.draft_changes, new_ids)
+        db.add(record)
+        assert record.id is not None
+        db.add(
+            CpdRevision(
+                record_id=record.id,
+                version=record.version,
+                kind="Imported",
+                answers=record.answers,
+                saved_at=now,
+            )
+        )
+        report.records += 1
+        report.documents += len(new_ids)
+    db.commit()
+    return report

@@ -1,0 +1,42 @@
+"""Choosing reminders (signed in) and unsubscribing from an email (no sign-in)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.db import get_session
+from app.extensions import csrf
+from app.reminders import bp, emails, rules, services
+
+
+@bp.route("/account/reminders", methods=["GET", "POST"])
+@login_required
+def choose() -> str | Response:
+    user_id = int(current_user.id)
+    if request.method == "POST":
+        services.choose(get_session(), user_id=user_id, wanted=request.form.getlist("reminders"))
+        flash("Your reminder choices have been saved", "success")
+        return redirect(url_for("account.home"))
+    off = services.opted_out(get_session(), user_id=user_id)
+    items = [
+        {"value": kind, "text": rules.DESCRIPTIONS[kind], "checked": kind not in off}
+        for kind in rules.KINDS
+    ]
+    return render_template("pages/reminders/choose.html", items=items)
+
+
+# RFC 8058: a mail client's one-click POST carries no cookie and no CSRF token, and the
+# signed token in the link is the proof that the address owner asked.
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str) -> str | tuple[str, int]:
+    found = emails.read_unsubscribe_token(token)
+    if found is None:
+        return render_template("pages/reminders/unsubscribe-link-broken.html"), 404
+    user_id, kind = found
+    if request.method == "POST":
+        services.turn_off(get_session(), user_id=user_id, kind=kind)
+        return render_template("pages/reminders/unsubscribed.html", kinds=rules, kind=kind)
+    return render_template("pages/reminders/unsubscribe.html", kinds=rules, kind=kind)
