@@ -15,10 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from app import uploads
 from app.auth.models import User
-from app.cpd import documents, services
+from app.cpd import services
 from app.cpd.models import CpdDocument, CpdRecord
 from app.policy import Policy
+from app.uploads.scanning import not_scanned
 from tests.conftest import csrf_token_from
 from tests.integration.test_cpd_records import structured_answers, unstructured_answers
 from tests.support import sample_files
@@ -35,11 +37,9 @@ def _answers(form: dict[str, Any]) -> dict[str, Any]:
 def _with_document(
     db: Session, record: CpdRecord, name: str, data: bytes, explanation: str, policy: Policy
 ) -> None:
-    checked, refusal = documents.check_file(
-        name, data, policy=policy, scanner=documents.not_scanned
-    )
+    checked, refusal = uploads.check_document(name, data, policy=policy, scanner=not_scanned)
     assert checked is not None, refusal
-    (stored,) = documents.store(db, record, [checked])
+    (stored,) = uploads.store(db, record, [checked])
     record.answers = {
         **record.answers,
         "documents": [*record.answers["documents"], {"id": stored.id, "explanation": explanation}],
