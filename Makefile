@@ -32,14 +32,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium (Playwright cannot download its own browser on these machines) and
-# lynx, the text browser one test drives with a keystroke script.
+# Debian's Chromium (Playwright cannot download its own browser on these machines),
+# lynx, the text browser one test drives with a keystroke script, and ClamAV's daemon,
+# which one test starts with its own EICAR signature (no signature download).
 browsers:
 	@missing=""; \
 	if [ -z "$$CHROMIUM_PATH" ] || [ ! -x "$$CHROMIUM_PATH" ]; then \
 	  command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	fi; \
 	command -v lynx >/dev/null 2>&1 || missing="$$missing lynx"; \
+	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

@@ -12,6 +12,7 @@ package through the names below; it knows nothing of forms or pages.
 
 from app.uploads.checks import CheckedFile, UploadCheck, check_uploads, chosen_files
 from app.uploads.names import content_disposition
+from app.uploads.quota import room_left
 from app.uploads.scanning import current_scanner
 from app.uploads.sniffing import ACCEPT, MEDIA_TYPES
 from app.uploads.storage import (
@@ -45,5 +46,6 @@ __all__ = [
     "listed",
     "mark_removed",
     "read_content",
+    "room_left",
     "store",
 ]

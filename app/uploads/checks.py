@@ -109,8 +109,8 @@ def check_uploads(
         elif room is not None and size > room - sum(c.size for c in check.accepted):
             refusal = (
                 f"{name} was not added: your account has reached its storage limit of "
-                f"{describe_size(policy.storage_quota_bytes)}. Remove documents or delete "
-                "CPD you no longer need to make room"
+                f"{describe_size(policy.storage_quota_bytes)}. Call {policy.help_phone} or "
+                f"email {policy.help_email} for help making room"
             )
         if refusal:
             content.close()

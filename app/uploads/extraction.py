@@ -80,6 +80,8 @@ def read_text(
         return DocumentText(TIMED_OUT)
     if finished.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return DocumentText(TIMED_OUT)
+    if finished.returncode != 0 and b"MemoryError" in finished.stderr[-2000:]:
+        return DocumentText(OUT_OF_MEMORY)
     try:
         answer = json.loads(finished.stdout)
         status = str(answer["status"])
