@@ -400,3 +400,16 @@ def test_web_pages_and_svg_images_are_refused_with_their_own_message(data: bytes
 def test_plain_notes_that_mention_angle_brackets_are_still_text() -> None:
     notes = b"Outcome scores < 3 were reviewed; scores > 7 were not.\n<b> is bold in HTML.\n"
     assert sniffing.sniff(notes, POLICY) == "text"
+
+
+@pytest.mark.parametrize("scanner", [scanning.not_scanned, sample_files.eicar_scanner])
+def test_every_check_reads_the_whole_file_whatever_read_it_before(scanner) -> None:
+    # The sniffer reads a few bytes, a scanner may read none or all: the text reader (a
+    # child process sharing the file) and storage must still get the file from its start.
+    data = sample_files.pdf("Certificate of attendance")
+    [checked] = checks.check_uploads(
+        [Upload(data, "c.pdf")], policy=POLICY, already=0, scanner=scanner
+    ).accepted
+    assert checked.text_status == "read"
+    checked.content.seek(0)
+    assert checked.content.read() == data
