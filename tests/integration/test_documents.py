@@ -755,3 +755,16 @@ def test_a_pdf_built_to_hang_a_reader_is_answered_in_a_second_and_not_called_cle
     record, document = a_draft_with_a_document(signed_in_client, db, hostile, "hostile.pdf")
     assert time.perf_counter() - started < 2  # two requests: the form page and the post
     assert document.text_status in ("read", "unreadable")
+
+
+def test_a_download_streamed_in_chunks_is_the_same_bytes(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    # Longer than several of the 256 KB chunks it is read from the database in, and not
+    # a whole number of them.
+    data = sample_files.pdf() + b"%" + bytes(range(256)) * 3000
+    record, document = a_draft_with_a_document(signed_in_client, db, data, "long.pdf")
+    response = signed_in_client.get(f"/your-cpd/{record.id}/documents/{document.id}")
+    assert response.is_streamed
+    assert response.headers["Content-Length"] == str(len(data))
+    assert response.get_data() == data
