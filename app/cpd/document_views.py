@@ -27,11 +27,11 @@ from werkzeug.wrappers import Response
 from app import uploads
 from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.kept import signed_in_keeping_posts
-from app.cpd.live_checks import live_check_key, live_check_rate
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import get_session
 from app.extensions import limiter
 from app.policy import Policy, current_policy
+from app.request_limits import live_check_rate, person_or_address
 from app.uploads import quota
 
 # The endpoints a form with files is posted to.
@@ -262,7 +262,7 @@ def _documents_fragment(saved: views.Saved) -> tuple[str, int, dict[str, str]]:
 
 
 @bp.route("/your-cpd/check/<field>", methods=["POST"])
-@limiter.limit(live_check_rate, key_func=live_check_key)
+@limiter.limit(live_check_rate, key_func=person_or_address)
 def check_identifiers(field: str) -> tuple[str, int, dict[str, str]]:
     """The anonymisation warning for one box, after it loses focus. Stores nothing."""
     if not anonymity.is_checked_field(field):
@@ -298,7 +298,7 @@ def _field_name(field: str) -> str:
 
 
 @bp.route("/your-cpd/count-explanation/<int:document_id>", methods=["POST"])
-@limiter.limit(live_check_rate, key_func=live_check_key)
+@limiter.limit(live_check_rate, key_func=person_or_address)
 def count_explanation(document_id: int) -> tuple[str, int, dict[str, str]]:
     """The live character count for a document's explanation."""
     name = anonymity.explanation_field(document_id)

@@ -14,7 +14,8 @@ from wtforms.validators import InputRequired, Length
 from app.db import get_session
 from app.extensions import limiter
 from app.help.models import FEEDBACK_MAX_LENGTH, Feedback
-from app.policy import current_policy, posted_form_bytes
+from app.policy import posted_form_bytes
+from app.request_limits import feedback_rate, person_or_address
 
 bp = Blueprint("help", __name__)
 
@@ -75,12 +76,8 @@ def read_no_more_than_feedback_holds(endpoint: str | None, _values: object) -> N
         request.max_content_length = min(most, current_app.config["MAX_CONTENT_LENGTH"] or most)
 
 
-def feedback_rate() -> str:
-    return f"{current_policy().feedback_posts_per_hour} per hour"
-
-
 @bp.route("/feedback", methods=["GET", "POST"])
-@limiter.limit(feedback_rate, methods=["POST"])
+@limiter.limit(feedback_rate, key_func=person_or_address, methods=["POST"])
 def feedback() -> str | Response:
     form = FeedbackForm()
     if request.method == "GET":

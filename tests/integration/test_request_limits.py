@@ -209,3 +209,35 @@ def test_a_full_account_keeps_what_was_typed_on_the_form_and_says_why(
     assert autosave.status_code == 507
     db.expire_all()
     assert len(db.exec(select(CpdRecord)).all()) == 1
+
+
+def test_signed_in_people_at_one_workplace_address_each_have_their_own_feedback_limit(
+    signed_in_client: FlaskClient, other_client: FlaskClient, policy
+) -> None:
+    for _ in range(policy.feedback_posts_per_hour):
+        token = _token(signed_in_client, "/feedback")
+        signed_in_client.post("/feedback", data={"csrf_token": token, "message": "Good"})
+    token = _token(other_client, "/feedback")
+    response = other_client.post("/feedback", data={"csrf_token": token, "message": "Also"})
+    assert response.status_code == 302
+
+
+def test_a_refused_upload_is_logged_without_its_name_or_content(
+    signed_in_client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="record_cpd.security")
+    secret_name = "Mrs Jones safeguarding referral.txt"
+    signed_in_client.post(
+        "/your-cpd/new/structured",
+        data={
+            "csrf_token": _token(signed_in_client),
+            **_form(),
+            "documents": (io.BytesIO(b"<html><script>x</script></html>"), secret_name),
+        },
+        content_type="multipart/form-data",
+    )
+    [event] = [r for r in caplog.records if r.name == "record_cpd.security"]
+    assert event.getMessage() == "upload_refused"
+    assert event.reason == "MarkupRefused"
+    logged = repr(event.__dict__)
+    assert "Jones" not in logged and "<script>" not in logged
