@@ -96,6 +96,10 @@ def refuse_saves_when_the_account_is_full() -> Any:
     if not quota.is_full(get_session(), owner_id=owner_id, policy=policy):
         return None
     message = quota.full_message(policy)
+    if request.endpoint == "cpd.upload_documents" and _is_htmx():
+        # Where autosave speaks (a polite status region); the chosen file stays chosen.
+        body = render_template("pages/cpd/_storage-full.html", message=message)
+        return body, 200, {"HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
     if _is_htmx() or request.endpoint == "cpd.autosave":
         return render_template("pages/cpd/_storage-full.html", message=message), 507
     view_args = request.view_args or {}

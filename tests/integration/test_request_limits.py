@@ -241,3 +241,29 @@ def test_a_refused_upload_is_logged_without_its_name_or_content(
     assert event.reason == "MarkupRefused"
     logged = repr(event.__dict__)
     assert "Jones" not in logged and "<script>" not in logged
+
+
+def test_a_file_chosen_with_javascript_on_a_full_account_says_why_in_the_status_line(
+    app: Flask, signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    app.extensions["document_scanner"] = sample_files.eicar_scanner
+    _post_with_file(signed_in_client, sample_files.pdf(), "first.pdf")
+    used = quota.used_bytes(db, owner_id=user.id)
+    policy = app.extensions["policy"]
+    app.extensions["policy"] = dataclasses.replace(policy, storage_quota_bytes=used)
+    token = _token(signed_in_client)
+    response = signed_in_client.post(
+        "/your-cpd/documents",
+        data={
+            "form_type": "structured",
+            **_form(),
+            "documents": (io.BytesIO(sample_files.pdf()), "second.pdf"),
+        },
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+        content_type="multipart/form-data",
+    )
+    # Shown where autosave speaks (a polite status region), not swapped for the list.
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#autosave-status"
+    assert "Your account has reached its storage limit" in response.get_data(as_text=True)
+    assert [d.filename for d in db.exec(select(CpdDocument))] == ["first.pdf"]
