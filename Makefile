@@ -37,8 +37,9 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Debian's Chromium (Playwright cannot download its own browser on these machines),
-# lynx, the text browser one test drives with a keystroke script, and Dillo and NetSurf
-# (old engines, screenshot under Xvfb by tests/integration/test_old_engines.py).
+# lynx, the text browser one test drives with a keystroke script, Dillo and NetSurf
+# (old engines, screenshot under Xvfb by tests/integration/test_old_engines.py), and
+# ClamAV's daemon, which one test starts with its own EICAR signature (no download).
 browsers:
 	@missing=""; \
 	if [ -z "$$CHROMIUM_PATH" ] || [ ! -x "$$CHROMIUM_PATH" ]; then \
@@ -49,6 +50,7 @@ browsers:
 	command -v netsurf-gtk >/dev/null 2>&1 || missing="$$missing netsurf-gtk"; \
 	command -v xvfb-run >/dev/null 2>&1 || missing="$$missing xvfb xauth"; \
 	command -v import >/dev/null 2>&1 || missing="$$missing imagemagick"; \
+	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

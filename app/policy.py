@@ -168,6 +168,12 @@ class Policy:
     # Everything one account keeps: its drafts, recorded CPD, every saved version and
     # every document. Reaching it keeps what was typed on the form and says so.
     storage_quota_bytes: int = 250 * 1024 * 1024
+    # The live checks (anonymisation warning, character count) need no account, so they
+    # read at most this many times a box's limit (over-limit drafts are still checked)
+    # and answer at most this many requests a minute for one person or address.
+    live_check_limit_multiple: int = 2
+    live_checks_per_minute: int = 120
+    feedback_posts_per_hour: int = 10
 
     character_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS))
     standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
@@ -210,6 +216,10 @@ class Policy:
         operating systems show file sizes."""
         return describe_size(self.max_document_bytes)
 
+    def live_check_bytes(self, box: str) -> int:
+        """The most a live check of ``box`` reads (see posted_form_bytes)."""
+        return posted_form_bytes(self.limit(box) * self.live_check_limit_multiple)
+
     def normalise_registration_number(self, raw: str) -> str:
         return re.sub(r"\s+", "", raw).upper()
 
@@ -238,6 +248,9 @@ class Policy:
             "max_archive_entries",
             "document_read_memory_bytes",
             "storage_quota_bytes",
+            "live_check_limit_multiple",
+            "live_checks_per_minute",
+            "feedback_posts_per_hour",
         )
         for name in positive_ints:
             if getattr(self, name) < 1:
@@ -309,6 +322,13 @@ class Policy:
         values = [activity.value for activity in self.activity_types]
         if len(set(values)) != len(values) or "other" not in values:
             raise PolicyError("activity_types values must be unique and include 'other'")
+
+
+def posted_form_bytes(characters: int) -> int:
+    """The most bytes a form holding ``characters`` characters of text can take to send:
+    percent-encoded UTF-8 is at most 12 bytes a character (4 bytes, each as %XX), plus
+    room for the CSRF token, the field names and multipart boundaries."""
+    return characters * 12 + 8 * 1024
 
 
 def describe_size(size: int) -> str:

@@ -144,6 +144,8 @@ def fixed_rate(port: int, rate: int, seconds: int, make_request) -> dict:
 
 
 def bench_database(label: str, seconds: int, rates: list[int], connections: int) -> dict:
+    # The live counts are rate-limited per person; this measures throughput, not that.
+    os.environ["RECORD_CPD_POLICY"] = str(ROOT / "bench" / "load-policy.toml")
     if label == "postgresql":
         os.environ["TEST_DATABASE_URL"] = POSTGRES_ADMIN_URL
     else:

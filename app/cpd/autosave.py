@@ -11,7 +11,9 @@ from app.cpd import bp, rules, services
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdRecord
 from app.db import get_session
+from app.extensions import limiter
 from app.policy import current_policy
+from app.request_limits import live_check_rate, person_or_address
 
 
 def _fragment(template: str, status: int = 200, **context: object) -> tuple[str, int, dict]:
@@ -92,6 +94,7 @@ def autosave() -> tuple[str, int, dict]:
 
 
 @bp.route("/your-cpd/count/<field>", methods=["POST"])
+@limiter.limit(live_check_rate, key_func=person_or_address)
 def count(field: str) -> tuple[str, int, dict]:
     """The live count for one limited box. Needs no account (it stores nothing), so
     counting keeps working even if the session has just expired."""

@@ -29,7 +29,10 @@ from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import get_session
+from app.extensions import limiter
 from app.policy import Policy, current_policy
+from app.request_limits import live_check_rate, person_or_address
+from app.uploads import quota
 
 # The endpoints a form with files is posted to.
 UPLOAD_ENDPOINTS = {
@@ -50,18 +53,69 @@ def upload_request_limit(policy: Policy, configured: int | None) -> int:
     )
 
 
+# The live checks, and which box each one reads.
+LIVE_CHECKS = {
+    "cpd.check_identifiers": lambda values: values.get("field", ""),
+    "cpd.count": lambda values: values.get("field", ""),
+    "cpd.count_explanation": lambda _values: "document_explanation",
+}
+# The posts that store something, so are refused when the account is full.
+SAVING_ENDPOINTS = {"cpd.new_record", "cpd.edit_record", "cpd.autosave", "cpd.upload_documents"}
+
+
 @bp.url_value_preprocessor
-def allow_documents(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+def allow_documents(endpoint: str | None, values: dict[str, Any] | None) -> None:
     # Runs before any before_request function (the CSRF check reads the form).
-    if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+    if request.method != "POST":
+        return
+    if endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = upload_request_limit(
             current_policy(), current_app.config.get("MAX_CONTENT_LENGTH")
         )
-    if endpoint in FORM_ENDPOINTS and request.method == "POST":
+    elif endpoint in LIVE_CHECKS:
+        # Read no more than the box can hold: anyone may post here, signed in or not.
+        box = LIVE_CHECKS[endpoint](values or {})
+        box = anonymity.EXPLANATION_FIELD.sub("document_explanation", box)
+        if box in current_policy().character_limits:
+            most = current_policy().live_check_bytes(box)
+            configured = current_app.config.get("MAX_CONTENT_LENGTH")
+            request.max_content_length = min(most, configured or most)
+    if endpoint in FORM_ENDPOINTS:
         # A box's limit is a rule of recording, not of keeping: one box may hold as much
         # as the whole post may (Flask would refuse any box over 500 KB, and with it
         # every other answer on the form).
         request.max_form_memory_size = request.max_content_length
+
+
+@bp.before_request
+def refuse_saves_when_the_account_is_full() -> Any:
+    """At the storage quota nothing more is stored, and nothing typed is lost: the form
+    comes back with every answer and the reason; an autosave gets an error the page's
+    scripts treat as "not saved yet", so a copy kept on the device stays there."""
+    if request.method != "POST" or request.endpoint not in SAVING_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    owner_id = int(current_user.id)
+    policy = current_policy()
+    if not quota.is_full(get_session(), owner_id=owner_id, policy=policy):
+        return None
+    message = quota.full_message(policy)
+    if request.endpoint == "cpd.upload_documents" and _is_htmx():
+        # Where autosave speaks (a polite status region); the chosen file stays chosen.
+        body = render_template("pages/cpd/_storage-full.html", message=message)
+        return body, 200, {"HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
+    if _is_htmx() or request.endpoint == "cpd.autosave":
+        return render_template("pages/cpd/_storage-full.html", message=message), 507
+    view_args = request.view_args or {}
+    record = views._owned(int(view_args["record_id"])) if "record_id" in view_args else None
+    form_type = record.form_type if record is not None else str(view_args.get("form_type"))
+    if form_type not in rules.FORM_TYPES:
+        abort(404)
+    answers = services.answers_from_form(request.form, form_type)
+    return views._render_form(
+        form_type, answers, record=record, problems={"documents": message}, status=400
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -246,6 +300,7 @@ def _documents_fragment(saved: views.Saved) -> tuple[str, int, dict[str, str]]:
 
 
 @bp.route("/your-cpd/check/<field>", methods=["POST"])
+@limiter.limit(live_check_rate, key_func=person_or_address)
 def check_identifiers(field: str) -> tuple[str, int, dict[str, str]]:
     """The anonymisation warning for one box, after it loses focus. Stores nothing."""
     if not anonymity.is_checked_field(field):
@@ -281,6 +336,7 @@ def _field_name(field: str) -> str:
 
 
 @bp.route("/your-cpd/count-explanation/<int:document_id>", methods=["POST"])
+@limiter.limit(live_check_rate, key_func=person_or_address)
 def count_explanation(document_id: int) -> tuple[str, int, dict[str, str]]:
     """The live character count for a document's explanation."""
     name = anonymity.explanation_field(document_id)

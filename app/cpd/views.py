@@ -329,6 +329,7 @@ def save_form(
         policy=policy,
         already=len(answers["documents"]),
         scanner=uploads.current_scanner(),
+        room=uploads.room_left(db, owner_id=record.owner_id, policy=policy),
     )
     added = uploads.store(db, record, upload.accepted) if upload.accepted else []
     for document in added:

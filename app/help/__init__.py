@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -12,7 +12,10 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.db import get_session
+from app.extensions import limiter
 from app.help.models import FEEDBACK_MAX_LENGTH, Feedback
+from app.policy import posted_form_bytes
+from app.request_limits import feedback_rate, person_or_address
 
 bp = Blueprint("help", __name__)
 
@@ -65,7 +68,16 @@ def _own_path(url: str | None) -> str | None:
     return parts.path[:300] if parts.path.startswith("/") else None
 
 
+@bp.url_value_preprocessor
+def read_no_more_than_feedback_holds(endpoint: str | None, _values: object) -> None:
+    # Before the CSRF check reads the form: anyone may post feedback.
+    if endpoint == "help.feedback" and request.method == "POST":
+        most = posted_form_bytes(FEEDBACK_MAX_LENGTH + 300)
+        request.max_content_length = min(most, current_app.config["MAX_CONTENT_LENGTH"] or most)
+
+
 @bp.route("/feedback", methods=["GET", "POST"])
+@limiter.limit(feedback_rate, key_func=person_or_address, methods=["POST"])
 def feedback() -> str | Response:
     form = FeedbackForm()
     if request.method == "GET":

@@ -18,6 +18,7 @@ from app.uploads.checks import (
     chosen_files,
 )
 from app.uploads.names import clean_filename, content_disposition
+from app.uploads.quota import room_left
 from app.uploads.scanning import Scanner, current_scanner
 from app.uploads.sniffing import ACCEPT, MEDIA_TYPES
 from app.uploads.storage import (
@@ -54,5 +55,6 @@ __all__ = [
     "listed",
     "mark_removed",
     "read_content",
+    "room_left",
     "store",
 ]

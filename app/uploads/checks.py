@@ -40,7 +40,7 @@ class UploadedFile(Protocol):
 class CheckedFile:
     filename: str
     kind: str
-    content: BinaryIO  # a temporary file, read from its start when stored
+    content: BinaryIO  # an unbuffered temporary file, read from its start when stored
     size: int
     sha256: str
     scan_status: str
@@ -68,7 +68,9 @@ def chosen_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
 def _spool(upload: UploadedFile | BinaryIO, limit: int) -> tuple[BinaryIO, int, str]:
     """Copy an upload to a temporary file a chunk at a time, stopping one byte past
     ``limit``: its size (at most limit + 1) and SHA-256. Never the whole file in memory."""
-    spooled = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the CheckedFile
+    # Unbuffered: the text reader's child process reads the same file descriptor, so
+    # every seek must reach the operating system (a buffered seek may stay in Python).
+    spooled = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 - lives as the CheckedFile
     digest = hashlib.sha256()
     size = 0
     while size <= limit:
@@ -110,8 +112,8 @@ def check_uploads(
         elif room is not None and size > room - sum(c.size for c in check.accepted):
             refusal = (
                 f"{name} was not added: your account has reached its storage limit of "
-                f"{describe_size(policy.storage_quota_bytes)}. Remove documents or delete "
-                "CPD you no longer need to make room"
+                f"{describe_size(policy.storage_quota_bytes)}. Call {policy.help_phone} or "
+                f"email {policy.help_email} for help making room"
             )
         if refusal:
             content.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -56,11 +57,12 @@ class DocumentText:
 def read_text(
     kind: str, source: BinaryIO, *, seconds: float, memory_bytes: int, max_bytes: int
 ) -> DocumentText:
-    """The text of the document in ``source`` (a real file: it becomes the child's
-    stdin), read within ``seconds`` and ``memory_bytes``."""
+    """The text of the document in ``source`` (a real, unbuffered file: its descriptor
+    becomes the child's stdin), read within ``seconds`` and ``memory_bytes``."""
     if kind not in READABLE:
         return DocumentText(IMAGE)
     source.seek(0)
+    os.lseek(source.fileno(), 0, os.SEEK_SET)  # where the child starts reading
     command = [
         sys.executable,
         "-I",  # isolated: no environment, no user site, not the working directory
@@ -80,6 +82,8 @@ def read_text(
         return DocumentText(TIMED_OUT)
     if finished.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return DocumentText(TIMED_OUT)
+    if finished.returncode != 0 and b"MemoryError" in finished.stderr[-2000:]:
+        return DocumentText(OUT_OF_MEMORY)
     try:
         answer = json.loads(finished.stdout)
         status = str(answer["status"])
@@ -96,7 +100,7 @@ def extract_text(
     """read_text for bytes in memory (tests and tools)."""
     import tempfile
 
-    with tempfile.TemporaryFile() as source:
+    with tempfile.TemporaryFile(buffering=0) as source:
         source.write(data)
         return read_text(
             kind, source, seconds=seconds, memory_bytes=memory_bytes, max_bytes=len(data) + 1

@@ -115,22 +115,28 @@ def extract(kind: str, data: bytes, *, max_bytes: int, max_characters: int) -> s
     raise ValueError(f"no text reader for {kind}")
 
 
+# Made before reading: with no memory left, there may be none to make an answer with.
+OUT_OF_MEMORY_ANSWER = json.dumps({"status": OUT_OF_MEMORY}).encode()
+UNREADABLE_ANSWER = json.dumps({"status": UNREADABLE}).encode()
+
+
 def main(arguments: list[str]) -> int:
     kind, seconds, memory_bytes, max_bytes, max_entry_bytes, max_characters = arguments
     limit_myself(int(seconds), int(memory_bytes))
+    reserve = bytearray(1024 * 1024)  # given back on MemoryError, to answer with
     try:
         data = sys.stdin.buffer.read(int(max_bytes))
         text = extract(
             kind, data, max_bytes=int(max_entry_bytes), max_characters=int(max_characters)
         )
-        answer = {"status": READ, "text": text[: int(max_characters)]}
+        answer = json.dumps({"status": READ, "text": text[: int(max_characters)]}).encode()
     except (MemoryError, TooBig):
-        answer = {"status": OUT_OF_MEMORY}
+        del reserve
+        answer = OUT_OF_MEMORY_ANSWER
     except Exception as error:  # noqa: BLE001 - any failure to parse: "could not be read"
         # Parsers in C (expat, zlib) report running out of memory as their own errors.
-        ran_out = "memory" in str(error).lower()
-        answer = {"status": OUT_OF_MEMORY if ran_out else UNREADABLE}
-    sys.stdout.write(json.dumps(answer))
+        answer = OUT_OF_MEMORY_ANSWER if "memory" in str(error).lower() else UNREADABLE_ANSWER
+    sys.stdout.buffer.write(answer)
     return 0
 
 

@@ -131,7 +131,23 @@ def _is_plain_text(stream: BinaryIO) -> bool:
             return True
 
 
+def _declared_entries(stream: BinaryIO) -> int | None:
+    """How many entries the archive's End of Central Directory record declares, read
+    by zipfile's own reader of that record (private, but unchanged for many Python
+    releases): enough to refuse a huge directory before zipfile builds it in memory."""
+    try:
+        record = zipfile._EndRecData(stream)  # type: ignore[attr-defined]
+        return int(record[zipfile._ECD_ENTRIES_TOTAL]) if record else None  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, OSError, TypeError, ValueError):
+        return None
+    finally:
+        stream.seek(0)
+
+
 def _sniff_archive(stream: BinaryIO, policy: Policy) -> str | None:
+    declared = _declared_entries(stream)
+    if declared is not None and declared > policy.max_archive_entries:
+        raise ArchiveRefused(f"contains more than {policy.max_archive_entries:,} files")
     try:
         with zipfile.ZipFile(stream) as archive:
             check_archive(archive.infolist(), policy)

@@ -747,11 +747,26 @@ def test_a_document_that_could_not_be_checked_says_so_and_recording_asks_for_the
     assert "Confirm you have checked that this CPD contains nothing" in text_of(response)
 
 
-def test_a_pdf_built_to_hang_a_reader_is_answered_in_a_second_and_not_called_clean(
+def test_a_pdf_built_to_hang_a_reader_is_answered_at_once_and_not_called_clean(
     signed_in_client: FlaskClient, db: Session
 ) -> None:
     hostile = sample_files.pdf_with_content(b"BT [" + b"(a)" * 32 + b"] Tx ET")
     started = time.perf_counter()
     record, document = a_draft_with_a_document(signed_in_client, db, hostile, "hostile.pdf")
-    assert time.perf_counter() - started < 2  # two requests: the form page and the post
+    # It held a worker for 62 s. Two requests (the form page and the post), on a machine
+    # that may be busy: the reader's own work is measured in tests/unit/test_document_text.
+    assert time.perf_counter() - started < 5
     assert document.text_status in ("read", "unreadable")
+
+
+def test_a_download_streamed_in_chunks_is_the_same_bytes(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    # Longer than several of the 256 KB chunks it is read from the database in, and not
+    # a whole number of them.
+    data = sample_files.pdf() + b"%" + bytes(range(256)) * 3000
+    record, document = a_draft_with_a_document(signed_in_client, db, data, "long.pdf")
+    response = signed_in_client.get(f"/your-cpd/{record.id}/documents/{document.id}")
+    assert response.is_streamed
+    assert response.headers["Content-Length"] == str(len(data))
+    assert response.get_data() == data

@@ -9,6 +9,7 @@ import io
 import socket
 import struct
 import threading
+import time
 import urllib.parse
 import zipfile
 from collections.abc import Iterator
@@ -400,3 +401,30 @@ def test_web_pages_and_svg_images_are_refused_with_their_own_message(data: bytes
 def test_plain_notes_that_mention_angle_brackets_are_still_text() -> None:
     notes = b"Outcome scores < 3 were reviewed; scores > 7 were not.\n<b> is bold in HTML.\n"
     assert sniffing.sniff(notes, POLICY) == "text"
+
+
+@pytest.mark.parametrize("scanner", [scanning.not_scanned, sample_files.eicar_scanner])
+def test_every_check_reads_the_whole_file_whatever_read_it_before(scanner) -> None:
+    # The sniffer reads a few bytes, a scanner may read none or all: the text reader (a
+    # child process sharing the file) and storage must still get the file from its start.
+    data = sample_files.pdf("Certificate of attendance")
+    [checked] = checks.check_uploads(
+        [Upload(data, "c.pdf")], policy=POLICY, already=0, scanner=scanner
+    ).accepted
+    assert checked.text_status == "read"
+    checked.content.seek(0)
+    assert checked.content.read() == data
+
+
+def test_an_archive_declaring_a_huge_directory_is_refused_before_it_is_read() -> None:
+    # 100,000 empty entries in 8 MB: reading the directory alone took seconds and tens
+    # of megabytes in the worker. The count in its end record is enough to refuse it.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for number in range(100_000):
+            archive.writestr(f"word/{number:x}", "")
+    started = time.process_time()
+    with pytest.raises(ArchiveRefused, match="contains more than 2,000 files"):
+        sniffing.sniff(buffer.getvalue(), POLICY)
+    assert time.process_time() - started < 0.1
