@@ -26,57 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.database import throwaway_database  # noqa: E402
+from tests.support.http_client import Client  # noqa: E402
 from tests.support.servers import start_live_server, stop_live_server  # noqa: E402
 
 FILE_BYTES = 9_500_000
 BOUNDARY = "benchmark-boundary-7c1e"
-
-
-class Person:
-    """Just enough of a browser: the session cookie and the CSRF token."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookie = ""
-        self.token = ""
-
-    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-        connection.request(
-            method, path, body=body, headers={"Cookie": self.cookie, **(headers or {})}
-        )
-        response = connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                self.cookie = value.split(";", 1)[0]
-        found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', text)
-        if found:
-            self.token = found.group(1)
-        connection.close()
-        return response.status, text
-
-    def sign_up(self, email: str) -> None:
-        import urllib.parse
-
-        self.request("GET", "/create-account")
-        password = "benchmark horse battery staple"
-        status, _text = self.request(
-            "POST",
-            "/create-account",
-            urllib.parse.urlencode(
-                {
-                    "csrf_token": self.token,
-                    "full_name": "Robin Tester",
-                    "email": email,
-                    "password": password,
-                    "password_confirmation": password,
-                }
-            ),
-            {"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        assert status == 302, f"could not create the benchmark account: {status}"
-        self.request("GET", "/your-cpd/new/structured")
 
 
 def multipart(path: Path, token: str, files: list[Path]) -> None:
@@ -138,8 +92,9 @@ def main() -> None:
             port = int(server.url.rsplit(":", 1)[1])
             people = []
             for number in range(options.people):
-                person = Person(port)
-                person.sign_up(f"bench-{number}-{time.time_ns()}@example.com")
+                person = Client(port)
+                person.sign_up(url, f"bench-{number}-{time.time_ns()}@example.com")
+                person.request("GET", "/your-cpd/new/structured")  # the form's token
                 body = work / f"body-{number}.bin"
                 multipart(body, person.token, sources)
                 people.append((person, body))
@@ -147,18 +102,24 @@ def main() -> None:
             before = peak_memory(worker)
             statuses: list[int] = []
 
-            def upload(person: Person, body: Path) -> None:
+            def upload(person: Client, body: Path) -> None:
+                """The body streamed from its file, so the client's memory stays flat."""
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
                 with body.open("rb") as stream:
-                    status, _text = person.request(
+                    connection.request(
                         "POST",
                         "/your-cpd/new/structured",
-                        stream,
-                        {
+                        body=stream,
+                        headers={
+                            "Cookie": person.cookie,
                             "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
                             "Content-Length": str(body.stat().st_size),
                         },
                     )
-                statuses.append(status)
+                    response = connection.getresponse()
+                    response.read()
+                connection.close()
+                statuses.append(response.status)
 
             started = time.perf_counter()
             threads = [threading.Thread(target=upload, args=pair) for pair in people]
