@@ -28,7 +28,14 @@ BASE = "https://localhost"  # production cookies are Secure; CSRF checks the Ref
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="autosave",
+        choices=["autosave", "floor"],
+        help="profile the autosaves (the default) or the floor",
+    )
+    parser.add_argument("--lines", type=int, default=30, help="how many calls to print")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp())
     os.environ.update(
@@ -112,8 +119,11 @@ def main() -> None:
         print(f"{name:22} {(time.perf_counter() - started) / REQUESTS * 1000:.2f} ms a request")
     if options.profile:
         profiler = cProfile.Profile()
-        profiler.runcall(autosave, REQUESTS)
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        profiler.runcall(floor if options.profile == "floor" else autosave, REQUESTS)
+        stats = pstats.Stats(profiler)
+        if os.environ.get("PROFILE_OUT"):
+            stats.dump_stats(os.environ["PROFILE_OUT"])
+        stats.sort_stats("cumulative").print_stats(options.lines)
 
 
 if __name__ == "__main__":
