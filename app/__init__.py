@@ -24,6 +24,8 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    # Set before anything touches app.jinja_env, which is made on first use.
+    app.jinja_environment = layout.TemplateEnvironment
     if isinstance(config, type):
         app.config.from_object(config)
     else:

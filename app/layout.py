@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Hashable
+from collections import ChainMap
+from collections.abc import Callable, Hashable, MutableMapping
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from flask.templating import Environment as FlaskEnvironment
 from markupsafe import Markup, escape
 
 # A marker no rendered page contains (NUL is not allowed in HTML); the name says which hole.
@@ -79,6 +81,22 @@ def _stencil(html: str) -> Stencil:
     return tuple(
         (parts[i], parts[i + 1] if i + 1 < len(parts) else None) for i in range(0, len(parts), 2)
     )
+
+
+class _TemplateGlobals(ChainMap[str, Any]):
+    """A template's globals whose keys() is a set. Every `{% from ... import %}` compares
+    the importing page's global names with the imported template's
+    (`set - globals.keys()`); against ChainMap's key view that is one `in` test across
+    every map per name, and it was the largest single cost left in rendering a page
+    (about 9 % of GET /account under cProfile, nine imports a page)."""
+
+    def keys(self) -> set[str]:  # type: ignore[override]
+        return set().union(*self.maps)
+
+
+class TemplateEnvironment(FlaskEnvironment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _TemplateGlobals({} if d is None else d, self.globals)
 
 
 def init_app(app: Flask) -> None:
