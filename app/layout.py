@@ -21,7 +21,6 @@ once: the tests compare the two.
 from __future__ import annotations
 
 import re
-import threading
 from collections import ChainMap
 from collections.abc import Callable, Hashable, MutableMapping
 from typing import Any
@@ -36,8 +35,6 @@ _HOLE_PATTERN = re.compile("\x00layout-hole:([a-z_]+)\x00")
 
 # Literal HTML, then the name of the hole after it (None after the last literal).
 Stencil = tuple[tuple[str, str | None], ...]
-
-_lock = threading.Lock()
 
 
 def layout_hole(name: str) -> Markup:
@@ -58,9 +55,9 @@ def layout_piece(name: str, variant: Hashable, render: Callable[[], Any], **hole
         markers = {hole: Markup(_HOLE.format(hole)) for hole in holes}  # noqa: S704 - our marker
         # A variant may leave a hole out (signed out, there is no sign-out form).
         stencil = _stencil(_render_with(render, markers))
-        # Two threads may both render a new variant; either copy is the same.
-        with _lock:
-            pieces.setdefault(key, stencil)
+        # Two threads may both render a new variant; either copy is the same, and
+        # setdefault keeps one without a lock.
+        pieces.setdefault(key, stencil)
     # Joined as plain str: str + Markup would escape the kept HTML a second time.
     html = "".join(text + (str(escape(holes[hole])) if hole else "") for text, hole in stencil)
     return Markup(html)  # noqa: S704 - kept HTML came from our autoescaped templates

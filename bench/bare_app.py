@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-PAGE_BYTES = 6300  # GET /account, signed in, uncompressed (29 November 2026)
+PAGE_BYTES = 6300  # GET /account, signed in, uncompressed (30 November 2026)
 
 _HEAD = (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
