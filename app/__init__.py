@@ -10,7 +10,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, security, security_log
+from app import assets, db, errors, layout, security, security_log
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import csrf, limiter
 from app.govuk_fields import error_list, field_params
@@ -24,6 +24,8 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    # Set before anything touches app.jinja_env, which is made on first use.
+    app.jinja_environment = layout.TemplateEnvironment
     if isinstance(config, type):
         app.config.from_object(config)
     else:
@@ -54,6 +56,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     assets.init_app(app)
     db.init_app(app)
     security.init_app(app)
+    layout.init_app(app)
     security_log.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)

@@ -86,6 +86,9 @@ class BaseConfig:
     # How often a session's "last seen" time is written: not on every request, so that
     # autosaves do not each cost a second write; a fraction of the idle timeout.
     SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 30)
+    # Keep the layout's skip link, header and footer once rendered (app/layout.py); off,
+    # every page runs the GOV.UK macros again (the tests compare the two).
+    LAYOUT_CACHE = True
 
 
 class LocalConfig(BaseConfig):

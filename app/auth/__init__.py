@@ -52,7 +52,7 @@ def load_user(user_id: str) -> User | None:
         session[ENDED_TOKEN_KEY] = session.pop(SESSION_TOKEN_KEY, None)
         session.pop("_user_id", None)
         return None
-    return db.get(User, result.record.user_id)
+    return result.user
 
 
 def ended_session_user_id() -> int | None:

@@ -84,3 +84,23 @@ def test_last_seen_is_not_rewritten_on_every_request(db, user, policy: Policy):
     record = db.exec(select(UserSession)).one()
     db.refresh(record)
     assert record.last_seen_at == NOW
+
+
+def test_a_signed_in_request_finds_the_session_and_its_user_in_one_query(db, user, policy):
+    from sqlalchemy import event
+
+    token = start_session(db=db, user_id=user.id)
+    db.expunge_all()  # nothing already loaded: count what a fresh request does
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = check_session(db=db, token=token, policy=policy, touch_after=dt.timedelta(hours=1))
+        assert result.user is not None and result.user.email == user.email
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
