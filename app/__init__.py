@@ -93,7 +93,7 @@ def _instance_secret_key(path: os.PathLike[str] | str) -> str:
         return key_file.read_text().strip()
     except FileNotFoundError:
         pass
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     try:
         # O_EXCL: when several gunicorn workers start at once, exactly one writes the key.

@@ -25,7 +25,8 @@ def init_app(app: Flask) -> None:
         if url.startswith("sqlite:///"):
             from pathlib import Path
 
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            instance = Path(url.removeprefix("sqlite:///")).parent
+            instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         command.upgrade(alembic_config(url), "head")
         click.echo("Database is up to date.")
 

@@ -109,16 +109,29 @@ def find_valid_reset(*, db: Session, token: str) -> PasswordReset | None:
     return reset
 
 
-def complete_password_reset(*, db: Session, reset: PasswordReset, new_password: str) -> User:
-    """Set the new password, use up the token and sign the account out everywhere."""
+def complete_password_reset(*, db: Session, reset: PasswordReset, new_password: str) -> User | None:
+    """Use up the token, set the new password and sign the account out everywhere.
+
+    The token is claimed with a conditional UPDATE first: of two requests presenting
+    it at once, only one changes a row; the other gets None and changes nothing.
+    """
+    new_hash = hash_password(new_password)
+    now = utcnow()
+    claimed = db.exec(
+        update(PasswordReset)
+        .where(col(PasswordReset.id) == reset.id)
+        .where(col(PasswordReset.used_at).is_(None))
+        .where(col(PasswordReset.expires_at) > now)
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        db.rollback()
+        return None
     user = db.get(User, reset.user_id)
     assert user is not None and user.id is not None
-    now = utcnow()
-    user.password_hash = hash_password(new_password)
+    user.password_hash = new_hash
     user.password_changed_at = now
-    reset.used_at = now
     db.add(user)
-    db.add(reset)
     db.commit()
     revoke_all_sessions(db=db, user_id=user.id)
     return user
