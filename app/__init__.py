@@ -10,7 +10,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, security, security_log
+from app import assets, db, errors, security, security_log, server_sessions
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import csrf, limiter
 from app.govuk_fields import error_list, field_params
@@ -53,6 +53,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     # after_request hook has run.
     assets.init_app(app)
     db.init_app(app)
+    server_sessions.init_app(app)
     security.init_app(app)
     security_log.init_app(app)
     errors.init_app(app)

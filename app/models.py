@@ -4,8 +4,10 @@ from app.auth.models import PasswordReset, PendingAccount, User, UserSession
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
+from app.server_sessions import BrowserSession
 
 __all__ = [
+    "BrowserSession",
     "CpdDocument",
     "CpdDocumentContent",
     "CpdRecord",
