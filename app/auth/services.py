@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select, update
 
 from app.auth.models import PasswordReset, PendingAccount, User
 from app.auth.passwords import hash_password, password_matches
-from app.auth.sessions import hash_token, new_token, revoke_all_sessions
+from app.auth.sessions import hash_token, new_token, revoke_all_sessions, revoke_other_sessions
 from app.db import utcnow
 from app.policy import Policy
 
@@ -207,3 +207,19 @@ def confirm_account(*, db: Session, policy: Policy, pending: PendingAccount) -> 
         registration_number=pending.registration_number,
         password_hash=pending.password_hash,
     )
+
+
+def change_password(
+    *, db: Session, user: User, current_password: str, new_password: str, keep_token: str
+) -> bool:
+    """Set a new password if the current one is right; every other session ends (a
+    thief signed in elsewhere is put out), this one carries on."""
+    if not password_matches(user.password_hash, current_password):
+        return False
+    assert user.id is not None
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    db.add(user)
+    db.commit()
+    revoke_other_sessions(db=db, user_id=user.id, keep_token=keep_token)
+    return True

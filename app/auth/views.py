@@ -26,6 +26,7 @@ from app.auth import (
     services,
     throttle,
 )
+from app.auth.devices import describe_device
 from app.auth.forms import (
     ConfirmAccountForm,
     CreateAccountForm,
@@ -69,7 +70,11 @@ def _sign_in(user: User, *, shared_device: bool = False) -> None:
     assert user.id is not None
     # A fresh cookie and a fresh server-side session at every sign-in (no fixation).
     session.clear()
-    session[SESSION_TOKEN_KEY] = start_session(db=get_session(), user_id=user.id)
+    session[SESSION_TOKEN_KEY] = start_session(
+        db=get_session(),
+        user_id=user.id,
+        device=describe_device(request.headers.get("User-Agent")),
+    )
     # On a shared or public computer nothing is kept on the device: no offline copies.
     session[SHARED_DEVICE_KEY] = shared_device
     login_user(user)
@@ -266,6 +271,7 @@ def reset_password(token: str) -> Response:
             security_event("reset_link_invalid")
             return no_store(render_template("pages/auth/reset-link-expired.html"), 404)
         security_event("password_reset_completed", level=logging.INFO, account_id=user.id)
+        background.run_later(emails.send_password_changed, user_id=user.id)
         logout_user()
         session.clear()
         flash("Your password has been changed. Sign in with your new password.", "success")
