@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 
 from app import background
 from app.auth import SESSION_TOKEN_KEY, bp, current_policy, emails, services
-from app.auth.forms import ChangePasswordForm, ConfirmAccountForm
+from app.auth.forms import ChangePasswordForm, SignOutOthersForm
+from app.auth.passwords import password_matches
 from app.auth.sessions import active_sessions, hash_token, revoke_other_sessions
 from app.cpd.presenters import format_moment
 from app.db import get_session
@@ -53,9 +54,7 @@ def change_password() -> str | Response:
     return render_template("pages/auth/change-password.html", form=form)
 
 
-@bp.route("/account/devices")
-@login_required
-def devices() -> str:
+def _devices_page(form: SignOutOthersForm) -> str:
     records = active_sessions(
         db=get_session(), user_id=int(current_user.get_id()), policy=current_policy()
     )
@@ -63,20 +62,37 @@ def devices() -> str:
         "pages/auth/devices.html",
         sessions=records,
         this_session=hash_token(session[SESSION_TOKEN_KEY]),
-        form=ConfirmAccountForm(),
+        form=form,
         format_moment=format_moment,
     )
 
 
+@bp.route("/account/devices")
+@login_required
+def devices() -> str:
+    return _devices_page(SignOutOthersForm())
+
+
 @bp.route("/account/devices/sign-out-others", methods=["POST"])
 @login_required
-def sign_out_others() -> Response:
-    if ConfirmAccountForm().validate_on_submit():
-        revoke_other_sessions(
-            db=get_session(),
-            user_id=int(current_user.get_id()),
-            keep_token=session[SESSION_TOKEN_KEY],
-        )
-        security_event("signed_out_other_devices", level=logging.INFO)
-        flash("You have signed out on every other device", "success")
-    return redirect(url_for("auth.devices"))
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
+    key_func=_user_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def sign_out_others() -> str | Response:
+    form = SignOutOthersForm()
+    if form.validate_on_submit():
+        if password_matches(current_user.password_hash, form.password.data or ""):
+            revoke_other_sessions(
+                db=get_session(),
+                user_id=int(current_user.get_id()),
+                keep_token=session[SESSION_TOKEN_KEY],
+            )
+            security_event("signed_out_other_devices", level=logging.INFO)
+            flash("You have signed out on every other device", "success")
+            return redirect(url_for("auth.devices"))
+        security_event("password_check_refused")
+        form.password.errors = ["Your password is not correct"]
+    return _devices_page(form)

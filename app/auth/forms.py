@@ -131,3 +131,10 @@ class ChangePasswordForm(ResetPasswordForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # The current password first, in the error summary as on the page.
         self._fields.move_to_end("current_password", last=False)
+
+
+class SignOutOthersForm(FlaskForm):
+    """Asks for the password again (ASVS 7.5.2): whoever finds this browser signed in
+    must not be able to lock the owner out of their other devices."""
+
+    password = PasswordField("Your password", validators=[InputRequired("Enter your password")])

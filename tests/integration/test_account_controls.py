@@ -93,7 +93,7 @@ def test_signing_out_everywhere_else_keeps_only_this_device(app, signed_in_clien
     page = signed_in_client.get("/account/devices").get_data(as_text=True)
     response = signed_in_client.post(
         "/account/devices/sign-out-others",
-        data={"csrf_token": csrf_token_from(page)},
+        data={"csrf_token": csrf_token_from(page), "password": PASSWORD},
         follow_redirects=True,
     )
     assert "You have signed out on every other device" in response.get_data(as_text=True)
@@ -101,3 +101,18 @@ def test_signing_out_everywhere_else_keeps_only_this_device(app, signed_in_clien
     assert signed_in_client.get("/account").status_code == 200
     active = db.exec(select(UserSession).where(UserSession.revoked_at == None)).all()  # noqa: E711
     assert len(active) == 1
+
+
+def test_signing_out_elsewhere_asks_for_the_password_again(app, signed_in_client, user):
+    phone = app.test_client()
+    submit(phone, "/sign-in", {"email": user.email, "password": PASSWORD})
+    page = signed_in_client.get("/account/devices").get_data(as_text=True)
+    response = signed_in_client.post(
+        "/account/devices/sign-out-others",
+        data={"csrf_token": csrf_token_from(page), "password": "not my password at all"},
+    )
+    assert response.status_code == 200
+    shown = response.get_data(as_text=True)
+    assert "<title>Error: Signed-in devices" in shown
+    assert "Your password is not correct" in shown
+    assert phone.get("/account").status_code == 200
