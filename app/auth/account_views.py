@@ -24,15 +24,18 @@ def _user_key() -> str:
     return f"user:{current_user.get_id()}"
 
 
-@bp.route("/account/change-password", methods=["GET", "POST"])
-@login_required
-@limiter.limit(
+# Only wrong passwords count: guessing the password here is guessing a sign-in.
+password_guesses = limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
     key_func=_user_key,
     methods=["POST"],
-    # Only wrong current passwords count: guessing it here is guessing a sign-in.
     deduct_when=lambda response: response.status_code != 302,
 )
+
+
+@bp.route("/account/change-password", methods=["GET", "POST"])
+@login_required
+@password_guesses
 def change_password() -> str | Response:
     user = current_user._get_current_object()
     form = ChangePasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
@@ -75,12 +78,7 @@ def devices() -> str:
 
 @bp.route("/account/devices/sign-out-others", methods=["POST"])
 @login_required
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
-    key_func=_user_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
+@password_guesses
 def sign_out_others() -> str | Response:
     form = SignOutOthersForm()
     if form.validate_on_submit():

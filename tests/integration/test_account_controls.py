@@ -116,3 +116,10 @@ def test_signing_out_elsewhere_asks_for_the_password_again(app, signed_in_client
     assert "<title>Error: Signed-in devices" in shown
     assert "Your password is not correct" in shown
     assert phone.get("/account").status_code == 200
+
+
+def test_guessing_the_current_password_is_rate_limited(app, signed_in_client):
+    app.config["SIGN_IN_LIMIT_PER_DEVICE"] = "2 per 15 minutes"
+    for _ in range(2):
+        assert _change(signed_in_client, "a wrong guess here").status_code == 200
+    assert _change(signed_in_client, "a wrong guess here").status_code == 429
