@@ -10,7 +10,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, layout, security, security_log
+from app import assets, db, errors, layout, security, security_log, server_sessions
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import csrf, limiter
 from app.govuk_fields import error_list, field_params
@@ -55,6 +55,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     # after_request hook has run.
     assets.init_app(app)
     db.init_app(app)
+    server_sessions.init_app(app)
     security.init_app(app)
     layout.init_app(app)
     security_log.init_app(app)
@@ -99,7 +100,7 @@ def _instance_secret_key(path: os.PathLike[str] | str) -> str:
         return key_file.read_text().strip()
     except FileNotFoundError:
         pass
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     try:
         # O_EXCL: when several gunicorn workers start at once, exactly one writes the key.

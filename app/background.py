@@ -11,6 +11,7 @@ in memory: a job queued when a worker is killed is lost, and the person asks aga
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import queue
@@ -45,6 +46,9 @@ def _work(jobs: queue.Queue[tuple[Flask, Callable[..., None], dict[str, Any]]]) 
         except Exception:
             log.exception("Background job %s failed", getattr(job, "__name__", job))
         finally:
+            # Collect the job's garbage now, in this thread: otherwise the next request
+            # pays for it, and a slower next request would tell that an email was sent.
+            gc.collect()
             jobs.task_done()
 
 

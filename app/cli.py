@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -25,7 +27,8 @@ def init_app(app: Flask) -> None:
         if url.startswith("sqlite:///"):
             from pathlib import Path
 
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            instance = Path(url.removeprefix("sqlite:///")).parent
+            instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         command.upgrade(alembic_config(url), "head")
         click.echo("Database is up to date.")
 
@@ -54,6 +57,13 @@ def init_app(app: Flask) -> None:
         records = services.purge_expired_deletions(get_session(), policy=policy)
         forms = kept.purge_expired(get_session())
         click.echo(f"Removed {records} deleted records and {forms} expired kept forms.")
+        from app import server_sessions
+
+        # Longer than a kept form lasts: its owner's browser finds it by the session.
+        hours = max(policy.kept_form_hours, policy.session_absolute_timeout_hours)
+        idle = dt.timedelta(hours=hours)
+        sessions = server_sessions.purge_idle(older_than=idle)
+        click.echo(f"Removed {sessions} idle browser sessions.")
         from app.extensions import limiter
         from app.ratelimit_storage import DatabaseStorage
 

@@ -5,8 +5,10 @@ from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevisi
 from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
 from app.reminders.models import ReminderOptOut, ReminderSent
+from app.server_sessions import BrowserSession
 
 __all__ = [
+    "BrowserSession",
     "CpdDocument",
     "CpdDocumentContent",
     "CpdRecord",

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser import steps  # noqa: E402
 from tests.browser.conftest import CHROMIUM_FLAGS  # noqa: E402
 from tests.browser.steps import create_account, unique_email  # noqa: E402
 from tests.support.database import throwaway_database  # noqa: E402
@@ -179,6 +180,7 @@ def main() -> int:
             production_server(database_url, work) as server,
         ):
             base = server.url
+            steps.MAILBOX = server.mailbox  # create_account confirms from the email
             cookie = session_cookie(base, chromium)
             headers = work / "headers.json"
             headers.write_text(json.dumps({"Cookie": cookie}))

@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from app.db import private_sqlite_file
 
 config = context.config
 if config.config_file_name is not None and not context.config.attributes.get("quiet"):
@@ -31,6 +32,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
+        # Created 0600 before SQLite makes it with the umask's mode.
+        private_sqlite_file(config.get_main_option("sqlalchemy.url") or "")
         connectable = engine_from_config(
             config.get_section(config.config_ini_section, {}),
             prefix="sqlalchemy.",

@@ -7,6 +7,7 @@ from flask import render_template
 
 from app import mail
 from app.auth import services
+from app.auth.models import User
 from app.db import get_session
 from app.links import public_url
 from app.policy import current_policy
@@ -55,5 +56,20 @@ def answer_account_request(
             "emails/confirm-account.txt",
             full_name=request.full_name,
             link=public_url("auth.confirm_account", token=request.token),
+        ),
+    )
+
+
+def send_password_changed(*, user_id: int) -> None:
+    """Tells the owner, so a change they did not make does not go unnoticed."""
+    user = get_session().get(User, user_id)
+    if user is None:
+        return
+    policy = current_policy()
+    mail.send_mail(
+        to=user.email,
+        subject=f"Your {policy.service_name} password has been changed",
+        body=render_template(
+            "emails/password-changed.txt", user=user, reset=public_url("auth.forgot_password")
         ),
     )

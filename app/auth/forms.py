@@ -117,3 +117,24 @@ class ResetPasswordForm(FlaskForm):
     def validate_password_confirmation(self, field: PasswordField) -> None:
         if self.password.data and field.data != self.password.data:
             raise ValidationError("Passwords must match")
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    """The new-password rules of a reset, and the current password first: whoever finds
+    a computer left signed in must not be able to take the account over."""
+
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password")]
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # The current password first, in the error summary as on the page.
+        self._fields.move_to_end("current_password", last=False)
+
+
+class SignOutOthersForm(FlaskForm):
+    """Asks for the password again (ASVS 7.5.2): whoever finds this browser signed in
+    must not be able to lock the owner out of their other devices."""
+
+    password = PasswordField("Your password", validators=[InputRequired("Enter your password")])

@@ -51,6 +51,8 @@ class UserSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     last_seen_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: dt.datetime | None = Field(default=None)
+    # "Firefox on Windows": enough for a person to recognise their signed-in devices.
+    device: str | None = Field(default=None, max_length=100)
 
 
 class PasswordReset(SQLModel, table=True):

@@ -17,6 +17,10 @@ from app.policy import Policy
 _TIMING_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
 
 MIN_NAME_PART_LENGTH = 4
+# Fewer different characters than this is a keyboard held down, however long.
+MIN_DISTINCT_CHARACTERS = 4
+# Runs people type instead of a password; read forwards, backwards and round again.
+_RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
 
 
 @functools.cache
@@ -47,8 +51,27 @@ def _is_common(password: str) -> bool:
     stripped = re.sub(r"[\d\W_]+$", "", lowered)
     if stripped != lowered and stripped in common_passwords() and len(stripped) >= 1:
         return True
-    half = len(lowered) // 2
-    return len(lowered) % 2 == 0 and lowered[:half] == lowered[half:]
+    return _is_repetitive(lowered) or _is_a_run(lowered)
+
+
+def _is_repetitive(lowered: str) -> bool:
+    """Refuses e.g. "1111111111111", "alicealicealice", "abababababa": long but weak."""
+    if len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
+        return True
+    for size in range(1, len(lowered) // 2 + 1):
+        unit = lowered[:size]
+        if (unit * (len(lowered) // size + 1))[: len(lowered)] == lowered:
+            return True
+    return False
+
+
+def _is_a_run(lowered: str) -> bool:
+    """Refuses e.g. "1234567890123", "abcdefghijkl", "9876543210": the next key, again."""
+    for run in _RUNS:
+        cycle = run * (len(lowered) // len(run) + 2)
+        if lowered in cycle or lowered in cycle[::-1]:
+            return True
+    return False
 
 
 def password_problem(

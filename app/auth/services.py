@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select, update
 
 from app.auth.models import PasswordReset, PendingAccount, User
 from app.auth.passwords import hash_password, password_matches
-from app.auth.sessions import hash_token, new_token, revoke_all_sessions
+from app.auth.sessions import hash_token, new_token, revoke_all_sessions, revoke_other_sessions
 from app.db import utcnow
 from app.policy import Policy
 
@@ -109,16 +109,29 @@ def find_valid_reset(*, db: Session, token: str) -> PasswordReset | None:
     return reset
 
 
-def complete_password_reset(*, db: Session, reset: PasswordReset, new_password: str) -> User:
-    """Set the new password, use up the token and sign the account out everywhere."""
+def complete_password_reset(*, db: Session, reset: PasswordReset, new_password: str) -> User | None:
+    """Use up the token, set the new password and sign the account out everywhere.
+
+    The token is claimed with a conditional UPDATE first: of two requests presenting
+    it at once, only one changes a row; the other gets None and changes nothing.
+    """
+    new_hash = hash_password(new_password)
+    now = utcnow()
+    claimed = db.exec(
+        update(PasswordReset)
+        .where(col(PasswordReset.id) == reset.id)
+        .where(col(PasswordReset.used_at).is_(None))
+        .where(col(PasswordReset.expires_at) > now)
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        db.rollback()
+        return None
     user = db.get(User, reset.user_id)
     assert user is not None and user.id is not None
-    now = utcnow()
-    user.password_hash = hash_password(new_password)
+    user.password_hash = new_hash
     user.password_changed_at = now
-    reset.used_at = now
     db.add(user)
-    db.add(reset)
     db.commit()
     revoke_all_sessions(db=db, user_id=user.id)
     return user
@@ -194,3 +207,19 @@ def confirm_account(*, db: Session, policy: Policy, pending: PendingAccount) -> 
         registration_number=pending.registration_number,
         password_hash=pending.password_hash,
     )
+
+
+def change_password(
+    *, db: Session, user: User, current_password: str, new_password: str, keep_token: str
+) -> bool:
+    """Set a new password if the current one is right; every other session ends (a
+    thief signed in elsewhere is put out), this one carries on."""
+    if not password_matches(user.password_hash, current_password):
+        return False
+    assert user.id is not None
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    db.add(user)
+    db.commit()
+    revoke_other_sessions(db=db, user_id=user.id, keep_token=keep_token)
+    return True

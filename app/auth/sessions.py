@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select, update
 
 from app.auth.models import User, UserSession
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.policy import Policy
 
 
@@ -36,9 +36,9 @@ class SessionCheck:
     user: User | None = None
 
 
-def start_session(*, db: Session, user_id: int) -> str:
+def start_session(*, db: Session, user_id: int, device: str | None = None) -> str:
     token = new_token()
-    db.add(UserSession(token_hash=hash_token(token), user_id=user_id))
+    db.add(UserSession(token_hash=hash_token(token), user_id=user_id, device=device))
     db.commit()
     return token
 
@@ -105,6 +105,34 @@ def revoke_all_sessions(*, db: Session, user_id: int) -> None:
     db.exec(
         update(UserSession)
         .where(col(UserSession.user_id) == user_id)
+        .where(col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.commit()
+
+
+def active_sessions(*, db: Session, user_id: int, policy: Policy) -> list[UserSession]:
+    """The account's sessions still signed in, most recently used first."""
+    now = utcnow()
+    records = db.exec(
+        select(UserSession)
+        .where(col(UserSession.user_id) == user_id)
+        .where(col(UserSession.revoked_at).is_(None))
+        .order_by(col(UserSession.last_seen_at).desc())
+    ).all()
+    return [
+        record
+        for record in records
+        if now - as_utc(record.last_seen_at) <= policy.session_idle_timeout
+        and now - as_utc(record.created_at) <= policy.session_absolute_timeout
+    ]
+
+
+def revoke_other_sessions(*, db: Session, user_id: int, keep_token: str) -> None:
+    db.exec(
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id)
+        .where(col(UserSession.token_hash) != hash_token(keep_token))
         .where(col(UserSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )

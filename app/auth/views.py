@@ -26,6 +26,7 @@ from app.auth import (
     services,
     throttle,
 )
+from app.auth.devices import describe_device
 from app.auth.forms import (
     ConfirmAccountForm,
     CreateAccountForm,
@@ -43,15 +44,24 @@ from app.security_log import account_tag, security_event
 
 
 def _safe_next(target: str | None) -> str:
-    """Only our own paths: never redirect a user off-site after signing in."""
-    if target:
+    """Only our own paths: never redirect a user off-site after signing in.
+
+    Browsers read a backslash as a slash (so "/\\evil.example" is "//evil.example", another
+    site) and drop tabs and line breaks from URLs; a line break in a Location header is
+    also refused by the server. Anything but a plain path of printable characters goes
+    to the account home instead.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and "%5c" not in target.lower()
+        and target.isprintable()
+        and " " not in target
+    ):
         parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
+        if not parts.scheme and not parts.netloc:
             return target
     return url_for("account.home")
 
@@ -60,7 +70,11 @@ def _sign_in(user: User, *, shared_device: bool = False) -> None:
     assert user.id is not None
     # A fresh cookie and a fresh server-side session at every sign-in (no fixation).
     session.clear()
-    session[SESSION_TOKEN_KEY] = start_session(db=get_session(), user_id=user.id)
+    session[SESSION_TOKEN_KEY] = start_session(
+        db=get_session(),
+        user_id=user.id,
+        device=describe_device(request.headers.get("User-Agent")),
+    )
     # On a shared or public computer nothing is kept on the device: no offline copies.
     session[SHARED_DEVICE_KEY] = shared_device
     login_user(user)
@@ -240,18 +254,24 @@ def check_your_email() -> Response:
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-def reset_password(token: str) -> str | Response:
+def reset_password(token: str) -> Response:
     db = get_session()
     reset = services.find_valid_reset(db=db, token=token)
     if reset is None:
         security_event("reset_link_invalid")
-        return render_template("pages/auth/reset-link-expired.html"), 404  # type: ignore[return-value]
+        return no_store(render_template("pages/auth/reset-link-expired.html"), 404)
     user = db.get(User, reset.user_id)
     assert user is not None
     form = ResetPasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
     if form.validate_on_submit():
-        services.complete_password_reset(db=db, reset=reset, new_password=form.password.data or "")
+        if not services.complete_password_reset(
+            db=db, reset=reset, new_password=form.password.data or ""
+        ):
+            # Another request used the link first (a double-click, or an attacker).
+            security_event("reset_link_invalid")
+            return no_store(render_template("pages/auth/reset-link-expired.html"), 404)
         security_event("password_reset_completed", level=logging.INFO, account_id=user.id)
+        background.run_later(emails.send_password_changed, user_id=user.id)
         logout_user()
         session.clear()
         flash("Your password has been changed. Sign in with your new password.", "success")
@@ -260,4 +280,5 @@ def reset_password(token: str) -> str | Response:
         # must not keep them from signing in with the new password.
         throttle.remember_device(response, email=user.email)
         return response
-    return render_template("pages/auth/reset-password.html", form=form, user=user)
+    # The address has a one-time token and the page names the account: keep no copy.
+    return no_store(render_template("pages/auth/reset-password.html", form=form, user=user))

@@ -1,7 +1,7 @@
 """Say whether each document's text could be checked
 
 Revision ID: 226900c971d4
-Revises: 14d961894b84
+Revises: 1d6ac5b66aaf
 Create Date: 2026-11-30 21:14:33.927598
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "226900c971d4"
-down_revision: str | None = "14d961894b84"
+down_revision: str | None = "1d6ac5b66aaf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -115,3 +116,38 @@ def test_gov_uk_frontend_components_start_with_javascript_and_the_page_works_wit
         expect(journey.locator("[data-module=govuk-error-summary]")).to_be_focused()
         journey.get_by_role("button", name="Show password").click()
         expect(journey.get_by_label("Password", exact=True)).to_have_attribute("type", "text")
+
+
+def test_a_registrant_changes_their_password_and_sees_their_devices(
+    journey: Page, mode: str, smtp_server
+):
+    email = unique_email("change")
+    create_account(journey, email)
+    journey.get_by_role("link", name="Change your password").click()
+    expect(journey.get_by_role("heading", level=1)).to_have_text("Change your password")
+    journey.get_by_label("Current password").fill("not the password")
+    journey.get_by_label("Create a new password").fill("a calmer river stone")
+    journey.get_by_label("Confirm your new password").fill("a calmer river stone")
+    journey.get_by_role("button", name="Change password").click()
+    expect(journey).to_have_title(re.compile("^Error: Change your password"))
+    summary = journey.get_by_role("alert")
+    summary.get_by_role("link", name="Your current password is not correct").click()
+    expect(journey.get_by_label("Current password")).to_be_focused()
+
+    journey.get_by_label("Current password").fill(PASSWORD)
+    journey.get_by_label("Create a new password").fill("a calmer river stone")
+    journey.get_by_label("Confirm your new password").fill("a calmer river stone")
+    journey.get_by_role("button", name="Change password").click()
+    expect(journey.get_by_text("Your password has been changed")).to_be_visible()
+    # The notice is sent after the page has answered: wait for it, not for any email.
+    deadline = time.monotonic() + 10
+    while not any(
+        "password has been changed" in (m["Subject"] or "") and email in (m["To"] or "")
+        for m in smtp_server.catcher.messages
+    ):
+        assert time.monotonic() < deadline, "no password-changed email arrived"
+        time.sleep(0.1)
+
+    journey.get_by_role("link", name="Signed-in devices").click()
+    expect(journey.get_by_role("heading", level=1)).to_have_text("Signed-in devices")
+    expect(journey.get_by_text("(this device)")).to_be_visible()

@@ -104,6 +104,22 @@ def _reset_password_form(page: Page, context: dict) -> str:
     return response.text()
 
 
+def _confirm_account_page(page: Page, context: dict) -> str:
+    email = unique_email("confirm")
+    page.goto("/create-account")
+    page.get_by_label("Full name").fill("Casey Confirm")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Create a password").fill("quiet harbour lantern")
+    page.get_by_label("Confirm your password").fill("quiet harbour lantern")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state()
+    message = context["smtp"].catcher.wait_for(email)
+    link = re.search(
+        r"https?://\S+/create-account/confirm/\S+", message.get_payload(decode=True).decode()
+    ).group(0)
+    return page.goto(link).text()
+
+
 def _signed_in(visit: Callable[[Page, dict], str]) -> Callable[[Page, dict], str]:
     def signed_in_visit(page: Page, context: dict) -> str:
         sign_in(page, context["account"])
@@ -402,6 +418,9 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "check-your-email": _get("/forgot-password/check-your-email"),
     "reset-password": _reset_password_form,
     "reset-link-expired": _get("/reset-password/no-such-token"),
+    "account-check-your-email": _get("/create-account/check-your-email"),
+    "confirm-account": _confirm_account_page,
+    "confirm-link-expired": _get("/create-account/confirm/no-such-token"),
     "signed-out": _get("/signed-out"),
     "too-many-attempts": _too_many_attempts,
     "cookies": _get("/cookies"),
@@ -413,6 +432,11 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "csrf-failure": _csrf_failure,
     "not-found": _get("/no-such-page"),
     "account": _signed_in(_get("/account")),
+    "change-password": _signed_in(_get("/account/change-password")),
+    "change-password-errors": _signed_in(
+        _submit_empty("/account/change-password", "Change password")
+    ),
+    "devices": _signed_in(_get("/account/devices")),
     "your-cpd": _signed_in(_get("/your-cpd")),
     "cpd-standard": _get("/cpd-standard"),
     "structured-form": _signed_in(_get("/your-cpd/new/structured")),

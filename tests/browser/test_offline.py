@@ -16,7 +16,7 @@ from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
 from tests.support.browser import settled, start_htmx
 from tests.support.database import throwaway_database
 from tests.support.records import stored_answers
-from tests.support.servers import LiveServer, start_live_server, stop_live_server
+from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
 
@@ -100,10 +100,17 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
 
 
 @pytest.fixture
-def restartable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def restartable_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer
+) -> Iterator[dict]:
     instance = tmp_path_factory.mktemp("restartable")
     with throwaway_database(instance, "restart") as url:
-        env = {"SECRET_KEY": "restartable-secret", "MAIL_BACKEND": "log"}
+        # Accounts are confirmed by email: the steps read it from the SMTP server.
+        env = {
+            "SECRET_KEY": "restartable-secret",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_PORT": str(smtp_server.port),
+        }
         server = start_live_server(database_url=url, instance_dir=instance, env=env)
         holder = {"server": server, "instance": instance, "env": env, "url": url}
         try:

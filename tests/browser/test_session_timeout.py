@@ -16,7 +16,7 @@ from tests.browser.steps import PASSWORD, create_account, unique_email
 from tests.support.audit import ARTIFACTS, axe_violations
 from tests.support.browser import start_htmx
 from tests.support.database import throwaway_database
-from tests.support.servers import LiveServer, start_live_server, stop_live_server
+from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
 
@@ -26,7 +26,9 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def short_session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def short_session_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer
+) -> Iterator[LiveServer]:
     instance = tmp_path_factory.mktemp("short-session")
     policy = instance / "policy.toml"
     policy.write_text(
@@ -41,7 +43,9 @@ def short_session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
                 "RECORD_CPD_POLICY": str(policy),
                 "SESSION_TOUCH_SECONDS": "0",
                 "SECRET_KEY": "short-session-secret",
-                "MAIL_BACKEND": "log",
+                # Accounts are confirmed by email: the steps read it from here.
+                "MAIL_BACKEND": "smtp",
+                "MAIL_PORT": str(smtp_server.port),
             },
         )
         try:

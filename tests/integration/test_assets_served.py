@@ -141,7 +141,7 @@ def test_streamed_responses_are_left_alone(app):
     assert response.get_data(as_text=True).startswith("<p>0</p>")
 
 
-def test_the_debug_server_links_plain_urls(tmp_path):
+def test_the_debug_server_links_plain_urls(tmp_path, database_url):
     """`flask run --debug` leaves static/ to Flask, so edited files show at once."""
     from app import create_app
 
@@ -149,7 +149,8 @@ def test_the_debug_server_links_plain_urls(tmp_path):
         {
             "DEBUG": True,
             "TESTING": True,
-            "SQLALCHEMY_URL": f"sqlite:///{tmp_path / 'debug.db'}",
+            # Migrated: the page's session is kept in the database.
+            "SQLALCHEMY_URL": database_url,
             "SECRET_KEY": "test-secret-key",
             "RATELIMIT_STORAGE_URI": "memory://",
         }

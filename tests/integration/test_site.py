@@ -28,6 +28,8 @@ PUBLIC_ENDPOINTS = {
     "help.feedback",
     "help.feedback_sent",
     "auth.create_account",
+    "auth.account_check_your_email",
+    "auth.confirm_account",
     "auth.sign_in",
     "auth.sign_out",
     "auth.signed_out",

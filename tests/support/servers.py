@@ -75,6 +75,8 @@ class LiveServer:
     database_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    # Where its emails arrive, when the caller started an SMTP server for it.
+    mailbox: MailCatcher | None = None
 
 
 def start_live_server(
@@ -145,7 +147,9 @@ def stop_live_server(server: LiveServer) -> None:
 @contextlib.contextmanager
 def production_server(database_url: str, instance_dir: Path) -> Iterator[LiveServer]:
     """The app as `make run` serves it (production settings, 2 workers), for the
-    benchmarks: in-memory rate limits, a throwaway secret key."""
+    benchmarks: rate limits in its database, a throwaway secret key, and an SMTP server
+    catching its emails (accounts are confirmed by email)."""
+    smtp = start_smtp_server()
     server = start_live_server(
         database_url=database_url,
         instance_dir=instance_dir,
@@ -153,9 +157,12 @@ def production_server(database_url: str, instance_dir: Path) -> Iterator[LiveSer
             "RECORD_CPD_CONFIG": "production",
             "SECRET_KEY": "benchmark-secret-key",
             "REDIS_URL": None,
+            "MAIL_BACKEND": "smtp",
+            "MAIL_PORT": str(smtp.port),
         },
         workers=2,
     )
+    server.mailbox = smtp.catcher
     try:
         yield server
     except Exception:
@@ -163,3 +170,4 @@ def production_server(database_url: str, instance_dir: Path) -> Iterator[LiveSer
         raise
     finally:
         stop_live_server(server)
+        smtp.controller.stop()

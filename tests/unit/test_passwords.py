@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 
 from app.auth.passwords import common_passwords, hash_password, password_matches, password_problem
@@ -20,7 +22,8 @@ def test_twelve_characters_are_enough_and_eleven_are_not():
 
 
 def test_128_characters_are_allowed_and_129_are_not():
-    long_password = "".join(chr(ord("a") + (i * 7) % 26) for i in range(128))
+    # Not a repetition (that is refused): a hex digest is 128 unpatterned characters.
+    long_password = hashlib.sha512(b"a long password").hexdigest()
     assert problem(long_password) is None
     assert problem(long_password + "q") == "Password must be 128 characters or fewer"
 
@@ -60,3 +63,22 @@ def test_hashes_are_salted_and_checked():
     assert password_matches(first, "correct horse battery staple")
     assert not password_matches(first, "correct horse battery stapler")
     assert not password_matches(None, "anything at all")
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["1111111111111", "alicealicealice", "ababababababa", "xyzxyzxyzxyzx", "aaaaaabbbbbbb"],
+)
+def test_repeated_characters_and_words_are_refused(password: str):
+    assert problem(password) == "Password is too common and easy to guess – choose a different one"
+
+
+@pytest.mark.parametrize("password", ["1234567890123", "abcdefghijklmn", "9876543210987"])
+def test_runs_of_the_keyboard_or_alphabet_are_refused(password: str):
+    assert problem(password) == "Password is too common and easy to guess – choose a different one"
+
+
+def test_a_common_word_repeated_with_the_persons_name_is_refused():
+    assert problem("alice in wonderland", full_name="Alice Smith") == (
+        "Password must not contain your name"
+    )
