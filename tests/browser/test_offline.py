@@ -15,7 +15,7 @@ from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
 from tests.support.browser import settled, start_htmx
 from tests.support.database import throwaway_database
-from tests.support.records import stored_answers
+from tests.support.records import answers_of, stored_answers
 from tests.support.servers import LiveServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
@@ -66,6 +66,12 @@ def controlled_form(page: Page, path: str = "/your-cpd/new/structured") -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
 
+def autosave_title(page: Page, title: str) -> None:
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+
+
 def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     browser: Browser, live_server: LiveServer
 ) -> None:
@@ -96,6 +102,37 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     )
     expect(page).to_have_url(re.compile(r"/your-cpd/\d+/edit$"))
     assert copies_soon(page, 0) == 0
+    page.context.close()
+
+
+def test_a_second_new_form_opened_offline_makes_its_own_draft(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The worker keeps the whole new form, page token included: each page it serves
+    must still write to a record of its own, never over the first form's draft."""
+    page = open_page(browser, live_server, "javascript")
+    email = unique_email("two-offline")
+    create_account(page, email)
+    controlled_form(page)
+    autosave_title(page, "First form, online")
+
+    page.context.set_offline(True)
+    ready(page, "/your-cpd/new/structured")  # the worker's copy of the new form
+    expect(page.get_by_label("Title")).to_have_value("")
+    page.get_by_label("Title").fill("Second form, offline")
+    page.get_by_label(LEARNED).fill("Typed with no signal.")
+    page.get_by_label(LEARNED).press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text(DEVICE_ONLY)
+
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=20000)
+    titles = settled(
+        lambda: [a.get("title") for a in answers_of(live_server.database_url, email)],
+        lambda found: len(found) == 2,
+        5,
+    )
+    assert titles == ["First form, online", "Second form, offline"]
     page.context.close()
 
 
@@ -150,9 +187,7 @@ def test_a_shared_computer_keeps_nothing_and_sign_out_clears_the_device(
     create_account(page, email)
     # A normal sign-in: the worker and copies are allowed; sign-out clears them.
     controlled_form(page)
-    page.get_by_label("Title").fill("On my own computer")
-    page.get_by_label("Title").press("Tab")
-    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+    autosave_title(page, "On my own computer")
     assert copies_soon(page, 0) == 0  # the server has it: nothing kept
     assert device_storage(page)["caches"] != []
     sign_out(page)

@@ -16,3 +16,25 @@ def stored_answers(database_url: str) -> list[dict]:
     finally:
         engine.dispose()
     return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
+
+
+def records_of(database_url: str, email: str) -> list[tuple[str, dict]]:
+    """(status, answers) of one person's CPD records, oldest first: a test finds its
+    own person's records, never "the newest record" of a database other tests share."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT r.status, r.answers FROM cpd_record r JOIN user_account u"
+                    " ON u.id = r.owner_id WHERE u.email = :email ORDER BY r.id"
+                ),
+                {"email": email},
+            ).all()
+    finally:
+        engine.dispose()
+    return [(status, a if isinstance(a, dict) else json.loads(a)) for status, a in rows]
+
+
+def answers_of(database_url: str, email: str) -> list[dict]:
+    return [answers for _status, answers in records_of(database_url, email)]
