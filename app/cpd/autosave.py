@@ -61,6 +61,7 @@ def autosave() -> tuple[str, int, dict]:
                 based_on_version=version,
                 policy=current_policy(),
                 editor=editor,
+                autosave=True,
             )
         except services.VersionConflict as conflict:
             return _fragment(
@@ -77,6 +78,7 @@ def autosave() -> tuple[str, int, dict]:
             action=services.DRAFT_ACTION,
             policy=current_policy(),
             editor=editor,
+            autosave=True,
         )
         record = result.record
         assert record is not None and record.id is not None

@@ -12,7 +12,7 @@ from sqlalchemy import Table, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from app.cpd import rules
 from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
@@ -100,8 +100,33 @@ def _completed_on(answers: Mapping[str, Any], policy: Policy) -> dt.date | None:
     return rules.parse_date_quietly(answers, policy=policy, today=policy.today())
 
 
-def _revise(db: Session, record: CpdRecord, kind: str, answers: Mapping[str, Any]) -> None:
+def _revise(
+    db: Session,
+    record: CpdRecord,
+    kind: str,
+    answers: Mapping[str, Any],
+    *,
+    editor: str | None = None,
+    autosave: bool = False,
+) -> None:
+    """Keep this version in the history. An autosave brings the page's own autosaved
+    revision up to date if that is still the newest: the page has been neither saved
+    nor left since (a new page load has a new token)."""
     assert record.id is not None
+    if autosave and editor:
+        newest = db.exec(
+            select(CpdRevision)
+            .where(CpdRevision.record_id == record.id)
+            .order_by(col(CpdRevision.id).desc())
+            .limit(1)
+        ).first()
+        if newest is not None and newest.autosaved and newest.editor == editor:
+            newest.version = record.version
+            newest.kind = kind
+            newest.answers = dict(answers)
+            newest.saved_at = record.updated_at
+            db.add(newest)
+            return
     db.add(
         CpdRevision(
             record_id=record.id,
@@ -109,6 +134,8 @@ def _revise(db: Session, record: CpdRecord, kind: str, answers: Mapping[str, Any
             kind=kind,
             answers=dict(answers),
             saved_at=record.updated_at,
+            autosaved=autosave,
+            editor=editor,
         )
     )
 
@@ -123,6 +150,7 @@ def create_record(
     policy: Policy,
     editor: str | None = None,
     extra_problems: Mapping[str, str] | None = None,
+    autosave: bool = False,
 ) -> SaveResult:
     if action == RECORD:
         problems = recording_problems(
@@ -161,8 +189,10 @@ def create_record(
             based_on_version=existing.version,
             policy=policy,
             editor=editor,
+            autosave=autosave,
         )
-    _revise(db, record, "Recorded" if action == RECORD else "Draft saved", answers)
+    kind = "Recorded" if action == RECORD else "Draft autosaved" if autosave else "Draft saved"
+    _revise(db, record, kind, answers, editor=editor, autosave=autosave)
     db.commit()
     return SaveResult(record)
 
@@ -177,6 +207,7 @@ def save_record(
     policy: Policy,
     editor: str | None = None,
     extra_problems: Mapping[str, str] | None = None,
+    autosave: bool = False,
 ) -> SaveResult:
     """Save answers to an existing record. A draft of changes to recorded CPD is kept
     beside it (``pending_answers``): the recorded version stays what counts.
@@ -222,16 +253,16 @@ def save_record(
         record.pending_answers = None
         record.completed_on = _completed_on(answers, policy)
     elif record.is_recorded:
-        kind = "Draft changes saved"
+        kind = "Draft changes autosaved" if autosave else "Draft changes saved"
         # Identical to what is recorded (an autosave arriving after "Save changes"):
         # there are no pending changes.
         record.pending_answers = None if answers == record.answers else answers
     else:
-        kind = "Draft saved"
+        kind = "Draft autosaved" if autosave else "Draft saved"
         record.answers = answers
         record.completed_on = _completed_on(answers, policy)
     db.add(record)
-    _revise(db, record, kind, answers)
+    _revise(db, record, kind, answers, editor=editor, autosave=autosave)
     db.commit()
     return SaveResult(record)
 
@@ -345,12 +376,26 @@ def _delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> No
     db.execute(sa_delete(table).where(table.c.id.in_(ids)))
 
 
-def revisions(db: Session, record: CpdRecord) -> Sequence[CpdRevision]:
-    return db.exec(
+@dataclass(frozen=True)
+class RevisionsPage:
+    revisions: Sequence[CpdRevision]
+    number: int  # from 1
+    count: int  # how many pages there are (at least 1)
+
+
+def revisions_page(db: Session, record: CpdRecord, *, number: int, size: int) -> RevisionsPage:
+    """One page of the record's history, newest first. A page past the last is empty."""
+    total = db.exec(
+        select(func.count()).select_from(CpdRevision).where(CpdRevision.record_id == record.id)
+    ).one()
+    found = db.exec(
         select(CpdRevision)
         .where(CpdRevision.record_id == record.id)
         .order_by(col(CpdRevision.version).desc(), col(CpdRevision.id).desc())
+        .offset((number - 1) * size)
+        .limit(size)
     ).all()
+    return RevisionsPage(found, number, max(1, -(-total // size)))
 
 
 def progress(db: Session, *, owner_id: int, policy: Policy) -> rules.Progress:

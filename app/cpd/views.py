@@ -483,15 +483,29 @@ def recorded(record_id: int) -> str:
     )
 
 
+# Saved versions shown on one history page: a long history stays within the page
+# weight budget, and the newest (what people look for) come first.
+HISTORY_PAGE_SIZE = 10
+
+
 @bp.route("/your-cpd/<int:record_id>/history")
 @login_required
 def history(record_id: int) -> str:
     record = _owned(record_id)
-    revisions = services.revisions(get_session(), record)
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        abort(404)
+    page = services.revisions_page(
+        get_session(), record, number=int(number), size=HISTORY_PAGE_SIZE
+    )
+    if page.number > page.count:
+        abort(404)
+    revisions = page.revisions
     known = documents.documents_of(get_session(), record)
     return render_template(
         "pages/cpd/history.html",
         record=record,
+        page=page,
         revisions=[
             (
                 revision,
