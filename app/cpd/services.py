@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, update
@@ -35,16 +35,6 @@ class VersionConflict(Exception):
     def __init__(self, record: CpdRecord) -> None:
         super().__init__(f"record {record.id} is at version {record.version}")
         self.record = record
-
-
-@dataclass
-class SaveResult:
-    record: CpdRecord | None
-    problems: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def saved(self) -> bool:
-        return self.record is not None and not self.problems
 
 
 def answers_from_form(form: Any, form_type: str) -> dict[str, Any]:
@@ -140,34 +130,30 @@ def _revise(
     )
 
 
-def create_record(
-    db: Session,
-    *,
-    owner_id: int,
-    form_type: str,
-    answers: dict[str, Any],
-    action: str,
-    policy: Policy,
-    editor: str | None = None,
-    extra_problems: Mapping[str, str] | None = None,
-    autosave: bool = False,
-) -> SaveResult:
-    if action == RECORD:
-        problems = recording_problems(
-            db, answers, form_type, policy=policy, extra_problems=extra_problems
-        )
-        if problems:
-            return SaveResult(None, problems)
+def stands_on(record: CpdRecord, version: int | None, editor: str | None) -> bool:
+    """Whether a page that stands on ``version`` may save over ``record``: it is the
+    stored version, or the newer one came from the same page (``editor``), its own
+    autosave still in flight when the button was pressed."""
+    return version == record.version or bool(editor and record.last_editor == editor)
+
+
+def start_record(
+    db: Session, *, owner_id: int, form_type: str, editor: str | None
+) -> tuple[CpdRecord, bool]:
+    """A new record for a form page, at version 0 with nothing saved yet (not
+    committed: the page's save writes its answers and commits), and True; or, when the
+    page's other request (its first autosave, or its button) has just made one, that
+    record and False. The owner and page token are unique together, so racing requests
+    of one page cannot make two records."""
     now = utcnow()
     record = CpdRecord(
         owner_id=owner_id,
         form_type=form_type,
-        status=RECORDED if action == RECORD else DRAFT,
-        answers=answers,
-        completed_on=_completed_on(answers, policy),
+        status=DRAFT,
+        version=0,
+        answers={},
         created_at=now,
         updated_at=now,
-        recorded_at=now if action == RECORD else None,
         last_editor=editor,
         origin_editor=editor,
     )
@@ -175,29 +161,15 @@ def create_record(
     try:
         db.flush()
     except IntegrityError:
-        # This page's other request (its first autosave, or its button) made the record
-        # a moment ago: save to that one instead of making a second.
         db.rollback()
         existing = find_by_editor(db, owner_id=owner_id, editor=editor)
         if existing is None:
             raise
-        return save_record(
-            db,
-            existing,
-            answers=answers,
-            action=action,
-            based_on_version=existing.version,
-            policy=policy,
-            editor=editor,
-            autosave=autosave,
-        )
-    kind = "Recorded" if action == RECORD else "Draft autosaved" if autosave else "Draft saved"
-    _revise(db, record, kind, answers, editor=editor, autosave=autosave)
-    db.commit()
-    return SaveResult(record)
+        return existing, False
+    return record, True
 
 
-def save_record(
+def write_page(
     db: Session,
     record: CpdRecord,
     *,
@@ -206,28 +178,17 @@ def save_record(
     based_on_version: int | None,
     policy: Policy,
     editor: str | None = None,
-    extra_problems: Mapping[str, str] | None = None,
     autosave: bool = False,
-) -> SaveResult:
-    """Save answers to an existing record. A draft of changes to recorded CPD is kept
-    beside it (``pending_answers``): the recorded version stays what counts.
+) -> None:
+    """Write a page's answers to ``record`` with the revision, and commit: the answers
+    have been checked (app/cpd/page.save_page). A draft of changes to recorded CPD is
+    kept beside it (``pending_answers``): the recorded version stays what counts.
 
-    A save based on an older version is refused (VersionConflict), unless the newer
-    version came from the same form page (``editor``): its own autosave, still in
-    flight when the button was pressed."""
-    if based_on_version != record.version and not (editor and record.last_editor == editor):
-        raise VersionConflict(record)
-    if action == RECORD:
-        problems = recording_problems(
-            db, answers, record.form_type, policy=policy, extra_problems=extra_problems
-        )
-        if problems:
-            return SaveResult(None, problems)
-    # Compare-and-set on the version, so two saves racing from two tabs cannot both win.
-    # Losing the race to the same page's own save (two of its autosaves at once) is no
-    # conflict: take the newer version and try again.
+    Compare-and-set on the version, so two saves racing from two tabs cannot both win
+    (VersionConflict). Losing the race to the same page's own save (two of its
+    autosaves at once) is no conflict: take the newer version and try again."""
+    expected = based_on_version if based_on_version is not None else -1
     for _attempt in range(3):
-        expected = record.version
         claimed = db.execute(
             update(CpdRecord)
             .where(col(CpdRecord.id) == record.id, col(CpdRecord.version) == expected)
@@ -239,6 +200,7 @@ def save_record(
         db.refresh(record)
         if not (editor and record.last_editor == editor):
             raise VersionConflict(record)
+        expected = record.version
     else:
         raise VersionConflict(record)
     record.version = expected + 1
@@ -264,7 +226,6 @@ def save_record(
     db.add(record)
     _revise(db, record, kind, answers, editor=editor, autosave=autosave)
     db.commit()
-    return SaveResult(record)
 
 
 def discard_pending_changes(db: Session, record: CpdRecord, *, based_on_version: int) -> None:

@@ -125,19 +125,22 @@ def edit_recorded_cpd(page: Page, title: str) -> None:
     start_htmx(page)
 
 
-def test_enter_in_a_box_sends_the_form_and_leaves_no_stray_draft_of_changes(
+def test_enter_in_a_box_saves_a_draft_of_changes_and_the_racing_autosave_adds_no_other(
     page: Page, live_server: LiveServer
 ) -> None:
-    """Enter sends the form, and the box's change event sends an autosave that races it
-    (same page token): the save wins and no draft of changes is left beside it."""
+    """Enter does what "Save as draft" does (it never records by accident), and the
+    box's change event sends an autosave that races it (same page token): one record,
+    still recorded, with one draft of changes holding the new words."""
     edit_recorded_cpd(page, "Recorded, then edited with Enter")
     page.get_by_label("Title").fill("Recorded, edited with Enter")
     page.get_by_label("Title").press("Enter")
     expect(page).not_to_have_url(re.compile(r"/edit$"))
     page.wait_for_load_state("networkidle")
     page.goto("/your-cpd")
-    expect(page.get_by_role("heading", name="Recorded, edited with Enter")).to_have_count(1)
-    expect(page.get_by_text("You have draft changes not saved to the record yet.")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Recorded, then edited with Enter")).to_have_count(1)
+    expect(page.get_by_text("You have draft changes not saved to the record yet.")).to_have_count(1)
+    page.get_by_role("link", name=re.compile(r"^Edit.*Recorded, then edited with Enter")).click()
+    expect(page.get_by_label("Title")).to_have_value("Recorded, edited with Enter")
 
 
 def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: LiveServer) -> None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from app.cpd.models import CpdRecord, CpdRevision
 from app.policy import Policy
 from tests.conftest import csrf_token_from, submit
+from tests.support.records import save_new_page
 
 pytestmark = pytest.mark.db
 
@@ -376,22 +377,8 @@ def test_another_users_record_is_not_found_on_every_route(
 def test_the_purge_command_removes_only_what_has_expired(app, db: Session, user, policy) -> None:
     from app.cpd import services
 
-    kept_result = services.create_record(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers={"title": "Keep"},
-        action="draft",
-        policy=policy,
-    )
-    old_result = services.create_record(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers={"title": "Old"},
-        action="draft",
-        policy=policy,
-    )
+    kept_result = save_new_page(db, owner_id=user.id, policy=policy, title="Keep")
+    old_result = save_new_page(db, owner_id=user.id, policy=policy, title="Old")
     assert kept_result.record and old_result.record
     services.delete_record(db, kept_result.record)
     old_result.record.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -38,3 +39,20 @@ def records_of(database_url: str, email: str) -> list[tuple[str, dict]]:
 
 def answers_of(database_url: str, email: str) -> list[dict]:
     return [answers for _status, answers in records_of(database_url, email)]
+
+
+def save_new_page(
+    db: Any, *, owner_id: int, policy: Any, editor: str | None = None, **answers: Any
+):
+    """Save a new unstructured form page as a draft through the one write path, as its
+    first autosave or "Save as draft" does."""
+    from app.cpd import page, services
+    from app.cpd.documents import not_scanned
+
+    post = page.PagePost(
+        form_type="unstructured",
+        answers={"standard_parts": [], "documents": [], **answers},
+        editor=editor,
+        action=services.DRAFT_ACTION,
+    )
+    return page.save_page(db, owner_id=owner_id, post=post, policy=policy, scanner=not_scanned)
