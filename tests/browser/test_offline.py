@@ -15,7 +15,7 @@ from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
 from tests.support.browser import settled, start_htmx
 from tests.support.database import throwaway_database
-from tests.support.records import answers_of, stored_answers
+from tests.support.records import answers_of
 from tests.support.servers import LiveServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
@@ -76,7 +76,8 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     browser: Browser, live_server: LiveServer
 ) -> None:
     page = open_page(browser, live_server, "javascript")
-    create_account(page, unique_email("offline"))
+    email = unique_email("offline")
+    create_account(page, email)
     controlled_form(page)
     page.get_by_label("Title").fill("Written on a train")
     page.get_by_label(LEARNED).fill("Typed with no signal.\nSecond line.")
@@ -94,7 +95,7 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     page.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=20000)
-    saved = stored_answers(live_server.database_url)
+    saved = answers_of(live_server.database_url, email)
     assert any(
         a.get("title") == "Written on a train"
         and a.get("what_you_learned") == "Typed with no signal.\nSecond line."
@@ -154,7 +155,8 @@ def test_the_server_stopped_mid_typing_loses_nothing(
 ) -> None:
     server: LiveServer = restartable_server["server"]
     page = open_page(browser, server, "javascript")
-    create_account(page, unique_email("restart"))
+    email = unique_email("restart")
+    create_account(page, email)
     ready(page, "/your-cpd/new/unstructured")
     page.get_by_label("Title").fill("Through a restart")
     page.get_by_label("Title").press("Tab")
@@ -174,7 +176,7 @@ def test_the_server_stopped_mid_typing_loses_nothing(
     )
     # Sent by itself within the retry interval; nothing to press.
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=30000)
-    [answers] = stored_answers(restartable_server["url"])
+    [answers] = answers_of(restartable_server["url"], email)
     assert answers["description"] == "Typed while the server was down."
     page.context.close()
 

@@ -414,3 +414,21 @@ def test_answers_are_shown_as_typed_never_as_markup(
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
             "&lt;b&gt;bold&lt;/b&gt;\nLine two"
         ), path
+
+
+def test_every_box_is_labelled_with_its_one_question_and_other_s_error_agrees(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    from app.cpd import rules
+
+    response = submit(
+        signed_in_client,
+        "/your-cpd/new/structured",
+        structured_answers(activity_type="other", activity_other=""),
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for name in ("title", "activity_other", "what_you_did", "peer_reflection"):
+        label = re.search(rf'<label[^>]*for="{name}"[^>]*>\s*(.*?)\s*</label>', html, re.S)
+        assert label and label.group(1) == rules.QUESTIONS[name], name
+    assert '<a href="#activity_other">Enter what type of activity it was</a>' in html

@@ -8,17 +8,6 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 
-def stored_answers(database_url: str) -> list[dict]:
-    """Every CPD record's answers, oldest first (JSON arrives as text on SQLite)."""
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT answers FROM cpd_record ORDER BY id")).all()
-    finally:
-        engine.dispose()
-    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
-
-
 def records_of(database_url: str, email: str) -> list[tuple[str, dict]]:
     """(status, answers) of one person's CPD records, oldest first: a test finds its
     own person's records, never "the newest record" of a database other tests share."""
