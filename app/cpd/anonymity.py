@@ -33,10 +33,8 @@ def text_fields(form_type: str) -> tuple[str, ...]:
 
 
 def is_checked_field(name: str) -> bool:
-    return (
-        name in rules.LIMITED[rules.STRUCTURED]
-        or name in rules.LIMITED[rules.UNSTRUCTURED]
-        or bool(EXPLANATION_FIELD.fullmatch(name))
+    return any(q.limited and q.name == name for q in rules.QUESTIONS_IN_ORDER) or bool(
+        EXPLANATION_FIELD.fullmatch(name)
     )
 
 

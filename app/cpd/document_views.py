@@ -28,6 +28,7 @@ from app import uploads
 from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
+from app.cpd.page import PageSaved
 from app.db import get_session
 from app.extensions import limiter
 from app.policy import Policy, current_policy
@@ -211,7 +212,7 @@ def remove_document(record_id: int, document_id: int) -> Any:
     comes with the press, so whatever else was typed is saved as a draft too."""
     record = views._owned(record_id)
     document = _document_or_404(record, document_id)
-    saved = views.save_form(record, action=services.DRAFT_ACTION, remove=document)
+    saved = views.save_page_posted(record.form_type, record=record, remove=document)
     if _is_htmx():
         return _documents_fragment(saved)
     return views._saved_page(saved)
@@ -223,54 +224,17 @@ def upload_documents() -> Any:
     """With JavaScript: files posted as soon as they are chosen, with the rest of the
     form, which is kept as a draft like an autosave. Answers with the documents
     section, the record and version the form stands on now, and a status message."""
-    form_type = request.form.get("form_type", "")
-    if form_type not in rules.FORM_TYPES:
-        abort(400)
     if not uploads.chosen_files(request.files.getlist("documents")):
         return "", 204
-    db = get_session()
-    owner_id = int(current_user.id)
-    editor = views._editor()
-    record: CpdRecord | None = None
-    record_id = request.form.get("record_id", "").strip()
-    if record_id:
-        if not record_id.isdigit():
-            abort(404)
-        record = views._owned(int(record_id))
-    else:
-        record = services.find_by_editor(db, owner_id=owner_id, editor=editor)
-    if record is not None and record.form_type != form_type:
-        abort(400)
-    created = record is None
-    if record is None:
-        answers = services.answers_from_form(request.form, form_type)
-        answers["documents"] = []
-        record = services.create_record(
-            db,
-            owner_id=owner_id,
-            form_type=form_type,
-            answers=answers,
-            action=services.DRAFT_ACTION,
-            policy=current_policy(),
-            editor=editor,
-        ).record
-        assert record is not None
-        saved = views.save_form(
-            record,
-            answers=dict(answers),
-            action=services.DRAFT_ACTION,
-            based_on_version=record.version,
-        )
-    else:
-        saved = views.save_form(record, action=services.DRAFT_ACTION)
+    saved = views.save_page_posted(request.form.get("form_type", ""))
     body, status, headers = _documents_fragment(saved)
-    if created and saved.conflict is None:
+    if saved.created and saved.conflict is None and saved.record is not None:
         # The address bar now points at the draft, so a reload comes back to it.
-        headers["HX-Replace-Url"] = url_for("cpd.edit_record", record_id=record.id)
+        headers["HX-Replace-Url"] = url_for("cpd.edit_record", record_id=saved.record.id)
     return body, status, headers
 
 
-def _documents_fragment(saved: views.Saved) -> tuple[str, int, dict[str, str]]:
+def _documents_fragment(saved: PageSaved) -> tuple[str, int, dict[str, str]]:
     headers = {"Vary": "HX-Request"}
     if saved.conflict is not None:
         # Changed in another tab: say so where autosave says it, change nothing here.
@@ -280,6 +244,7 @@ def _documents_fragment(saved: views.Saved) -> tuple[str, int, dict[str, str]]:
         )
         return body, 409, headers
     record = saved.record
+    assert record is not None  # files or a removal always have a record to belong to
     listed = uploads.listed(saved.answers, uploads.documents_of(get_session(), record))
     messages = [f"{document.filename} is added." for document in saved.added]
     if saved.removed is not None:

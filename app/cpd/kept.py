@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import User, UserSession
 from app.cpd import rules, services
 from app.cpd.models import CpdRecord, KeptForm
+from app.cpd.page import read_page_post
 from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
 from app.policy import Policy, current_policy
@@ -148,14 +149,15 @@ def keep_posted_form(db: Session, *, user_id: int, policy: Policy, reason: str) 
     )
     if form_type not in rules.FORM_TYPES:
         return None
+    post = read_page_post(form, request.files, form_type=form_type)
     kept = KeptForm(
         user_id=user_id,
         form_type=form_type,
         record_id=record.id if record else None,
         data={
-            "answers": services.answers_from_form(form, form_type),
-            "version": form.get("version", ""),
-            "editor": form.get("editor", ""),
+            "answers": post.answers,
+            "version": post.version,
+            "editor": post.editor or "",
             "reason": reason,
             # Files are not kept (they are still on the person's device): name them, so
             # the restored form can ask for them again.

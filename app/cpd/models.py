@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -58,7 +58,8 @@ class CpdRecord(SQLModel, table=True):
 
 
 class CpdRevision(SQLModel, table=True):
-    """A snapshot written at every save: nothing a person saved is ever overwritten."""
+    """A snapshot written at every save: nothing a person saved is ever overwritten
+    (autosaves of one page share one, see ``autosaved``)."""
 
     __tablename__ = "cpd_revision"
 
@@ -69,6 +70,11 @@ class CpdRevision(SQLModel, table=True):
     # What the save did, in words for the history page ("Recorded", "Draft saved", …).
     kind: str = Field(max_length=40)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Written by autosave: the autosaves of one form page (``editor``, its token) are
+    # this one revision, brought up to date, until that page is saved or left, so the
+    # history holds every explicit save without dozens of snapshots per sitting.
+    autosaved: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    editor: str | None = Field(default=None, max_length=64)
 
 
 class KeptForm(SQLModel, table=True):

@@ -17,101 +17,126 @@ STRUCTURED = "structured"
 UNSTRUCTURED = "unstructured"
 FORM_TYPES = (STRUCTURED, UNSTRUCTURED)
 
-# Every answer a record can hold, whatever its form.
-TEXT_FIELDS = (
-    "title",
-    "activity_type",
-    "activity_other",
-    "what_you_did",
-    "what_you_learned",
-    "practice_change",
-    "peer_reflection",
-    "description",
-    "completed_day",
-    "completed_month",
-    "completed_year",
-)
-LIST_FIELDS = ("standard_parts",)
-_DATE_FIELDS = ("completed_day", "completed_month", "completed_year")
 
-# The answers each form keeps.
-FIELDS_BY_FORM: dict[str, tuple[str, ...]] = {
-    STRUCTURED: (
-        "title",
-        *_DATE_FIELDS,
-        "activity_type",
+@dataclass(frozen=True)
+class Question:
+    """One question of the CPD forms, defined once: the rules, the templates, the counts,
+    the anonymisation check and the error messages all read it from here."""
+
+    name: str  # the answer's key and its box's name (the date: its day, month, year boxes)
+    label: str  # the visible question: people, screen readers and tests find boxes by it
+    forms: tuple[str, ...]  # the forms that ask it, in page order
+    # What to say when it is missing at recording; None: it may be left empty.
+    missing: str | None = None
+    # A typed box with a character limit (the policy's, by ``name``); typed boxes are
+    # the ones checked for identifiers.
+    limited: bool = False
+
+
+BOTH = (STRUCTURED, UNSTRUCTURED)
+QUESTIONS_IN_ORDER: tuple[Question, ...] = (
+    Question("title", "Title", BOTH, "Enter a title for this CPD", limited=True),
+    Question("completed", "Date you completed this CPD", BOTH),  # rules: check_date
+    Question(
+        "activity_type", "Type of CPD activity", (STRUCTURED,), "Select the type of CPD activity"
+    ),
+    # Needed only when the activity chosen is "Other" (see _is_missing).
+    Question(
         "activity_other",
+        "If you chose other, what type of activity was it?",
+        (STRUCTURED,),
+        "Enter what type of activity it was",
+        limited=True,
+    ),
+    Question(
         "what_you_did",
+        "What did you do, and why is it relevant to your practice?",
+        (STRUCTURED,),
+        "Enter what you did and why it is relevant to your practice",
+        limited=True,
+    ),
+    Question(
         "what_you_learned",
+        "What did you learn?",
+        (STRUCTURED,),
+        "Enter what you learned",
+        limited=True,
+    ),
+    Question(
         "practice_change",
+        "How has it changed, or how will it change, your practice?",
+        (STRUCTURED,),
+        "Enter how it has changed, or will change, your practice",
+        limited=True,
+    ),
+    Question(
         "peer_reflection",
+        "Peer reflection (optional): what did you learn from discussing this with a peer?",
+        (STRUCTURED,),
+        limited=True,
     ),
-    UNSTRUCTURED: ("title", *_DATE_FIELDS, "description"),
-}
-
-# The visible question for each answer (tests and people find fields by these).
-QUESTIONS: dict[str, str] = {
-    "title": "Title",
-    "completed": "Date you completed this CPD",
-    "activity_type": "Type of CPD activity",
-    "activity_other": "Other type of CPD activity",
-    "what_you_did": "What did you do, and why is it relevant to your practice?",
-    "what_you_learned": "What did you learn?",
-    "practice_change": "How has it changed, or how will it change, your practice?",
-    "peer_reflection": (
-        "Peer reflection (optional): what did you learn from discussing this with a peer?"
+    Question(
+        "description",
+        "Describe your CPD and how it meets the CPD standard",
+        (UNSTRUCTURED,),
+        "Describe your CPD and how it meets the CPD standard",
+        limited=True,
     ),
-    "description": "Describe your CPD and how it meets the CPD standard",
-    "standard_parts": "Which parts of the CPD standard does this show?",
-    "documents": "Supporting documents",
-}
+    Question(
+        "standard_parts",
+        "Which parts of the CPD standard does this show?",
+        BOTH,
+        "Select at least one part of the CPD standard",
+    ),
+)
+DOCUMENTS_QUESTION = "Supporting documents"
 # Asked of each supporting document (its box is named document_explanation_<id>).
 DOCUMENT_EXPLANATION_QUESTION = "How does this document show the CPD standard?"
+_DATE_FIELDS = ("completed_day", "completed_month", "completed_year")
+LIST_FIELDS = ("standard_parts",)
 
-# What to say when a required answer is missing.
-MISSING: dict[str, str] = {
-    "title": "Enter a title for this CPD",
-    "activity_type": "Select the type of CPD activity",
-    "activity_other": "Enter the type of CPD activity",
-    "what_you_did": "Enter what you did and why it is relevant to your practice",
-    "what_you_learned": "Enter what you learned",
-    "practice_change": "Enter how it has changed, or will change, your practice",
-    "description": "Describe your CPD and how it meets the CPD standard",
-    "standard_parts": "Select at least one part of the CPD standard",
+
+def _asked_on(form_type: str) -> tuple[Question, ...]:
+    return tuple(q for q in QUESTIONS_IN_ORDER if form_type in q.forms)
+
+
+# Views of the one definition above, for the code that reads them.
+QUESTIONS: dict[str, str] = {
+    **{q.name: q.label for q in QUESTIONS_IN_ORDER},
+    "documents": DOCUMENTS_QUESTION,
 }
-
-REQUIRED: dict[str, tuple[str, ...]] = {
-    STRUCTURED: ("title", "activity_type", "what_you_did", "what_you_learned", "practice_change"),
-    UNSTRUCTURED: ("title", "description"),
-}
-
-LIMITED: dict[str, tuple[str, ...]] = {
-    STRUCTURED: (
-        "title",
-        "activity_other",
-        "what_you_did",
-        "what_you_learned",
-        "practice_change",
-        "peer_reflection",
-    ),
-    UNSTRUCTURED: ("title", "description"),
-}
-
+MISSING: dict[str, str] = {q.name: q.missing for q in QUESTIONS_IN_ORDER if q.missing}
 # Which boxes appear on each form, in page order (for error summaries and views).
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
-    STRUCTURED: (
-        "title",
-        "completed",
-        "activity_type",
-        "activity_other",
-        "what_you_did",
-        "what_you_learned",
-        "practice_change",
-        "peer_reflection",
-        "standard_parts",
-    ),
-    UNSTRUCTURED: ("title", "completed", "description", "standard_parts"),
+    form: tuple(q.name for q in _asked_on(form)) for form in FORM_TYPES
 }
+# Typed answers that must not be empty to record (the date, the parts of the standard
+# and "Other" have rules of their own).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    form: tuple(
+        q.name
+        for q in _asked_on(form)
+        if q.missing and q.name not in ("completed", "standard_parts", "activity_other")
+    )
+    for form in FORM_TYPES
+}
+LIMITED: dict[str, tuple[str, ...]] = {
+    form: tuple(q.name for q in _asked_on(form) if q.limited) for form in FORM_TYPES
+}
+# The text answers each form keeps (the date as its three boxes).
+FIELDS_BY_FORM: dict[str, tuple[str, ...]] = {
+    form: tuple(
+        name
+        for q in _asked_on(form)
+        if q.name not in LIST_FIELDS
+        for name in (_DATE_FIELDS if q.name == "completed" else (q.name,))
+    )
+    for form in FORM_TYPES
+}
+# Every text answer a record can hold, whatever its form.
+TEXT_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(name for form in FORM_TYPES for name in FIELDS_BY_FORM[form])
+)
 
 
 def normalise_text(value: str | None) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from app.cpd import rules
 from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
@@ -35,16 +35,6 @@ class VersionConflict(Exception):
     def __init__(self, record: CpdRecord) -> None:
         super().__init__(f"record {record.id} is at version {record.version}")
         self.record = record
-
-
-@dataclass
-class SaveResult:
-    record: CpdRecord | None
-    problems: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def saved(self) -> bool:
-        return self.record is not None and not self.problems
 
 
 def answers_from_form(form: Any, form_type: str) -> dict[str, Any]:
@@ -100,8 +90,33 @@ def _completed_on(answers: Mapping[str, Any], policy: Policy) -> dt.date | None:
     return rules.parse_date_quietly(answers, policy=policy, today=policy.today())
 
 
-def _revise(db: Session, record: CpdRecord, kind: str, answers: Mapping[str, Any]) -> None:
+def _revise(
+    db: Session,
+    record: CpdRecord,
+    kind: str,
+    answers: Mapping[str, Any],
+    *,
+    editor: str | None = None,
+    autosave: bool = False,
+) -> None:
+    """Keep this version in the history. An autosave brings the page's own autosaved
+    revision up to date if that is still the newest: the page has been neither saved
+    nor left since (a new page load has a new token)."""
     assert record.id is not None
+    if autosave and editor:
+        newest = db.exec(
+            select(CpdRevision)
+            .where(CpdRevision.record_id == record.id)
+            .order_by(col(CpdRevision.id).desc())
+            .limit(1)
+        ).first()
+        if newest is not None and newest.autosaved and newest.editor == editor:
+            newest.version = record.version
+            newest.kind = kind
+            newest.answers = dict(answers)
+            newest.saved_at = record.updated_at
+            db.add(newest)
+            return
     db.add(
         CpdRevision(
             record_id=record.id,
@@ -109,37 +124,36 @@ def _revise(db: Session, record: CpdRecord, kind: str, answers: Mapping[str, Any
             kind=kind,
             answers=dict(answers),
             saved_at=record.updated_at,
+            autosaved=autosave,
+            editor=editor,
         )
     )
 
 
-def create_record(
-    db: Session,
-    *,
-    owner_id: int,
-    form_type: str,
-    answers: dict[str, Any],
-    action: str,
-    policy: Policy,
-    editor: str | None = None,
-    extra_problems: Mapping[str, str] | None = None,
-) -> SaveResult:
-    if action == RECORD:
-        problems = recording_problems(
-            db, answers, form_type, policy=policy, extra_problems=extra_problems
-        )
-        if problems:
-            return SaveResult(None, problems)
+def stands_on(record: CpdRecord, version: int | None, editor: str | None) -> bool:
+    """Whether a page that stands on ``version`` may save over ``record``: it is the
+    stored version, or the newer one came from the same page (``editor``), its own
+    autosave still in flight when the button was pressed."""
+    return version == record.version or bool(editor and record.last_editor == editor)
+
+
+def start_record(
+    db: Session, *, owner_id: int, form_type: str, editor: str | None
+) -> tuple[CpdRecord, bool]:
+    """A new record for a form page, at version 0 with nothing saved yet (not
+    committed: the page's save writes its answers and commits), and True; or, when the
+    page's other request (its first autosave, or its button) has just made one, that
+    record and False. The owner and page token are unique together, so racing requests
+    of one page cannot make two records."""
     now = utcnow()
     record = CpdRecord(
         owner_id=owner_id,
         form_type=form_type,
-        status=RECORDED if action == RECORD else DRAFT,
-        answers=answers,
-        completed_on=_completed_on(answers, policy),
+        status=DRAFT,
+        version=0,
+        answers={},
         created_at=now,
         updated_at=now,
-        recorded_at=now if action == RECORD else None,
         last_editor=editor,
         origin_editor=editor,
     )
@@ -147,27 +161,15 @@ def create_record(
     try:
         db.flush()
     except IntegrityError:
-        # This page's other request (its first autosave, or its button) made the record
-        # a moment ago: save to that one instead of making a second.
         db.rollback()
         existing = find_by_editor(db, owner_id=owner_id, editor=editor)
         if existing is None:
             raise
-        return save_record(
-            db,
-            existing,
-            answers=answers,
-            action=action,
-            based_on_version=existing.version,
-            policy=policy,
-            editor=editor,
-        )
-    _revise(db, record, "Recorded" if action == RECORD else "Draft saved", answers)
-    db.commit()
-    return SaveResult(record)
+        return existing, False
+    return record, True
 
 
-def save_record(
+def write_page(
     db: Session,
     record: CpdRecord,
     *,
@@ -176,27 +178,17 @@ def save_record(
     based_on_version: int | None,
     policy: Policy,
     editor: str | None = None,
-    extra_problems: Mapping[str, str] | None = None,
-) -> SaveResult:
-    """Save answers to an existing record. A draft of changes to recorded CPD is kept
-    beside it (``pending_answers``): the recorded version stays what counts.
+    autosave: bool = False,
+) -> None:
+    """Write a page's answers to ``record`` with the revision, and commit: the answers
+    have been checked (app/cpd/page.save_page). A draft of changes to recorded CPD is
+    kept beside it (``pending_answers``): the recorded version stays what counts.
 
-    A save based on an older version is refused (VersionConflict), unless the newer
-    version came from the same form page (``editor``): its own autosave, still in
-    flight when the button was pressed."""
-    if based_on_version != record.version and not (editor and record.last_editor == editor):
-        raise VersionConflict(record)
-    if action == RECORD:
-        problems = recording_problems(
-            db, answers, record.form_type, policy=policy, extra_problems=extra_problems
-        )
-        if problems:
-            return SaveResult(None, problems)
-    # Compare-and-set on the version, so two saves racing from two tabs cannot both win.
-    # Losing the race to the same page's own save (two of its autosaves at once) is no
-    # conflict: take the newer version and try again.
+    Compare-and-set on the version, so two saves racing from two tabs cannot both win
+    (VersionConflict). Losing the race to the same page's own save (two of its
+    autosaves at once) is no conflict: take the newer version and try again."""
+    expected = based_on_version if based_on_version is not None else -1
     for _attempt in range(3):
-        expected = record.version
         claimed = db.execute(
             update(CpdRecord)
             .where(col(CpdRecord.id) == record.id, col(CpdRecord.version) == expected)
@@ -208,6 +200,7 @@ def save_record(
         db.refresh(record)
         if not (editor and record.last_editor == editor):
             raise VersionConflict(record)
+        expected = record.version
     else:
         raise VersionConflict(record)
     record.version = expected + 1
@@ -222,18 +215,17 @@ def save_record(
         record.pending_answers = None
         record.completed_on = _completed_on(answers, policy)
     elif record.is_recorded:
-        kind = "Draft changes saved"
+        kind = "Draft changes autosaved" if autosave else "Draft changes saved"
         # Identical to what is recorded (an autosave arriving after "Save changes"):
         # there are no pending changes.
         record.pending_answers = None if answers == record.answers else answers
     else:
-        kind = "Draft saved"
+        kind = "Draft autosaved" if autosave else "Draft saved"
         record.answers = answers
         record.completed_on = _completed_on(answers, policy)
     db.add(record)
-    _revise(db, record, kind, answers)
+    _revise(db, record, kind, answers, editor=editor, autosave=autosave)
     db.commit()
-    return SaveResult(record)
 
 
 def discard_pending_changes(db: Session, record: CpdRecord, *, based_on_version: int) -> None:
@@ -345,12 +337,26 @@ def _delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> No
     db.execute(sa_delete(table).where(table.c.id.in_(ids)))
 
 
-def revisions(db: Session, record: CpdRecord) -> Sequence[CpdRevision]:
-    return db.exec(
+@dataclass(frozen=True)
+class RevisionsPage:
+    revisions: Sequence[CpdRevision]
+    number: int  # from 1
+    count: int  # how many pages there are (at least 1)
+
+
+def revisions_page(db: Session, record: CpdRecord, *, number: int, size: int) -> RevisionsPage:
+    """One page of the record's history, newest first. A page past the last is empty."""
+    total = db.exec(
+        select(func.count()).select_from(CpdRevision).where(CpdRevision.record_id == record.id)
+    ).one()
+    found = db.exec(
         select(CpdRevision)
         .where(CpdRevision.record_id == record.id)
         .order_by(col(CpdRevision.version).desc(), col(CpdRevision.id).desc())
+        .offset((number - 1) * size)
+        .limit(size)
     ).all()
+    return RevisionsPage(found, number, max(1, -(-total // size)))
 
 
 def progress(db: Session, *, owner_id: int, policy: Policy) -> rules.Progress:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app import uploads
-from app.cpd import anonymity, bp, presenters, rules, services
+from app.cpd import anonymity, bp, page, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord, KeptForm
@@ -31,19 +30,6 @@ def _owned(record_id: int, *, deleted: bool = False) -> CpdRecord:
         )
     except services.RecordNotFound:
         abort(404)
-
-
-def _action() -> str:
-    # A form sent without pressing a button (Enter in some text browsers) keeps a draft:
-    # it never records CPD by accident and never throws the answers away.
-    action = request.form.get("action", services.DRAFT_ACTION)
-    return action if action in services.ACTIONS else services.DRAFT_ACTION
-
-
-def _editor() -> str | None:
-    """The form page's own token (see CpdRecord.last_editor)."""
-    editor = request.form.get("editor", "").strip()
-    return editor[:64] or None
 
 
 def _posted_version() -> int | None:
@@ -156,70 +142,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
             # autosaved, which became this draft as the page went (static/js/leaving.mjs).
             return redirect(url_for("cpd.edit_record", record_id=started.id))
         return _render_form(form_type, {"standard_parts": []})
-    if request.form.get("record_id", "").isdigit():
-        # Autosave already made this form a draft: save to that draft, not a second one.
-        return _save_existing(_owned(int(request.form["record_id"])))
-    made_by_this_page = services.find_by_editor(
-        get_session(), owner_id=_owner_id(), editor=_editor()
-    )
-    if made_by_this_page is not None:
-        # Its first autosave was still on its way when the button was pressed.
-        return _save_existing(made_by_this_page)
-    answers = services.answers_from_form(request.form, form_type)
-    documents_wanted = answers["documents"]
-    answers["documents"] = []  # a record has documents only once it exists
-    copy_from = request.form.get("copy_documents_from", "")
-    if copy_from.isdigit() and documents_wanted:
-        # "Keep both" after a conflict: the second version keeps its documents, as copies.
-        source = _owned(int(copy_from))
-        draft = _new_draft(form_type, answers)
-        copies = uploads.copy_to(get_session(), source, draft, documents_wanted)
-        services.save_record(
-            get_session(),
-            draft,
-            answers={**answers, "documents": copies},
-            action=services.DRAFT_ACTION,
-            based_on_version=draft.version,
-            policy=current_policy(),
-            editor=_editor(),
-        )
-        return _after_save(draft, services.DRAFT_ACTION)
-    if uploads.chosen_files(request.files.getlist("documents")):
-        # The files need a record to belong to: keep the answers as a draft first, then
-        # save to that draft as if it had been open all along.
-        draft = _new_draft(form_type, answers)
-        return _save_existing(draft, answers=dict(answers), based_on_version=draft.version)
-    action = _action()
-    warnings = anonymity.warnings_for(answers, form_type)
-    result = services.create_record(
-        get_session(),
-        owner_id=_owner_id(),
-        form_type=form_type,
-        answers=answers,
-        action=action,
-        policy=current_policy(),
-        editor=_editor(),
-        extra_problems=anonymity.confirmation_problem(warnings, request.form),
-    )
-    if not result.saved:
-        return _render_form(form_type, answers, problems=result.problems, status=400)
-    assert result.record is not None
-    return _after_save(result.record, action, warnings=bool(warnings))
-
-
-def _new_draft(form_type: str, answers: dict[str, Any]) -> CpdRecord:
-    """A draft of ``answers`` for documents to belong to (drafts are never refused)."""
-    draft = services.create_record(
-        get_session(),
-        owner_id=_owner_id(),
-        form_type=form_type,
-        answers=answers,
-        action=services.DRAFT_ACTION,
-        policy=current_policy(),
-        editor=_editor(),
-    ).record
-    assert draft is not None
-    return draft
+    return _saved_page(save_page_posted(form_type))
 
 
 def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Response:
@@ -275,137 +198,50 @@ def edit_record(record_id: int) -> str | tuple[str, int] | Response:
                 record.form_type, restored.data["answers"], record=record, kept=restored
             )
         return _render_form(record.form_type, record.working_answers, record=record)
-    return _save_existing(record)
+    return _saved_page(save_page_posted(record.form_type, record=record))
 
 
-@dataclass
-class Saved:
-    """What a save of the form did, for a page or a fragment to show."""
-
-    record: CpdRecord
-    answers: dict[str, Any]
-    action: str | None  # what was saved: RECORD, DRAFT_ACTION, or None (nothing)
-    problems: dict[str, str] = field(default_factory=dict)
-    warnings: list[anonymity.Warning] = field(default_factory=list)
-    conflict: CpdRecord | None = None
-    added: list[CpdDocument] = field(default_factory=list)
-    removed: CpdDocument | None = None
-
-
-def save_form(
-    record: CpdRecord,
+def save_page_posted(
+    form_type: str,
     *,
-    answers: dict[str, Any] | None = None,
-    action: str | None = None,
-    based_on_version: int | None = None,
+    record: CpdRecord | None = None,
+    autosave: bool = False,
     remove: CpdDocument | None = None,
-) -> Saved:
-    """Save the posted form to ``record``, with any files it carries.
-
-    Without files this is the plain save: recording is refused with problems and nothing
-    is saved. With files (or a document removed), nothing may be lost: the files are
-    stored and everything is kept as a draft; the problems (a refused file, what
-    recording still needs) are returned for the form to show."""
-    db = get_session()
-    policy = current_policy()
-    answers = (
-        answers
-        if answers is not None
-        else services.answers_from_form(request.form, record.form_type)
-    )
-    action = action or _action()
-    version = based_on_version if based_on_version is not None else _posted_version()
-    editor = _editor()
-    if version != record.version and not (editor and record.last_editor == editor):
-        # Changed elsewhere: store no file until the person has chosen a version
-        # (save_record checks again, atomically).
-        return Saved(record, answers, None, conflict=record)
-    known = uploads.documents_of(db, record)
-    uploads.keep_known(answers, known)
-    if remove is not None:
-        answers["documents"] = [d for d in answers["documents"] if d["id"] != remove.id]
-    upload = uploads.check_uploads(
-        request.files.getlist("documents"),
-        policy=policy,
-        already=len(answers["documents"]),
-        scanner=uploads.current_scanner(),
-        room=uploads.room_left(db, owner_id=record.owner_id, policy=policy),
-    )
-    added = uploads.store(db, record, upload.accepted) if upload.accepted else []
-    for document in added:
-        answers["documents"].append({"id": document.id, "explanation": ""})
-        assert document.id is not None
-        known[document.id] = document
-    warnings = anonymity.warnings_for(answers, record.form_type, uploads.listed(answers, known))
-    confirmation = anonymity.confirmation_problem(warnings, request.form)
-    saved = Saved(record, answers, None, warnings=warnings, added=added, removed=remove)
-    problems: dict[str, str] = {}
-    if upload.any or remove is not None:
-        if action == services.RECORD:
-            problems = services.recording_problems(
-                db, answers, record.form_type, policy=policy, extra_problems=confirmation
-            )
-        if upload.refused:
-            problems = _with_refusals(problems, upload.refused)
-        action = services.DRAFT_ACTION if problems else action
+) -> page.PageSaved:
+    """The adapters' one call: this request's form page, read once, saved once."""
     try:
-        result = services.save_record(
-            db,
-            record,
-            answers=answers,
-            action=action,
-            based_on_version=version,
-            policy=policy,
-            editor=editor,
-            extra_problems=confirmation,
+        return page.save_page(
+            get_session(),
+            owner_id=_owner_id(),
+            post=page.read_page_post(request.form, request.files, form_type=form_type),
+            policy=current_policy(),
+            scanner=uploads.current_scanner(),
+            record=record,
+            autosave=autosave,
+            remove=remove,
         )
-    except services.VersionConflict as conflict:
-        saved.conflict = conflict.record
-        return saved
-    if remove is not None and result.saved:
-        uploads.mark_removed(db, remove)
-    saved.action = action if result.saved else None
-    saved.problems = problems or result.problems
-    return saved
+    except services.RecordNotFound:
+        abort(404)
+    except page.WrongForm:
+        abort(400)
 
 
-def _with_refusals(problems: dict[str, str], refused: list[str]) -> dict[str, str]:
-    """The refused files' messages in page order: after the parts of the standard and
-    before the documents' explanations."""
-    ordered: dict[str, str] = {}
-    for name, message in problems.items():
-        if name.startswith("document_explanation_") or name == anonymity.CONFIRM_FIELD:
-            ordered.setdefault("documents", "\n".join(refused))
-        ordered[name] = message
-    ordered.setdefault("documents", "\n".join(refused))
-    return ordered
-
-
-def _save_existing(
-    record: CpdRecord,
-    *,
-    answers: dict[str, Any] | None = None,
-    based_on_version: int | None = None,
-) -> str | tuple[str, int] | Response:
-    saved = save_form(record, answers=answers, based_on_version=based_on_version)
-    return _saved_page(saved)
-
-
-def _saved_page(saved: Saved) -> str | tuple[str, int] | Response:
+def _saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
+    """The full page for what a save did (without JavaScript, or a button press)."""
     record = saved.record
     if saved.conflict is not None:
-        return _conflict(saved.conflict, saved.answers, _action())
+        return _conflict(saved.conflict, saved.answers, saved.post.action)
     if saved.problems:
         return _render_form(
-            record.form_type,
+            saved.post.form_type,
             saved.answers,
             record=record,
             problems=saved.problems,
             status=400,
             # Saved as a draft (files were kept): the form now stands on that version.
-            based_on_version=record.version if saved.action else None,
+            based_on_version=record.version if record and saved.action else None,
         )
-    assert saved.action is not None
+    assert record is not None and saved.action is not None
     if saved.removed is not None:
         name = saved.removed.filename
         if record.is_recorded:
@@ -489,15 +325,29 @@ def recorded(record_id: int) -> str:
     )
 
 
+# Saved versions shown on one history page: a long history stays within the page
+# weight budget, and the newest (what people look for) come first.
+HISTORY_PAGE_SIZE = 10
+
+
 @bp.route("/your-cpd/<int:record_id>/history")
 @login_required
 def history(record_id: int) -> str:
     record = _owned(record_id)
-    revisions = services.revisions(get_session(), record)
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        abort(404)
+    page = services.revisions_page(
+        get_session(), record, number=int(number), size=HISTORY_PAGE_SIZE
+    )
+    if page.number > page.count:
+        abort(404)
+    revisions = page.revisions
     known = uploads.documents_of(get_session(), record)
     return render_template(
         "pages/cpd/history.html",
         record=record,
+        page=page,
         revisions=[
             (
                 revision,

@@ -54,6 +54,22 @@ function formTypeKeptFor (path) {
   })
 }
 
+// The page token (the form's hidden "editor" field) names the record a form page
+// writes to. The shell keeps the token of the page it was copied from, so every page
+// served from it gets a new one here: a second new form opened offline must make a
+// draft of its own, not write over the first one's. (A reload that puts a kept copy
+// back in the form puts that copy's own token back too: it is the same page.)
+function newPageToken () {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+async function withPageTokenOfItsOwn (shell) {
+  const html = await shell.text()
+  const body = html.replace(/(<input type="hidden" name="editor" value=")[^"]*(")/, `$1${newPageToken()}$2`)
+  return new Response(body, { status: shell.status, statusText: shell.statusText, headers: shell.headers })
+}
+
 async function whenOffline (url) {
   let shellPath = null
   if (NEW_FORM.test(url.pathname)) shellPath = url.pathname
@@ -63,7 +79,7 @@ async function whenOffline (url) {
   }
   if (shellPath) {
     const shell = await caches.match(shellPath, { cacheName: SHELLS })
-    if (shell) return shell
+    if (shell) return withPageTokenOfItsOwn(shell)
   }
   return (await caches.match(OFFLINE_URL, { cacheName: ASSETS })) ||
     new Response('You are offline.', { status: 503, headers: { 'Content-Type': 'text/plain' } })

@@ -15,7 +15,7 @@ from app.policy import Policy
 from tests.browser.conftest import open_page
 from tests.browser.steps import create_account, unique_email
 from tests.support.browser import settled, start_htmx
-from tests.support.records import stored_answers
+from tests.support.records import answers_of
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -26,9 +26,16 @@ SAVED = re.compile(r"Draft saved at \d\d:\d\d")
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+def email() -> str:
+    """The address of the person the page fixture signs up: their records are this
+    test's, whatever other tests write to the same database."""
+    return unique_email("autosave")
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, email: str) -> Iterator[Page]:
     page = open_page(browser, live_server, "javascript")
-    create_account(page, unique_email("autosave"))
+    create_account(page, email)
     yield page
     page.context.close()
 
@@ -67,7 +74,8 @@ def test_htmx_waits_for_someone_to_use_the_page_and_an_answer_given_meanwhile_is
 ) -> None:
     # No service worker, so the request for htmx reaches the route below.
     page = open_page(browser, live_server, "javascript", service_workers="block")
-    create_account(page, unique_email("quick"))
+    email = unique_email("quick")
+    create_account(page, email)
     held: list[Route] = []
     page.route(re.compile(r"/htmx\.esm\.min"), lambda route: held.append(route))
     page.goto("/your-cpd/new/structured")
@@ -80,16 +88,16 @@ def test_htmx_waits_for_someone_to_use_the_page_and_an_answer_given_meanwhile_is
     assert len(held) == 1
     assert page.locator("#autosave-status").inner_text() == ""
     assert "Typed before htmx arrived" not in [
-        a["title"] for a in stored_answers(live_server.database_url)
+        a["title"] for a in answers_of(live_server.database_url, email)
     ]
     held[0].continue_()
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
-    assert stored_answers(live_server.database_url)[-1]["title"] == "Typed before htmx arrived"
+    assert answers_of(live_server.database_url, email)[-1]["title"] == "Typed before htmx arrived"
     page.context.close()
 
 
 def test_autosave_never_shows_mandatory_errors_and_buttons_save_to_the_same_draft(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, email: str
 ) -> None:
     open_form(page, "/your-cpd/new/unstructured")
     page.get_by_label("Title").fill("Autosave then record")
@@ -104,7 +112,7 @@ def test_autosave_never_shows_mandatory_errors_and_buttons_save_to_the_same_draf
     page.get_by_label("4.2 Supervision and reflection").check()
     page.get_by_role("button", name="Save and record CPD").click()
     expect(page.get_by_role("heading", name="CPD recorded")).to_be_visible()
-    assert [a["title"] for a in stored_answers(live_server.database_url)].count(
+    assert [a["title"] for a in answers_of(live_server.database_url, email)].count(
         "Autosave then record"
     ) == 1
 
@@ -125,19 +133,22 @@ def edit_recorded_cpd(page: Page, title: str) -> None:
     start_htmx(page)
 
 
-def test_enter_in_a_box_sends_the_form_and_leaves_no_stray_draft_of_changes(
+def test_enter_in_a_box_saves_a_draft_of_changes_and_the_racing_autosave_adds_no_other(
     page: Page, live_server: LiveServer
 ) -> None:
-    """Enter sends the form, and the box's change event sends an autosave that races it
-    (same page token): the save wins and no draft of changes is left beside it."""
+    """Enter does what "Save as draft" does (it never records by accident), and the
+    box's change event sends an autosave that races it (same page token): one record,
+    still recorded, with one draft of changes holding the new words."""
     edit_recorded_cpd(page, "Recorded, then edited with Enter")
     page.get_by_label("Title").fill("Recorded, edited with Enter")
     page.get_by_label("Title").press("Enter")
     expect(page).not_to_have_url(re.compile(r"/edit$"))
     page.wait_for_load_state("networkidle")
     page.goto("/your-cpd")
-    expect(page.get_by_role("heading", name="Recorded, edited with Enter")).to_have_count(1)
-    expect(page.get_by_text("You have draft changes not saved to the record yet.")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Recorded, then edited with Enter")).to_have_count(1)
+    expect(page.get_by_text("You have draft changes not saved to the record yet.")).to_have_count(1)
+    page.get_by_role("link", name=re.compile(r"^Edit.*Recorded, then edited with Enter")).click()
+    expect(page.get_by_label("Title")).to_have_value("Recorded, edited with Enter")
 
 
 def test_autosaving_recorded_cpd_keeps_it_recorded(page: Page, live_server: LiveServer) -> None:
@@ -179,7 +190,7 @@ def test_the_count_is_kept_on_the_device_said_once_per_pause_and_warns_over_the_
 
 
 def test_a_stale_autosave_never_overwrites_and_offers_the_comparison(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, email: str
 ) -> None:
     open_form(page)
     page.get_by_label("Title").fill("Two tabs")
@@ -197,7 +208,8 @@ def test_a_stale_autosave_never_overwrites_and_offers_the_comparison(
     page.get_by_label(LEARNED).press("Tab")
     expect(page.locator("#autosave-status")).to_contain_text("This CPD was changed somewhere else")
     assert (
-        stored_answers(live_server.database_url)[-1]["what_you_learned"] == "Saved in the other tab"
+        answers_of(live_server.database_url, email)[-1]["what_you_learned"]
+        == "Saved in the other tab"
     )
     page.get_by_role("button", name="Compare the two versions").click()
     expect(page.get_by_role("heading", name="This CPD changed since you opened it")).to_be_visible()
@@ -207,7 +219,7 @@ def test_a_stale_autosave_never_overwrites_and_offers_the_comparison(
 
 
 def test_an_autosave_after_the_session_ended_says_so_and_keeps_what_was_saved(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, email: str
 ) -> None:
     open_form(page)
     page.get_by_label("Title").fill("Before the session ended")
@@ -228,13 +240,13 @@ def test_an_autosave_after_the_session_ended_says_so_and_keeps_what_was_saved(
         "href", re.compile(r"/sign-in\?next=/your-cpd/\d+/edit")
     )
     expect(page.get_by_label(LEARNED)).to_have_value("After the session ended")
-    assert stored_answers(live_server.database_url)[-1]["title"] == "Before the session ended"
+    assert answers_of(live_server.database_url, email)[-1]["title"] == "Before the session ended"
 
 
-def _wait_for_title(live_server: LiveServer, title: str, seconds: float = 10) -> bool:
+def _wait_for_title(live_server: LiveServer, email: str, title: str, seconds: float = 10) -> bool:
     """The request sent as a page goes has no page left to report to: watch the database."""
     titles = settled(
-        lambda: [a.get("title") for a in stored_answers(live_server.database_url)],
+        lambda: [a.get("title") for a in answers_of(live_server.database_url, email)],
         lambda found: title in found,
         seconds,
     )
@@ -243,7 +255,7 @@ def _wait_for_title(live_server: LiveServer, title: str, seconds: float = 10) ->
 
 @pytest.mark.parametrize("leave", ["follow a link", "go back", "reload"])
 def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_is_left(
-    page: Page, live_server: LiveServer, leave: str
+    page: Page, live_server: LiveServer, leave: str, email: str
 ) -> None:
     page.goto("/your-cpd")
     open_form(page)
@@ -256,7 +268,7 @@ def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_i
         page.go_back()
     else:
         page.reload()
-    assert _wait_for_title(live_server, title), "the answers typed were lost"
+    assert _wait_for_title(live_server, email, title), "the answers typed were lost"
 
     if leave == "go back":
         page.go_forward()  # the browser puts the words back on the new form
@@ -267,7 +279,7 @@ def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_i
         page.get_by_label("Title").fill(title + ", and more")
         page.get_by_label("Title").press("Tab")
         expect(page.locator("#autosave-status")).to_have_text(SAVED)
-        titles = [a["title"] for a in stored_answers(live_server.database_url)]
+        titles = [a["title"] for a in answers_of(live_server.database_url, email)]
         assert title not in titles and titles.count(title + ", and more") == 1
         title += ", and more"
     page.goto("/your-cpd")
@@ -275,19 +287,19 @@ def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_i
 
 
 def test_a_new_form_reached_by_a_link_starts_afresh_after_one_was_left_unsaved(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, email: str
 ) -> None:
     open_form(page)
     page.get_by_label("Title").fill("Left by the address bar")
     page.goto("/your-cpd")
-    assert _wait_for_title(live_server, "Left by the address bar")
+    assert _wait_for_title(live_server, email, "Left by the address bar")
     page.goto("/your-cpd/new/structured")
     expect(page).to_have_url(re.compile(r"/your-cpd/new/structured$"))
     expect(page.get_by_label("Title")).to_have_value("")
 
 
 def test_words_typed_before_the_page_is_hidden_are_autosaved(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, email: str
 ) -> None:
     open_form(page)
     page.get_by_label(LEARNED).fill("Typed just before the phone went to sleep")
@@ -300,7 +312,7 @@ def test_words_typed_before_the_page_is_hidden_are_autosaved(
         }"""
     )
     expect(page.locator("#autosave-status")).to_have_text(SAVED)
-    stored = stored_answers(live_server.database_url)[-1]
+    stored = answers_of(live_server.database_url, email)[-1]
     assert stored["what_you_learned"] == "Typed just before the phone went to sleep"
 
 

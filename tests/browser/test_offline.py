@@ -15,7 +15,7 @@ from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
 from tests.support.browser import settled, start_htmx
 from tests.support.database import throwaway_database
-from tests.support.records import stored_answers
+from tests.support.records import answers_of
 from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
@@ -66,11 +66,18 @@ def controlled_form(page: Page, path: str = "/your-cpd/new/structured") -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
 
+def autosave_title(page: Page, title: str) -> None:
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+
+
 def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     browser: Browser, live_server: LiveServer
 ) -> None:
     page = open_page(browser, live_server, "javascript")
-    create_account(page, unique_email("offline"))
+    email = unique_email("offline")
+    create_account(page, email)
     controlled_form(page)
     page.get_by_label("Title").fill("Written on a train")
     page.get_by_label(LEARNED).fill("Typed with no signal.\nSecond line.")
@@ -88,7 +95,7 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     page.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=20000)
-    saved = stored_answers(live_server.database_url)
+    saved = answers_of(live_server.database_url, email)
     assert any(
         a.get("title") == "Written on a train"
         and a.get("what_you_learned") == "Typed with no signal.\nSecond line."
@@ -96,6 +103,37 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     )
     expect(page).to_have_url(re.compile(r"/your-cpd/\d+/edit$"))
     assert copies_soon(page, 0) == 0
+    page.context.close()
+
+
+def test_a_second_new_form_opened_offline_makes_its_own_draft(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The worker keeps the whole new form, page token included: each page it serves
+    must still write to a record of its own, never over the first form's draft."""
+    page = open_page(browser, live_server, "javascript")
+    email = unique_email("two-offline")
+    create_account(page, email)
+    controlled_form(page)
+    autosave_title(page, "First form, online")
+
+    page.context.set_offline(True)
+    ready(page, "/your-cpd/new/structured")  # the worker's copy of the new form
+    expect(page.get_by_label("Title")).to_have_value("")
+    page.get_by_label("Title").fill("Second form, offline")
+    page.get_by_label(LEARNED).fill("Typed with no signal.")
+    page.get_by_label(LEARNED).press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text(DEVICE_ONLY)
+
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=20000)
+    titles = settled(
+        lambda: [a.get("title") for a in answers_of(live_server.database_url, email)],
+        lambda found: len(found) == 2,
+        5,
+    )
+    assert titles == ["First form, online", "Second form, offline"]
     page.context.close()
 
 
@@ -124,7 +162,8 @@ def test_the_server_stopped_mid_typing_loses_nothing(
 ) -> None:
     server: LiveServer = restartable_server["server"]
     page = open_page(browser, server, "javascript")
-    create_account(page, unique_email("restart"))
+    email = unique_email("restart")
+    create_account(page, email)
     ready(page, "/your-cpd/new/unstructured")
     page.get_by_label("Title").fill("Through a restart")
     page.get_by_label("Title").press("Tab")
@@ -144,7 +183,7 @@ def test_the_server_stopped_mid_typing_loses_nothing(
     )
     # Sent by itself within the retry interval; nothing to press.
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=30000)
-    [answers] = stored_answers(restartable_server["url"])
+    [answers] = answers_of(restartable_server["url"], email)
     assert answers["description"] == "Typed while the server was down."
     page.context.close()
 
@@ -157,9 +196,7 @@ def test_a_shared_computer_keeps_nothing_and_sign_out_clears_the_device(
     create_account(page, email)
     # A normal sign-in: the worker and copies are allowed; sign-out clears them.
     controlled_form(page)
-    page.get_by_label("Title").fill("On my own computer")
-    page.get_by_label("Title").press("Tab")
-    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+    autosave_title(page, "On my own computer")
     assert copies_soon(page, 0) == 0  # the server has it: nothing kept
     assert device_storage(page)["caches"] != []
     sign_out(page)

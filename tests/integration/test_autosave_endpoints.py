@@ -8,8 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from app.cpd import services
 from app.cpd.models import CpdRecord
 from tests.conftest import csrf_token_from
+from tests.support.records import save_new_page
 
 pytestmark = pytest.mark.db
 
@@ -166,29 +168,55 @@ def test_the_count_is_rendered_by_the_same_rules_as_the_hint(client: FlaskClient
 def test_two_creates_from_one_form_page_make_one_record(db: Session, user, policy) -> None:
     """The page's first autosave and its button press can both arrive before either
     has made the record; the database lets only one make it, the other saves to it."""
-    from app.cpd import services
-
-    first = services.create_record(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers={"title": "A"},
-        action="draft",
-        policy=policy,
-        editor="same-page",
+    first = save_new_page(db, owner_id=user.id, policy=policy, editor="same-page", title="A")
+    assert first.record is not None and first.created
+    # The other request looked for the page's record before the first had made it.
+    record, new = services.start_record(
+        db, owner_id=user.id, form_type="unstructured", editor="same-page"
     )
-    second = services.create_record(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers={"title": "B"},
-        action="draft",
-        policy=policy,
-        editor="same-page",
-    )
-    assert first.record is not None and second.record is not None
-    assert second.record.id == first.record.id
+    assert not new and record.id == first.record.id
+    second = save_new_page(db, owner_id=user.id, policy=policy, editor="same-page", title="B")
+    assert second.record is not None and second.record.id == first.record.id
+    assert not second.created
     assert [r.answers["title"] for r in stored(db)] == ["B"]
+
+
+def test_of_two_tabs_racing_from_one_version_only_one_saves(app, db: Session, user, policy) -> None:
+    """The compare-and-set on the version: both tabs read version 1 and both pass the
+    check before either writes; the second write finds the version moved on."""
+    made = save_new_page(db, owner_id=user.id, policy=policy, editor="tab-a", title="Start")
+    assert made.record is not None
+    engine = app.extensions["db_engine"]
+    with (
+        Session(engine, expire_on_commit=False) as tab_a,
+        Session(engine, expire_on_commit=False) as tab_b,
+    ):
+        in_a = tab_a.get(CpdRecord, made.record.id)
+        in_b = tab_b.get(CpdRecord, made.record.id)
+        assert in_a is not None and in_b is not None
+        assert in_a.version == in_b.version == 1
+
+        def write(tab: Session, record: CpdRecord, title: str, editor: str) -> None:
+            services.write_page(
+                tab,
+                record,
+                answers={"title": title, "standard_parts": [], "documents": []},
+                action="draft",
+                based_on_version=1,
+                policy=policy,
+                editor=editor,
+            )
+
+        write(tab_a, in_a, "Tab A", "tab-a")
+        with pytest.raises(services.VersionConflict):
+            write(tab_b, in_b, "Tab B", "tab-b")
+        # The same page's own second request (two of its autosaves at once) is no
+        # conflict: it takes the newer version.
+        in_b = tab_b.get(CpdRecord, made.record.id)
+        assert in_b is not None
+        write(tab_b, in_b, "Tab A again", "tab-a")
+    [record] = stored(db)
+    assert (record.version, record.answers["title"]) == (3, "Tab A again")
 
 
 def test_a_new_form_asked_to_continue_goes_on_to_the_draft_its_words_made(

@@ -11,9 +11,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from app.cpd import rules
 from app.cpd.models import CpdRecord, CpdRevision
 from app.policy import Policy
 from tests.conftest import csrf_token_from, submit
+from tests.support.records import save_new_page
 
 pytestmark = pytest.mark.db
 
@@ -376,22 +378,8 @@ def test_another_users_record_is_not_found_on_every_route(
 def test_the_purge_command_removes_only_what_has_expired(app, db: Session, user, policy) -> None:
     from app.cpd import services
 
-    kept_result = services.create_record(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers={"title": "Keep"},
-        action="draft",
-        policy=policy,
-    )
-    old_result = services.create_record(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers={"title": "Old"},
-        action="draft",
-        policy=policy,
-    )
+    kept_result = save_new_page(db, owner_id=user.id, policy=policy, title="Keep")
+    old_result = save_new_page(db, owner_id=user.id, policy=policy, title="Old")
     assert kept_result.record and old_result.record
     services.delete_record(db, kept_result.record)
     old_result.record.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(
@@ -427,3 +415,16 @@ def test_answers_are_shown_as_typed_never_as_markup(
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
             "&lt;b&gt;bold&lt;/b&gt;\nLine two"
         ), path
+
+
+def test_every_box_is_labelled_with_its_one_question_and_other_s_error_agrees(
+    signed_in_client: FlaskClient,
+) -> None:
+    other_left_empty = structured_answers(activity_type="other", activity_other="")
+    html = submit(signed_in_client, "/your-cpd/new/structured", other_left_empty).get_data(
+        as_text=True
+    )
+    for name in ("title", "activity_other", "what_you_did", "peer_reflection"):
+        label = re.search(rf'<label[^>]*for="{name}"[^>]*>\s*(.*?)\s*</label>', html, re.S)
+        assert label and label.group(1) == rules.QUESTIONS[name], name
+    assert '<a href="#activity_other">Enter what type of activity it was</a>' in html

@@ -409,7 +409,13 @@ def test_removing_from_a_stale_page_is_a_conflict(
     response = post(
         signed_in_client,
         f"/your-cpd/{record.id}/documents/{document.id}/remove",
-        {**structured(), "version": "1", "editor": "another-tab", "document_ids": str(document.id)},
+        {
+            **structured(),
+            # A page opened before the stored version was saved.
+            "version": str(record.version - 1),
+            "editor": "another-tab",
+            "document_ids": str(document.id),
+        },
         page=f"/your-cpd/{record.id}/edit",
     )
     assert response.status_code == 409

@@ -14,8 +14,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from tests.support.records import records_of
 from tests.support.servers import LiveServer, MailCatcher, SmtpServer
 
 pytestmark = pytest.mark.db
@@ -160,21 +160,7 @@ def test_lynx_signs_in_and_saves_an_unstructured_draft(
     assert "Lynx draft on reflective supervision" in screen
     assert "Drafts do not count towards your renewal" in screen
 
-    engine = create_engine(live_server.database_url)
-    with engine.connect() as connection:
-        row = connection.execute(
-            text(
-                "SELECT r.status, r.answers FROM cpd_record r JOIN user_account u"
-                " ON u.id = r.owner_id WHERE u.email = :email"
-            ),
-            {"email": EMAIL},
-        ).one()
-    engine.dispose()
-    status, answers = row
-    if isinstance(answers, str):
-        import json
-
-        answers = json.loads(answers)
+    [(status, answers)] = records_of(live_server.database_url, EMAIL)
     assert status == "draft"
     assert answers["title"] == "Lynx draft on reflective supervision"
     assert answers["description"].startswith("Notes typed in a text browser.")

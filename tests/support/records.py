@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
 
-def stored_answers(database_url: str) -> list[dict]:
-    """Every CPD record's answers, oldest first (JSON arrives as text on SQLite)."""
+def records_of(database_url: str, email: str) -> list[tuple[str, dict]]:
+    """(status, answers) of one person's CPD records, oldest first: a test finds its
+    own person's records, never "the newest record" of a database other tests share."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text("SELECT answers FROM cpd_record ORDER BY id")).all()
+            rows = connection.execute(
+                text(
+                    "SELECT r.status, r.answers FROM cpd_record r JOIN user_account u"
+                    " ON u.id = r.owner_id WHERE u.email = :email ORDER BY r.id"
+                ),
+                {"email": email},
+            ).all()
     finally:
         engine.dispose()
-    return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in rows]
+    return [(status, a if isinstance(a, dict) else json.loads(a)) for status, a in rows]
+
+
+def answers_of(database_url: str, email: str) -> list[dict]:
+    return [answers for _status, answers in records_of(database_url, email)]
+
+
+def save_new_page(
+    db: Any, *, owner_id: int, policy: Any, editor: str | None = None, **answers: Any
+):
+    """Save a new unstructured form page as a draft through the one write path, as its
+    first autosave or "Save as draft" does."""
+    from app.cpd.documents import not_scanned
+
+    from app.cpd import page, services
+
+    post = page.PagePost(
+        form_type="unstructured",
+        answers={"standard_parts": [], "documents": [], **answers},
+        editor=editor,
+        action=services.DRAFT_ACTION,
+    )
+    return page.save_page(db, owner_id=owner_id, post=post, policy=policy, scanner=not_scanned)

@@ -179,7 +179,7 @@ def test_other_activity_needs_a_description_and_unknown_parts_are_refused() -> N
         today=TODAY,
     )
     assert problems == {
-        "activity_other": "Enter the type of CPD activity",
+        "activity_other": "Enter what type of activity it was",
         "standard_parts": "Select at least one part of the CPD standard",
     }
     assert (
@@ -218,3 +218,15 @@ def test_progress_counts_only_this_registration_year() -> None:
     assert progress.meets_minimum and not progress.meets_good_practice
     assert progress.parts_shown == ("4.1", "4.2")
     assert "4.8" in progress.parts_not_shown
+
+
+def test_each_question_is_defined_once_with_a_limit_for_every_limited_box() -> None:
+    names = [question.name for question in rules.QUESTIONS_IN_ORDER]
+    assert len(names) == len(set(names))
+    for question in rules.QUESTIONS_IN_ORDER:
+        assert rules.QUESTIONS[question.name] == question.label
+        if question.limited:
+            assert POLICY.limit(question.name) > 0
+    # The "Other" box asks what type of activity it was, and its error says the same.
+    assert rules.QUESTIONS["activity_other"] == "If you chose other, what type of activity was it?"
+    assert rules.MISSING["activity_other"] == "Enter what type of activity it was"

@@ -1,0 +1,233 @@
+"""The one write path of a CPD form page.
+
+Whatever sends a form page (its buttons, Enter, autosave, choosing a file, a document's
+Remove, "Keep both" after a conflict), the request is read once into a ``PagePost`` at
+the edge and saved by ``save_page``: it finds the record the page writes to, checks
+the version once, stores any files, and writes the answers and the revision. The views
+only choose what to show: the full page or an htmx fragment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app import uploads
+from app.cpd import anonymity, rules, services
+from app.cpd.models import CpdDocument, CpdRecord
+from app.policy import Policy
+from app.uploads.checks import UploadedFile
+
+
+@dataclass(frozen=True)
+class PagePost:
+    """What a form page sent, parsed once: its answers, which page it is (its token),
+    the record and version it stands on, what was asked for, and any files."""
+
+    form_type: str
+    answers: dict[str, Any]
+    editor: str | None = None
+    record_id: int | None = None
+    version: int | None = None
+    action: str = services.DRAFT_ACTION
+    files: Sequence[UploadedFile] = ()
+    confirmed: bool = False
+    # "Keep both" after a conflict: the record whose documents the new one copies.
+    copy_documents_from: int | None = None
+
+
+class WrongForm(ValueError):
+    """The post names a form type that is not its record's (or no form at all)."""
+
+
+def _number(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def read_page_post(form: Any, files: Any, *, form_type: str) -> PagePost:
+    """A form page's post (``request.form``, ``request.files``) as a PagePost.
+
+    A form sent without pressing a button (Enter in some text browsers) keeps a draft:
+    it never records CPD by accident and never throws the answers away."""
+    if form_type not in rules.FORM_TYPES:
+        raise WrongForm(form_type)
+    action = form.get("action", services.DRAFT_ACTION)
+    record_id = (form.get("record_id") or "").strip()
+    return PagePost(
+        form_type=form_type,
+        answers=services.answers_from_form(form, form_type),
+        editor=(form.get("editor") or "").strip()[:64] or None,
+        # Not a number: nobody's record (0), so "not found" rather than a new one.
+        record_id=(_number(record_id) or 0) if record_id else None,
+        version=_number(form.get("version")),
+        action=action if action in services.ACTIONS else services.DRAFT_ACTION,
+        files=uploads.chosen_files(files.getlist("documents")),
+        confirmed=form.get(anonymity.CONFIRM_FIELD) == "yes",
+        copy_documents_from=_number(form.get("copy_documents_from")),
+    )
+
+
+@dataclass
+class PageSaved:
+    """What saving a form page did, for a page or a fragment to show."""
+
+    post: PagePost  # what was sent (the conflict page shows it; the action asked for)
+    record: CpdRecord | None  # None: nothing was saved and no record exists yet
+    answers: dict[str, Any]
+    action: str | None  # what was saved: RECORD, DRAFT_ACTION, or None (nothing)
+    created: bool = False
+    problems: dict[str, str] = field(default_factory=dict)
+    warnings: list[anonymity.Warning] = field(default_factory=list)
+    conflict: CpdRecord | None = None
+    added: list[CpdDocument] = field(default_factory=list)
+    removed: CpdDocument | None = None
+
+
+def _page_record(db: Session, *, owner_id: int, post: PagePost) -> CpdRecord | None:
+    """The record this page writes to: the one it names, else the one it already made
+    (its first autosave or upload, perhaps still on its way when a button was pressed)."""
+    if post.record_id is not None:
+        return services.get_record(db, owner_id=owner_id, record_id=post.record_id)
+    return services.find_by_editor(db, owner_id=owner_id, editor=post.editor)
+
+
+def _has_anything(answers: Mapping[str, Any]) -> bool:
+    return any((value.strip() if isinstance(value, str) else value) for value in answers.values())
+
+
+def save_page(
+    db: Session,
+    *,
+    owner_id: int,
+    post: PagePost,
+    policy: Policy,
+    scanner: uploads.Scanner,
+    record: CpdRecord | None = None,
+    autosave: bool = False,
+    remove: CpdDocument | None = None,
+) -> PageSaved:
+    """Save a form page. ``record`` is the one its address names (edit, remove);
+    ``autosave`` keeps a draft and checks nothing; ``remove`` takes a document out.
+
+    Recording with problems saves nothing, unless files came too (or a document was
+    removed, or copied): then nothing may be lost, so all is kept as a draft and the
+    problems are returned for the form to show. A page standing on an older version
+    than the stored one (changed in another tab) is a conflict: nothing is stored."""
+    record = record or _page_record(db, owner_id=owner_id, post=post)
+    if record is not None and record.form_type != post.form_type:
+        raise WrongForm(post.form_type)
+    answers = {**post.answers, "documents": list(post.answers["documents"])}
+    action = services.DRAFT_ACTION if autosave else post.action
+    if record is not None and not services.stands_on(record, post.version, post.editor):
+        return PageSaved(post, record, answers, None, conflict=record)
+
+    files = () if autosave else post.files
+    wanted = answers["documents"]
+    created = False
+    if record is None:
+        if autosave and not _has_anything(answers):
+            return PageSaved(post, None, answers, None)
+        answers["documents"] = []  # a record has documents only once it exists
+        if action == services.RECORD and not files and not (post.copy_documents_from and wanted):
+            warnings = anonymity.warnings_for(answers, post.form_type)
+            missing = _recording_problems(db, post, answers, warnings, policy)
+            if missing:
+                return PageSaved(post, None, answers, None, problems=missing, warnings=warnings)
+        record, created = services.start_record(
+            db, owner_id=owner_id, form_type=post.form_type, editor=post.editor
+        )
+        if not created and not services.stands_on(record, post.version, post.editor):
+            return PageSaved(post, record, answers, None, conflict=record)
+
+    known = uploads.documents_of(db, record)
+    uploads.keep_known(answers, known)
+    if remove is not None:
+        answers["documents"] = [d for d in answers["documents"] if d["id"] != remove.id]
+    copied = False
+    if created and post.copy_documents_from and wanted:
+        source = services.get_record(db, owner_id=owner_id, record_id=post.copy_documents_from)
+        answers["documents"] = uploads.copy_to(db, source, record, wanted)
+        known = uploads.documents_of(db, record)
+        copied = True
+    upload = uploads.check_uploads(
+        files,
+        policy=policy,
+        already=len(answers["documents"]),
+        scanner=scanner,
+        room=uploads.room_left(db, owner_id=record.owner_id, policy=policy),
+    )
+    added = uploads.store(db, record, upload.accepted) if upload.accepted else []
+    for document in added:
+        assert document.id is not None
+        answers["documents"].append({"id": document.id, "explanation": ""})
+        known[document.id] = document
+
+    warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
+    saved = PageSaved(
+        post, record, answers, None, created=created, warnings=warnings, added=added, removed=remove
+    )
+    problems: dict[str, str] = {}
+    if action == services.RECORD:
+        problems = _recording_problems(db, post, answers, warnings, policy)
+    if upload.refused:
+        problems = _with_refusals(problems, upload.refused)
+    if problems:
+        if not (upload.any or remove is not None or copied or created):
+            saved.problems = problems
+            return saved
+        # Files were stored, or the record was just made for them (or for copies of
+        # another's): keep it all as a draft, and show what recording still needs.
+        action = services.DRAFT_ACTION
+    try:
+        services.write_page(
+            db,
+            record,
+            answers=answers,
+            action=action,
+            based_on_version=post.version if not created else record.version,
+            policy=policy,
+            editor=post.editor,
+            autosave=autosave,
+        )
+    except services.VersionConflict as conflict:
+        saved.conflict = conflict.record
+        return saved
+    if remove is not None:
+        uploads.mark_removed(db, remove)
+    saved.action = action
+    saved.problems = problems
+    return saved
+
+
+def _recording_problems(
+    db: Session,
+    post: PagePost,
+    answers: Mapping[str, Any],
+    warnings: Sequence[anonymity.Warning],
+    policy: Policy,
+) -> dict[str, str]:
+    """Why these answers cannot be recorded yet, the anonymisation confirmation too."""
+    confirmed = {anonymity.CONFIRM_FIELD: "yes" if post.confirmed else ""}
+    return services.recording_problems(
+        db,
+        answers,
+        post.form_type,
+        policy=policy,
+        extra_problems=anonymity.confirmation_problem(warnings, confirmed),
+    )
+
+
+def _with_refusals(problems: dict[str, str], refused: list[str]) -> dict[str, str]:
+    """The refused files' messages in page order: after the parts of the standard and
+    before the documents' explanations."""
+    ordered: dict[str, str] = {}
+    for name, message in problems.items():
+        if name.startswith("document_explanation_") or name == anonymity.CONFIRM_FIELD:
+            ordered.setdefault("documents", "\n".join(refused))
+        ordered[name] = message
+    ordered.setdefault("documents", "\n".join(refused))
+    return ordered
