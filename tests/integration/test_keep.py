@@ -14,10 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from werkzeug.datastructures import MultiDict
 
 from app import uploads
 from app.auth.models import User
-from app.cpd import services
+from app.cpd import page
 from app.cpd.models import CpdDocument, CpdRecord
 from app.policy import Policy
 from app.uploads.scanning import not_scanned
@@ -26,12 +27,6 @@ from tests.integration.test_cpd_records import structured_answers, unstructured_
 from tests.support import sample_files
 
 pytestmark = pytest.mark.db
-
-
-def _answers(form: dict[str, Any]) -> dict[str, Any]:
-    answers = {k: v for k, v in form.items() if k != "action"}
-    answers["documents"] = []
-    return answers
 
 
 def _with_document(
@@ -48,38 +43,35 @@ def _with_document(
     db.commit()
 
 
-def make_account_with_cpd(db: Session, user: User, policy: Policy) -> None:
+def _saved(db: Session, user: User, form_type: str, form: dict[str, Any], policy: Policy):
+    """CPD saved the way its form page saves it (the one write path), recorded or draft
+    as the form's action says."""
     assert user.id is not None
-    create = services.create_record
-    structured = create(
+    post = page.read_page_post(MultiDict(form), MultiDict(), form_type=form_type)
+    saved = page.save_page(db, owner_id=user.id, post=post, policy=policy, scanner=not_scanned)
+    assert saved.record is not None and not saved.problems, saved.problems
+    return saved.record
+
+
+def make_account_with_cpd(db: Session, user: User, policy: Policy) -> None:
+    structured = _saved(
         db,
-        owner_id=user.id,
-        form_type="structured",
-        answers=_answers(structured_answers(peer_reflection="Talked it through with a peer.")),
-        action="record",
-        policy=policy,
-    ).record
-    assert structured is not None
+        user,
+        "structured",
+        structured_answers(peer_reflection="Talked it through with a peer."),
+        policy,
+    )
     _with_document(db, structured, "certificate.pdf", sample_files.pdf(), "", policy)
-    unstructured = create(
-        db,
-        owner_id=user.id,
-        form_type="unstructured",
-        answers=_answers(unstructured_answers()),
-        action="record",
-        policy=policy,
-    ).record
-    assert unstructured is not None
+    unstructured = _saved(db, user, "unstructured", unstructured_answers(), policy)
     _with_document(
         db, unstructured, "review.docx", sample_files.docx(), "My yearly review.\nPage 2.", policy
     )
-    create(
+    _saved(
         db,
-        owner_id=user.id,
-        form_type="structured",
-        answers=_answers(structured_answers(title="", what_you_learned="Half a thought")),
-        action="draft",
-        policy=policy,
+        user,
+        "structured",
+        structured_answers(title="", what_you_learned="Half a thought", action="draft"),
+        policy,
     )
 
 

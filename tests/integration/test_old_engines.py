@@ -11,14 +11,14 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 
 from tests.integration.test_cpd_records import structured_answers
 from tests.support.audit import ARTIFACTS
-from tests.support.servers import LiveServer
+from tests.support.http_client import signed_in_opener
+from tests.support.servers import LiveServer, MailCatcher, SmtpServer
 
 pytestmark = pytest.mark.db
 
@@ -35,18 +35,10 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
-def _pages(base: str) -> dict[str, str]:
+def _pages(base: str, mailbox: MailCatcher) -> dict[str, str]:
     """The four pages, as a signed-in person gets them."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    account = {
-        "full_name": "Dee Dillo",
-        "email": "old-engines@example.com",
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
-    }
-    token = _token(opener.open(base + "/create-account").read().decode())
-    opener.open(
-        base + "/create-account", urllib.parse.urlencode({"csrf_token": token, **account}).encode()
+    opener = signed_in_opener(
+        base, mailbox, email="old-engines@example.com", password=PASSWORD, full_name="Dee Dillo"
     )
     form = opener.open(base + "/your-cpd/new/structured").read().decode()
     answers = {**structured_answers(standard_parts=["4.3", "4.6"]), "csrf_token": _token(form)}
@@ -79,7 +71,7 @@ def _screenshot(engine: str, page: Path, out: Path, home: Path) -> None:
 
 
 def test_dillo_and_netsurf_screenshots_of_the_form_errors_your_cpd_and_a_record(
-    live_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     missing = [
         tool for tool in ("dillo", "netsurf-gtk", "xvfb-run", "import") if not shutil.which(tool)
@@ -89,7 +81,7 @@ def test_dillo_and_netsurf_screenshots_of_the_form_errors_your_cpd_and_a_record(
     (home / ".config" / "netsurf").mkdir(parents=True)
     (home / ".config" / "netsurf" / "Choices").write_text(NETSURF_CHOICES)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for name, html in _pages(live_server.url).items():
+    for name, html in _pages(live_server.url, smtp_server.catcher).items():
         assert "Sign out" in html, name  # signed in
         page = tmp_path / f"{name}.html"
         # Saved to a file (neither engine keeps our session cookie), styles from the server.

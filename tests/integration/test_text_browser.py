@@ -10,13 +10,13 @@ import shutil
 import subprocess
 import urllib.parse
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 
+from tests.support.http_client import signed_in_opener
 from tests.support.records import records_of
-from tests.support.servers import LiveServer, MailCatcher, SmtpServer
+from tests.support.servers import LiveServer, SmtpServer
 
 pytestmark = pytest.mark.db
 
@@ -37,24 +37,6 @@ def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match
     return match.group(1)
-
-
-def _signed_in_opener(base: str, mailbox: MailCatcher) -> urllib.request.OpenerDirector:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    token = _csrf(opener.open(base + "/create-account").read().decode())
-    form = {
-        "csrf_token": token,
-        "full_name": "Lee Lynx",
-        "email": EMAIL,
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
-    }
-    opener.open(base + "/create-account", urllib.parse.urlencode(form).encode())
-    body = mailbox.wait_for(EMAIL).get_payload(decode=True).decode()
-    link = re.search(r"http://\S+/create-account/confirm/\S+", body).group(0)
-    token = _csrf(opener.open(link).read().decode())
-    opener.open(link, urllib.parse.urlencode({"csrf_token": token}).encode())
-    return opener
 
 
 def _stops(html: str, tmp_path: Path) -> list[str]:
@@ -116,7 +98,9 @@ def test_lynx_signs_in_and_saves_an_unstructured_draft(
     live_server: LiveServer, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     base = live_server.url
-    opener = _signed_in_opener(base, smtp_server.catcher)
+    opener = signed_in_opener(
+        base, smtp_server.catcher, email=EMAIL, password=PASSWORD, full_name="Lee Lynx"
+    )
     sign_in = _stops(urllib.request.urlopen(base + "/sign-in").read().decode(), tmp_path)
     form = _stops(opener.open(base + "/your-cpd/new/unstructured").read().decode(), tmp_path)
 

@@ -8,7 +8,10 @@ import http.client
 import re
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Iterable
+from http.cookiejar import CookieJar
+from typing import Any
 
 from sqlmodel import Session
 
@@ -93,3 +96,32 @@ class Client:
 
     def htmx_headers(self) -> dict[str, str]:
         return {"HX-Request": "true", "X-CSRFToken": self.token}
+
+
+def _form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def signed_in_opener(
+    base: str, mailbox: Any, *, email: str, password: str, full_name: str
+) -> urllib.request.OpenerDirector:
+    """A urllib opener signed in to a new account made through the pages, as a person
+    does it: the form, then the button on the page the confirmation email links to.
+    ``mailbox`` is the test SMTP server's MailCatcher."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    form = {
+        "csrf_token": _form_token(opener.open(base + "/create-account").read().decode()),
+        "full_name": full_name,
+        "email": email,
+        "password": password,
+        "password_confirmation": password,
+    }
+    opener.open(base + "/create-account", urllib.parse.urlencode(form).encode())
+    body = mailbox.wait_for(email).get_payload(decode=True).decode()
+    found = re.search(r"http://\S+/create-account/confirm/\S+", body)
+    assert found, "no confirmation link in the email"
+    token = _form_token(opener.open(found.group(0)).read().decode())
+    opener.open(found.group(0), urllib.parse.urlencode({"csrf_token": token}).encode())
+    return opener

@@ -35,9 +35,8 @@ def save_new_page(
 ):
     """Save a new unstructured form page as a draft through the one write path, as its
     first autosave or "Save as draft" does."""
-    from app.cpd.documents import not_scanned
-
     from app.cpd import page, services
+    from app.uploads.scanning import not_scanned
 
     post = page.PagePost(
         form_type="unstructured",
