@@ -14,6 +14,7 @@ from typing import BinaryIO, Protocol
 
 from app.anonymisation import find_identifiers
 from app.policy import Policy, describe_size
+from app.security_log import security_event
 from app.uploads.extraction import TIMED_OUT, read_text
 from app.uploads.names import clean_filename
 from app.uploads.scanning import SCAN_ERROR, SCAN_INFECTED, Scanner
@@ -25,7 +26,6 @@ CHUNK = 64 * 1024
 # Less time than this left for a form's documents: the rest are not read at all.
 MIN_READ_SECONDS = 0.5
 
-security_log = logging.getLogger("record_cpd.security")
 
 
 class UploadedFile(Protocol):
@@ -117,7 +117,7 @@ def check_uploads(
             )
         if refusal:
             content.close()
-            security_log.info("upload_refused", extra={"reason": "limits"})
+            security_event("upload_refused", level=logging.INFO, reason="limits")
             check.refused.append(refusal)
             continue
         checked, refusal = check_file(
@@ -174,14 +174,14 @@ def check_file(
     try:
         kind = sniff(content, policy)
     except Refused as refused:
-        security_log.info("upload_refused", extra={"reason": type(refused).__name__})
+        security_event("upload_refused", level=logging.INFO, reason=type(refused).__name__)
         return None, f"{name} {refused}"
     if kind is None:
-        security_log.info("upload_refused", extra={"reason": "kind"})
+        security_event("upload_refused", level=logging.INFO, reason="kind")
         return None, f"{name} is not a {ALLOWED_TEXT} file"
     scan = scanner(content)
     if scan.status == SCAN_INFECTED:
-        security_log.warning("upload_refused", extra={"reason": "virus"})
+        security_event("upload_refused", reason="virus")
         return None, f"{name} contains a virus"
     if scan.status == SCAN_ERROR:
         return None, f"{name} could not be checked for viruses just now: try again later"
