@@ -104,6 +104,7 @@ def test_this_years_records_come_a_page_at_a_time_with_govuk_pagination(
     assert "/your-cpd?page=2" in first
     second = signed_in_client.get("/your-cpd?page=2").get_data(as_text=True)
     assert second.count('class="govuk-summary-card"') == 3
+    assert "<title>Your CPD (page 2 of 2)" in second
     assert signed_in_client.get("/your-cpd?page=3").status_code == 404
     assert signed_in_client.get("/your-cpd?page=0").status_code == 404
 
