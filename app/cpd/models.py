@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -22,6 +22,16 @@ class CpdRecord(SQLModel, table=True):
     __tablename__ = "cpd_record"
     __table_args__ = (
         UniqueConstraint("owner_id", "origin_editor", name="uq_cpd_record_owner_origin_editor"),
+        # Your CPD (app/cpd/listing.py): one page of a person's recorded CPD in a year,
+        # newest first, read from the index in order, and counted from it alone.
+        Index(
+            "ix_cpd_record_listing",
+            "owner_id",
+            "status",
+            "deleted_at",
+            "completed_on",
+            "updated_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -10,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app import uploads
-from app.cpd import anonymity, bp, page, presenters, rules, services
+from app.cpd import anonymity, bp, listing, page, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord, KeptForm
@@ -112,17 +113,58 @@ def _error_links(problems: dict[str, str], answers: dict[str, Any]) -> list[dict
 @bp.route("/your-cpd")
 @login_required
 def your_cpd() -> str:
-    db = get_session()
-    records = services.list_records(db, owner_id=_owner_id())
+    db, policy, owner_id = get_session(), current_policy(), _owner_id()
+    progress = listing.progress(db, owner_id=owner_id, policy=policy, today=policy.today())
+    page = _page_or_404(owner_id, progress.year_start, progress.year_end, progress.recorded)
     return render_template(
         "pages/cpd/your-cpd.html",
-        progress=services.progress(db, owner_id=_owner_id(), policy=current_policy()),
-        groups=presenters.group_by_registration_year(records, current_policy()),
-        drafts=[r for r in records if not r.is_recorded],
+        progress=progress,
+        page=page,
+        pagination=listing.pagination(page, lambda n: url_for("cpd.your_cpd", page=n)),
+        drafts=listing.drafts(db, owner_id=owner_id),
+        earlier_years=listing.earlier_years(
+            db, owner_id=owner_id, before=progress.year_start, policy=policy
+        ),
         renewal=renewal_services.status_for(
-            db, owner_id=_owner_id(), policy=current_policy(), today=current_policy().today()
+            db, owner_id=owner_id, policy=policy, today=policy.today()
         ),
     )
+
+
+@bp.route("/your-cpd/years/<int:start_year>")
+@login_required
+def your_cpd_year(start_year: int) -> str:
+    if not 2000 <= start_year <= 2200:
+        abort(404)
+    start, end = listing.year_starting(start_year, current_policy())
+    total = listing.recorded_count(get_session(), owner_id=_owner_id(), start=start, end=end)
+    if not total:
+        abort(404)
+    page = _page_or_404(_owner_id(), start, end, total)
+    return render_template(
+        "pages/cpd/your-cpd-year.html",
+        start=start,
+        end=end,
+        page=page,
+        pagination=listing.pagination(
+            page, lambda n: url_for("cpd.your_cpd_year", start_year=start_year, page=n)
+        ),
+    )
+
+
+def _page_or_404(owner_id: int, start: dt.date, end: dt.date, total: int) -> listing.Page:
+    number = request.args.get("page", "1")
+    try:
+        return listing.recorded_page(
+            get_session(),
+            owner_id=owner_id,
+            start=start,
+            end=end,
+            number=int(number) if number.isdigit() else 0,
+            total=total,
+        )
+    except listing.PageNotFound:
+        abort(404)
 
 
 @bp.route("/your-cpd/new/<form_type>", methods=["GET", "POST"])

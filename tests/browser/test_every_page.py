@@ -9,11 +9,16 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 import pytest
 from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, Page
+from sqlmodel import Session, create_engine, select
 
+from app.auth.models import User
+from app.cpd.listing import PAGE_SIZE
+from app.cpd.models import RECORDED, CpdRecord
 from app.reminders.emails import UNSUBSCRIBE_SALT
 from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support import sample_files
@@ -206,6 +211,42 @@ def _your_cpd_with_records(page: Page, _context: dict) -> str:
     _create_record(page, action="draft", title="")
     _create_record(page, title="Recorded for the summary")
     response = page.goto("/your-cpd")
+    assert response is not None
+    return response.text()
+
+
+def _your_cpd_second_page(page: Page, context: dict) -> str:
+    """Page 2 of this year's records, so GOV.UK pagination is checked too: enough CPD
+    is written straight into the database (the same records whichever visit comes
+    first)."""
+    engine = create_engine(context["database_url"])
+    with Session(engine) as db:
+        owner = db.exec(select(User).where(User.email == context["account"])).one()
+        dated = date.today()
+        have = db.exec(
+            select(CpdRecord).where(CpdRecord.owner_id == owner.id, CpdRecord.completed_on == dated)
+        ).all()
+        for number in range(len(have), PAGE_SIZE + 5):
+            db.add(
+                CpdRecord(
+                    owner_id=owner.id,
+                    form_type="unstructured",
+                    status=RECORDED,
+                    answers={"title": f"Paged record {number}", "standard_parts": ["4.1"]},
+                    completed_on=dated,
+                    recorded_at=datetime.now(UTC),
+                )
+            )
+        db.commit()
+    engine.dispose()
+    response = page.goto("/your-cpd?page=2")
+    assert response is not None
+    return response.text()
+
+
+def _your_cpd_earlier_year(page: Page, _context: dict) -> str:
+    _create_record(page, title="Kept in an earlier year")
+    response = page.goto("/your-cpd/years/2019")
     assert response is not None
     return response.text()
 
@@ -458,6 +499,8 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "cpd-conflict": _signed_in(_conflict),
     "recently-deleted": _signed_in(_recently_deleted),
     "your-cpd-with-records": _signed_in(_your_cpd_with_records),
+    "your-cpd-second-page": _signed_in(_your_cpd_second_page),
+    "your-cpd-earlier-year": _signed_in(_your_cpd_earlier_year),
     "cpd-edit-with-documents": _signed_in(_record_with_documents("/edit")),
     "cpd-view-with-documents": _signed_in(_record_with_documents("")),
     "cpd-history-with-documents": _signed_in(_record_with_documents("/history")),
@@ -504,7 +547,10 @@ def test_page_has_no_accessibility_violations_and_fits_320_pixels(
     context, blocked = _audit_context(browser, live_server, mode)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    PAGES[name](page, {"account": audit_account, "smtp": smtp_server})
+    PAGES[name](
+        page,
+        {"account": audit_account, "smtp": smtp_server, "database_url": live_server.database_url},
+    )
     if blocked is not None:
         ensure_scripts_blocked(page, blocked)
     assert page.locator("body.js-enabled").count() == (1 if mode == "javascript" else 0)
@@ -527,7 +573,14 @@ def test_every_page_is_valid_html(
     for name, visit in PAGES.items():
         context, _blocked = _audit_context(browser, live_server, "no-javascript")
         page = context.new_page()
-        pages[name] = visit(page, {"account": audit_account, "smtp": smtp_server})
+        pages[name] = visit(
+            page,
+            {
+                "account": audit_account,
+                "smtp": smtp_server,
+                "database_url": live_server.database_url,
+            },
+        )
         context.close()
     assert len(pages) == len(PAGES)
     assert validate_html(pages) == []

@@ -1,0 +1,237 @@
+"""What Your CPD lists, read so that its cost does not grow with how much CPD someone
+has: one page of recorded CPD at a time, every draft, and counts by aggregate queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, text
+from sqlalchemy import select as select_values
+from sqlmodel import Session, col, select
+
+from app.cpd import rules
+from app.cpd.models import DRAFT, RECORDED, CpdRecord
+from app.policy import Policy
+
+# Twenty cards is about what a phone shows in a few screens; the page stays well inside
+# the HTML budget at this size.
+PAGE_SIZE = 20
+
+
+class PageNotFound(LookupError):
+    """A page number past the last page (or below the first)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    records: Sequence[CpdRecord]
+    number: int
+    total: int
+
+    @property
+    def last(self) -> int:
+        return max(1, math.ceil(self.total / PAGE_SIZE))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.records) - 1
+
+
+@dataclass(frozen=True)
+class EarlierYear:
+    start: dt.date
+    end: dt.date
+    recorded: int
+
+
+def _live(owner_id: int) -> ColumnElement[bool]:
+    return and_(col(CpdRecord.owner_id) == owner_id, col(CpdRecord.deleted_at).is_(None))
+
+
+def _recorded_between(owner_id: int, start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    return and_(
+        _live(owner_id),
+        col(CpdRecord.status) == RECORDED,
+        col(CpdRecord.completed_on) >= start,
+        col(CpdRecord.completed_on) <= end,
+    )
+
+
+def year_starting(start_year: int, policy: Policy) -> tuple[dt.date, dt.date]:
+    start = dt.date(
+        start_year, policy.registration_year_start_month, policy.registration_year_start_day
+    )
+    return rules.registration_year_containing(start, policy)
+
+
+def recorded_page(
+    db: Session, *, owner_id: int, start: dt.date, end: dt.date, number: int, total: int
+) -> Page:
+    """One page of the CPD recorded in a year, newest first. ``total`` comes from the
+    caller's aggregate count, so the page is read with one query."""
+    page = Page((), number, total)
+    if not 1 <= number <= page.last:
+        raise PageNotFound(number)
+    records = db.exec(
+        select(CpdRecord)
+        .where(_recorded_between(owner_id, start, end))
+        .order_by(col(CpdRecord.completed_on).desc(), col(CpdRecord.updated_at).desc())
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return Page(records, number, total)
+
+
+def recorded_count(db: Session, *, owner_id: int, start: dt.date, end: dt.date) -> int:
+    return int(
+        db.execute(
+            select_values(func.count())
+            .select_from(CpdRecord)
+            .where(_recorded_between(owner_id, start, end))
+        ).scalar_one()
+    )
+
+
+def drafts(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:
+    """Every draft, whatever its date: unfinished work is what people come back for.
+    Those without a date yet first."""
+    return db.exec(
+        select(CpdRecord)
+        .where(_live(owner_id), col(CpdRecord.status) == DRAFT)
+        .order_by(
+            col(CpdRecord.completed_on).is_(None).desc(),
+            col(CpdRecord.completed_on).desc(),
+            col(CpdRecord.updated_at).desc(),
+        )
+    ).all()
+
+
+def earlier_years(
+    db: Session, *, owner_id: int, before: dt.date, policy: Policy
+) -> list[EarlierYear]:
+    """Registration years before ``before`` with recorded CPD, newest first, with how
+    much each holds: two queries (the earliest date, then one count a year in one row)."""
+    recorded_before = and_(
+        _live(owner_id),
+        col(CpdRecord.status) == RECORDED,
+        col(CpdRecord.completed_on) < before,
+    )
+    earliest = db.execute(
+        select_values(func.min(CpdRecord.completed_on)).where(recorded_before)
+    ).scalar_one()
+    if earliest is None:
+        return []
+    years: list[tuple[dt.date, dt.date]] = []
+    start, end = rules.registration_year_containing(earliest, policy)
+    while start < before:
+        years.append((start, end))
+        start, end = rules.registration_year_containing(end + dt.timedelta(days=1), policy)
+    columns = [
+        func.coalesce(
+            func.sum(
+                case(
+                    (
+                        and_(
+                            col(CpdRecord.completed_on) >= year_start,
+                            col(CpdRecord.completed_on) <= year_end,
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            0,
+        )
+        for year_start, year_end in years
+    ]
+    counts = db.execute(select_values(*columns).where(recorded_before)).one()
+    return [
+        EarlierYear(year_start, year_end, int(count))
+        for (year_start, year_end), count in reversed(list(zip(years, counts, strict=True)))
+        if count
+    ]
+
+
+def _parts_in(
+    db: Session, *, owner_id: int, start: dt.date, end: dt.date, numbers: Sequence[str]
+) -> set[str]:
+    """Which of the parts of the standard recorded CPD in a year shows, without loading
+    a record: one EXISTS a part, each stopping at the first record that shows it (someone
+    with a lot of CPD has usually shown every part early). JSON functions differ by
+    engine."""
+    where = (
+        "r.owner_id = :owner AND r.deleted_at IS NULL AND r.status = :recorded"
+        " AND r.completed_on >= :start AND r.completed_on <= :end"
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        shows = (
+            "SELECT 1 FROM cpd_record AS r WHERE {where}"
+            " AND json_typeof(r.answers -> 'standard_parts') = 'array'"
+            " AND EXISTS (SELECT 1 FROM json_array_elements_text(r.answers -> 'standard_parts')"
+            " AS part WHERE part = :part_{n})"
+        )
+    else:
+        shows = (
+            "SELECT 1 FROM cpd_record AS r, json_each(r.answers, '$.standard_parts') AS part"
+            " WHERE {where} AND part.value = :part_{n}"
+        )
+    query = "SELECT " + ", ".join(
+        f"EXISTS ({shows.format(where=where, n=n)})" for n in range(len(numbers))
+    )
+    params: dict[str, Any] = {
+        "owner": owner_id,
+        "recorded": RECORDED,
+        "start": start,
+        "end": end,
+        **{f"part_{n}": number for n, number in enumerate(numbers)},
+    }
+    row = db.execute(text(query), params).one()
+    return {number for number, shown in zip(numbers, row, strict=True) if shown}
+
+
+def progress(db: Session, *, owner_id: int, policy: Policy, today: dt.date) -> rules.Progress:
+    """This registration year's progress, as rules.progress_for_year says it, from a
+    count and the distinct parts rather than every record."""
+    start, end = rules.registration_year_containing(today, policy)
+    numbers = [part.number for part in policy.standard_parts]
+    shown = _parts_in(db, owner_id=owner_id, start=start, end=end, numbers=numbers)
+    return rules.Progress(
+        year_start=start,
+        year_end=end,
+        recorded=recorded_count(db, owner_id=owner_id, start=start, end=end),
+        minimum=policy.yearly_minimum_records,
+        good_practice=policy.good_practice_records,
+        parts_shown=tuple(n for n in numbers if n in shown),
+        parts_not_shown=tuple(n for n in numbers if n not in shown),
+    )
+
+
+def pagination(page: Page, href: Callable[[int], str]) -> dict[str, Any] | None:
+    """Parameters for govukPagination: the first, last, current and neighbouring page
+    numbers, ellipses between (GOV.UK's pattern); None when one page holds everything."""
+    if page.last == 1:
+        return None
+    wanted = {1, page.last, page.number - 1, page.number, page.number + 1}
+    items: list[dict[str, Any]] = []
+    previous = 0
+    for number in sorted(n for n in wanted if 1 <= n <= page.last):
+        if number - previous > 1:
+            items.append({"ellipsis": True})
+        items.append(
+            {"number": str(number), "href": href(number), "current": number == page.number}
+        )
+        previous = number
+    params: dict[str, Any] = {"items": items, "landmarkLabel": "Pages of recorded CPD"}
+    if page.number > 1:
+        params["previous"] = {"href": href(page.number - 1)}
+    if page.number < page.last:
+        params["next"] = {"href": href(page.number + 1)}
+    return params
