@@ -30,7 +30,7 @@ def create_account(page: Page, email: str, *, name: str = "Robin Registrant") ->
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     assert MAILBOX is not None
-    body = MAILBOX.wait_for(email).get_payload(decode=True).decode()
+    body = MAILBOX.wait_for(email, "/create-account/confirm/").get_payload(decode=True).decode()
     page.goto(re.search(r"http://\S+/create-account/confirm/\S+", body).group(0))
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")

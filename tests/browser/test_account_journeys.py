@@ -66,7 +66,7 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(journey: Page, mode: 
     journey.get_by_role("button", name="Send the link").click()
     expect(journey.get_by_role("heading", level=1)).to_have_text("Check your email")
 
-    message = smtp_server.catcher.wait_for(email)
+    message = smtp_server.catcher.wait_for(email, "/reset-password/")
     link = re.search(
         r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()
     ).group(0)

@@ -124,7 +124,7 @@ def edit_recorded_cpd(page: Page, title: str) -> None:
     group = page.get_by_role("group", name="Date you completed this CPD")
     group.get_by_label("Day").fill("3")
     group.get_by_label("Month").fill("3")
-    group.get_by_label("Year").fill("2024")
+    group.get_by_label("Year").fill("2026")
     page.get_by_label("Describe your CPD and how it meets the CPD standard").fill("Original.")
     page.get_by_label("4.2 Supervision and reflection").check()
     page.get_by_role("button", name="Save and record CPD").click()

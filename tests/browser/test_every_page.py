@@ -101,7 +101,7 @@ def _reset_password_form(page: Page, context: dict) -> str:
     page.get_by_label("What is the email address for your account?").fill(context["account"])
     page.get_by_role("button", name="Send the link").click()
     page.wait_for_load_state()
-    message = smtp.catcher.wait_for(context["account"])
+    message = smtp.catcher.wait_for(context["account"], "/reset-password/")
     link = re.search(
         r"https?://\S+/reset-password/\S+", message.get_payload(decode=True).decode()
     ).group(0)
@@ -118,7 +118,7 @@ def _confirm_account_page(page: Page, context: dict) -> str:
     page.get_by_label("Confirm your password").fill("quiet harbour lantern")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
-    message = context["smtp"].catcher.wait_for(email)
+    message = context["smtp"].catcher.wait_for(email, "/create-account/confirm/")
     link = re.search(
         r"https?://\S+/create-account/confirm/\S+", message.get_payload(decode=True).decode()
     ).group(0)

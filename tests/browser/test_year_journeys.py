@@ -102,7 +102,7 @@ def test_choosing_reminders_and_unsubscribing_from_an_email(
     expect(choices.get_by_label("When the renewal window opens")).to_be_checked()
 
     run_reminders(live_server, smtp_server, "2026-09-01")
-    message = smtp_server.catcher.wait_for(email)
+    message = smtp_server.catcher.wait_for(email, "The renewal window is open")
     assert message["Subject"] == "The renewal window is open"
     link = re.search(r"<https?://[^/]+(/unsubscribe/[^>]+)>", message["List-Unsubscribe"])
     assert link, message["List-Unsubscribe"]

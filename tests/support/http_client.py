@@ -119,7 +119,7 @@ def signed_in_opener(
         "password_confirmation": password,
     }
     opener.open(base + "/create-account", urllib.parse.urlencode(form).encode())
-    body = mailbox.wait_for(email).get_payload(decode=True).decode()
+    body = mailbox.wait_for(email, "/create-account/confirm/").get_payload(decode=True).decode()
     found = re.search(r"http://\S+/create-account/confirm/\S+", body)
     assert found, "no confirmation link in the email"
     token = _form_token(opener.open(found.group(0)).read().decode())

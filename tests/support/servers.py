@@ -41,17 +41,31 @@ class MailCatcher:
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
-    def wait_for(self, to: str, timeout: float = 10) -> Message:
+    def wait_for(self, to: str, containing: str = "", timeout: float = 10) -> Message:
+        """The newest email to ``to`` whose subject or text holds ``containing``. Mail is
+        sent after the page has answered, so an older email to the same address (the
+        account confirmation, say) may be all there is yet: name what you wait for."""
         deadline = time.monotonic() + timeout
         with self._arrived:
             while True:
                 for message in reversed(self.messages):
-                    if to.lower() in (message["To"] or "").lower():
+                    if to.lower() in (message["To"] or "").lower() and containing in _text(message):
                         return message
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise AssertionError(f"no email to {to} arrived within {timeout} s")
                 self._arrived.wait(remaining)
+
+
+def _text(message: Message) -> str:
+    """Subject and decoded body text, whatever the transfer encoding."""
+    parts = message.walk() if message.is_multipart() else [message]
+    bodies = [
+        part.get_payload(decode=True).decode("utf-8", "replace")  # type: ignore[union-attr]
+        for part in parts
+        if part.get_content_maintype() == "text"
+    ]
+    return "\n".join([message["Subject"] or "", *bodies])
 
 
 @dataclass
