@@ -27,7 +27,6 @@ CHUNK = 64 * 1024
 MIN_READ_SECONDS = 0.5
 
 
-
 class UploadedFile(Protocol):
     """What a werkzeug FileStorage offers that we use."""
 
