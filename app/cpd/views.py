@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -176,15 +177,34 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         restored = _restored()
         if restored is not None:
             return _render_form(form_type, restored.data["answers"], kept=restored)
-        started = services.find_by_editor(
-            get_session(), owner_id=_owner_id(), editor=request.args.get("continue")
-        )
+        started = _draft_left_by(request.args.get("continue"))
         if started is not None:
             # This page was reloaded (or left and come back to) with words not yet
             # autosaved, which became this draft as the page went (static/js/leaving.mjs).
             return redirect(url_for("cpd.edit_record", record_id=started.id))
         return _render_form(form_type, {"standard_parts": []})
     return _saved_page(save_page_posted(form_type))
+
+
+# How long a page sent on with ?continue= waits for the draft its words are making.
+CONTINUE_WAIT_SECONDS = 3.0
+
+
+def _draft_left_by(editor: str | None) -> CpdRecord | None:
+    """The draft the words of a page that was just left are making (leaving.mjs sends
+    them as the page goes, then sends the page that comes back here). The two requests
+    race: if that save has not landed yet, wait for it a moment rather than show an
+    empty form whose next autosave would be a second draft."""
+    if not editor:
+        return None
+    db = get_session()
+    deadline = time.monotonic() + CONTINUE_WAIT_SECONDS
+    while True:
+        started = services.find_by_editor(db, owner_id=_owner_id(), editor=editor)
+        if started is not None or time.monotonic() > deadline:
+            return started
+        db.rollback()  # end the read, so the next look sees what has been saved since
+        time.sleep(0.1)
 
 
 def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -233,3 +235,25 @@ def test_a_new_form_asked_to_continue_goes_on_to_the_draft_its_words_made(
     page = other_client.get("/your-cpd/new/unstructured?continue=left-page")
     assert page.status_code == 200
     assert "Sent as the page went" not in page.get_data(as_text=True)
+
+
+def test_a_page_sent_on_to_continue_waits_for_the_draft_its_words_are_still_making(
+    app: Any, signed_in_client: FlaskClient, user: Any, policy: Any
+) -> None:
+    """The words sent as the page went and the page coming back race each other: the
+    page waits for that save instead of showing an empty form (whose next autosave
+    would have made a second draft)."""
+
+    def the_save_lands_late() -> None:
+        time.sleep(0.5)
+        with Session(app.extensions["db_engine"]) as late:
+            save_new_page(
+                late, owner_id=user.id, policy=policy, editor="still-sending", title="Late"
+            )
+
+    sender = threading.Thread(target=the_save_lands_late)
+    sender.start()
+    response = signed_in_client.get("/your-cpd/new/unstructured?continue=still-sending")
+    sender.join()
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/edit")
