@@ -29,7 +29,7 @@ from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.cpd.page import PageSaved
-from app.db import get_session
+from app.db import get_engine, get_session
 from app.extensions import limiter
 from app.policy import Policy, current_policy
 from app.request_limits import live_check_rate, person_or_address
@@ -194,7 +194,7 @@ def download_document(record_id: int, document_id: int) -> Response:
     document = _document_or_404(record, document_id)
     # Streamed from the database a chunk at a time: a download never holds the file.
     response = Response(
-        stream_with_context(uploads.content_chunks(get_session(), document)),
+        stream_with_context(uploads.content_chunks(get_engine(), document)),
         content_type=uploads.MEDIA_TYPES[document.kind],
     )
     response.headers["Content-Length"] = str(document.size)

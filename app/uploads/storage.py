@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, literal
+from sqlalchemy import Engine, func, insert, literal
 from sqlmodel import Session, select
 
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord
@@ -138,18 +138,23 @@ def get_document(
 
 
 def content_chunks(
-    db: Session, document: CpdDocument, *, chunk: int = 256 * 1024
+    engine: Engine, document: CpdDocument, *, chunk: int = 256 * 1024
 ) -> Iterator[bytes]:
     """The document's bytes, a chunk at a time, each read from the database on its own
     (SQL substr works on SQLite blobs and PostgreSQL bytea alike), so a download never
-    holds the whole file."""
-    for start in range(0, document.size, chunk):
-        part = db.execute(
-            select(func.substr(CpdDocumentContent.data, start + 1, chunk)).where(
-                CpdDocumentContent.document_id == document.id
-            )
-        ).scalar_one()
-        yield bytes(part)
+    holds the whole file. The body is sent after the request's own session has closed,
+    so this has a session of its own, and ends its read after every chunk: a slow
+    download must not hold a transaction (on PostgreSQL, locks) open while it trickles
+    out; a download cut short closes it too."""
+    with Session(engine) as db:
+        for start in range(0, document.size, chunk):
+            part = db.execute(
+                select(func.substr(CpdDocumentContent.data, start + 1, chunk)).where(
+                    CpdDocumentContent.document_id == document.id
+                )
+            ).scalar_one()
+            db.rollback()
+            yield bytes(part)
 
 
 def read_content(db: Session, document: CpdDocument) -> bytes:
