@@ -4,6 +4,7 @@ and importing."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
@@ -14,7 +15,7 @@ from wtforms import ValidationError
 from app import uploads
 from app.cpd import services
 from app.cpd.models import CpdDocument
-from app.db import get_session
+from app.db import get_engine, get_session
 from app.extensions import csrf
 from app.keep import archive, bp, importing, printable
 from app.policy import current_policy, describe_size
@@ -62,16 +63,24 @@ def print_year(start_year: int) -> str:
 @login_required
 def download() -> Response:
     policy = current_policy()
-    stream = archive.export_stream(
-        get_session(),
-        owner_id=_owner_id(),
-        policy=policy,
-        render_year=lambda year: render_template("keep/year-summary.html", year=year),
-        read_content=read_document,
-    )
+    owner_id = _owner_id()
+
+    def stream() -> Iterator[bytes]:
+        # The ZIP is sent after the request's own session has closed: it reads through
+        # a session of its own, closed when the last byte is out (or the download is
+        # cut short), so PostgreSQL is never left "idle in transaction".
+        with Session(get_engine()) as db:
+            yield from archive.export_stream(
+                db,
+                owner_id=owner_id,
+                policy=policy,
+                render_year=lambda year: render_template("keep/year-summary.html", year=year),
+                read_content=read_document,
+            )
+
     filename = f"your-cpd-{policy.today().isoformat()}.zip"
     return Response(
-        stream_with_context(stream),
+        stream_with_context(stream()),
         mimetype="application/zip",
         headers={
             "Content-Disposition": uploads.content_disposition(filename),
