@@ -38,6 +38,13 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
             f"RECORD_CPD_CONFIG={app.config['NAME']} needs these environment variables: "
             + ", ".join(missing)
         )
+    for name, allowed in app.config["REQUIRED_VALUES"].items():
+        if app.config.get(name) not in allowed:
+            raise RuntimeError(
+                f"RECORD_CPD_CONFIG={app.config['NAME']} needs "
+                + " or ".join(f"{name}={value}" for value in allowed)
+                + f", not {name}={app.config.get(name)!r}"
+            )
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret_key(
         app.config["SECRET_KEY_FILE"]
     )

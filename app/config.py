@@ -79,6 +79,7 @@ class BaseConfig:
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL")
     # Settings without which this configuration must not start.
     REQUIRED_SETTINGS: tuple[str, ...] = ()
+    REQUIRED_VALUES: dict[str, tuple[str, ...]] = {}
 
     # Number of proxies in front of the app that set X-Forwarded-For (0 = none).
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
@@ -117,6 +118,10 @@ class ProductionConfig(BaseConfig):
     # A key generated into instance/ would differ between instances behind a load
     # balancer; links to a guessed address would be wrong. Both must be set.
     REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL")
+    # Settings that must hold one of these values. MAIL_BACKEND=log writes reset and
+    # confirmation links into the log instead of sending them: nobody would receive
+    # them, and the log would hold live tokens.
+    REQUIRED_VALUES: dict[str, tuple[str, ...]] = {"MAIL_BACKEND": ("smtp",)}
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -41,6 +41,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp())
     os.environ.update(
         RECORD_CPD_CONFIG="production",
+        MAIL_BACKEND="smtp",
         DATABASE_URL=f"sqlite:///{work}/bench.db",
         RECORD_CPD_INSTANCE_DIR=str(work),
         SECRET_KEY="benchmark-secret-key",

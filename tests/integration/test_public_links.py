@@ -61,3 +61,17 @@ def test_production_refuses_to_start_without_a_secret_key(database_url):
 
 def test_a_local_run_links_to_the_local_address():
     assert LocalConfig.PUBLIC_BASE_URL.startswith("http://127.0.0.1:")
+
+
+def test_production_refuses_to_start_when_emails_would_only_be_logged(database_url):
+    """MAIL_BACKEND=log writes reset and confirmation links into the log instead of
+    sending them: people would never get them, and the log would hold live tokens."""
+
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-test-key"
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = "https://cpd.example.org"
+        MAIL_BACKEND = "log"
+
+    with pytest.raises(RuntimeError, match="MAIL_BACKEND=smtp"):
+        create_app(Production)

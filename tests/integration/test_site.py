@@ -117,6 +117,7 @@ def test_production_cookies_are_secure_and_host_prefixed_with_hsts(tmp_path, dat
         SECRET_KEY = "production-test-key"
         SQLALCHEMY_URL = database_url
         PUBLIC_BASE_URL = "https://localhost"
+        MAIL_BACKEND = "smtp"
 
     production = create_app(Production)
     assert production.config["SESSION_COOKIE_NAME"].startswith("__Host-")
