@@ -64,6 +64,11 @@ def init_app(app: Flask) -> None:
         idle = dt.timedelta(hours=hours)
         sessions = server_sessions.purge_idle(older_than=idle)
         click.echo(f"Removed {sessions} idle browser sessions.")
+        from app import background
+
+        # Emails a dead worker left, in case no worker has swept since.
+        jobs = background.run_due_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo(f"Ran {jobs} background jobs left waiting.")
         from app.extensions import limiter
         from app.ratelimit_storage import DatabaseStorage
 

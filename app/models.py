@@ -1,6 +1,7 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
 from app.auth.models import PasswordReset, PendingAccount, User, UserSession
+from app.background import BackgroundJob
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
@@ -8,6 +9,7 @@ from app.reminders.models import ReminderOptOut, ReminderSent
 from app.server_sessions import BrowserSession
 
 __all__ = [
+    "BackgroundJob",
     "BrowserSession",
     "CpdDocument",
     "CpdDocumentContent",
