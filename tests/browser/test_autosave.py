@@ -122,9 +122,13 @@ def edit_recorded_cpd(page: Page, title: str) -> None:
     open_form(page, "/your-cpd/new/unstructured")
     page.get_by_label("Title").fill(title)
     group = page.get_by_role("group", name="Date you completed this CPD")
-    group.get_by_label("Day").fill("3")
-    group.get_by_label("Month").fill("3")
-    group.get_by_label("Year").fill("2026")
+    # Today, so the record is in this registration year (listed on Your CPD) and
+    # not in the future, whenever the test runs: a fixed date fell into an earlier
+    # year on 1 December 2026 and the record left the Your CPD page.
+    today = POLICY.today()
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
     page.get_by_label("Describe your CPD and how it meets the CPD standard").fill("Original.")
     page.get_by_label("4.2 Supervision and reflection").check()
     page.get_by_role("button", name="Save and record CPD").click()
