@@ -192,6 +192,24 @@ document.addEventListener('htmx:afterRequest', (event) => {
   if (meta) meta.content = fresh
   for (const input of document.querySelectorAll('input[name="csrf_token"]')) input.value = fresh
 })
+// Once an autosave is on its way, the status line no longer says "Draft saved at …":
+// that was about the words sent before, and someone who reads it and leaves (or
+// reloads) would think the words just typed were kept too. Shown, not announced
+// (aria-hidden): the answer that follows (saved, or why not) is what is said.
+// Every answer replaces it: the fragment swapped in, or the messages below.
+// An empty line (nothing said yet) stays empty: it says nothing untrue, and the line
+// appearing at the foot of the window as someone presses a button there (the box
+// they leave autosaves on mousedown) would take the click from the button.
+document.addEventListener('htmx:configRequest', (event) => {
+  const status = document.getElementById('autosave-status')
+  if (!status || !event.detail.elt || event.detail.elt.id !== 'cpd-form') return
+  if (!status.textContent.trim()) return
+  const saving = document.createElement('p')
+  saving.className = 'govuk-body govuk-!-margin-bottom-0'
+  saving.setAttribute('aria-hidden', 'true')
+  saving.textContent = 'Saving your latest changes…'
+  status.replaceChildren(saving)
+})
 // Nothing reached the server (offline, server down): say so in the status line
 // rather than staying silent. The text stays in the form.
 function autosaveFailed (event) {

@@ -57,18 +57,38 @@ export function startLeavingSave (form, ensureHtmx) {
   const autosaveUrl = form.getAttribute('data-hx-post')
   if (!autosaveUrl) return
   takeUpSentEditor(form)
-  const unsaved = (waiting) => {
-    if (waiting) form.dataset.unsaved = 'true'
+  // Words are unsaved from the moment they are typed until an autosave carrying them
+  // is answered "saved": one still on its way when the page is left is cut off by
+  // the browser (a long answer may not have been sent in full), so leaving sends
+  // them again. Typed: not yet in any autosave. Sending: autosaves not yet answered.
+  let typed = false
+  let sending = 0
+  const mark = () => {
+    if (typed || sending > 0) form.dataset.unsaved = 'true'
     else delete form.dataset.unsaved
   }
-  form.addEventListener('input', (event) => { if (event.target.matches(BOXES)) unsaved(true) })
-  form.addEventListener('htmx:configRequest', (event) => { if (event.detail.elt === form) unsaved(false) })
+  form.addEventListener('input', (event) => { if (event.target.matches(BOXES)) { typed = true; mark() } })
+  form.addEventListener('htmx:configRequest', (event) => {
+    if (event.detail.elt !== form) return
+    typed = false
+    sending += 1
+    mark()
+  })
+  form.addEventListener('htmx:afterRequest', (event) => {
+    if (event.detail.elt !== form) return
+    sending = Math.max(0, sending - 1)
+    // Not saved (refused, or no answer): the words are still waiting.
+    if (!event.detail.successful) typed = true
+    mark()
+  })
   // Sending the form itself (a button, or Enter in a box) carries every answer: an
   // autosave racing it as the page goes would only leave a stray draft of changes.
-  form.addEventListener('submit', () => unsaved(false))
+  form.addEventListener('submit', () => { typed = false; sending = 0; mark() })
 
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState !== 'hidden' || !form.dataset.unsaved) return
+    // Only words no autosave has taken yet: one on its way is answered when the page
+    // is shown again.
+    if (document.visibilityState !== 'hidden' || !typed) return
     const focused = document.activeElement
     const box = focused && form.contains(focused) && focused.matches(BOXES) ? focused : form.querySelector(BOXES)
     if (!box) return

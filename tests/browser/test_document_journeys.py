@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import assert_mode, open_page
 from tests.browser.steps import create_account, unique_email
 from tests.support import sample_files
-from tests.support.browser import start_htmx
+from tests.support.browser import htmx_done, start_htmx
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -52,6 +52,9 @@ def choose(page: Page, *files: dict) -> None:
         with page.expect_response(lambda r: r.url.endswith("/your-cpd/documents")) as sent:
             field.set_input_files(list(files))
         assert sent.value.status == 200, sent.value.text()
+        # The answer replaces the documents section (this file input too): the next
+        # choice must go to the new input once htmx listens to it, or it is not sent.
+        htmx_done(page)
     else:
         field.set_input_files(list(files))
 

@@ -20,6 +20,17 @@ def start_htmx(page: Page) -> None:
     page.wait_for_function("() => window.htmx !== undefined")
 
 
+def htmx_done(page: Page) -> None:
+    """Wait until htmx has finished with every answer it was sent: swapped it in and
+    settled it. Content htmx swaps in is wired up (its hx- attributes) only as it
+    settles, 20 ms after the swap; the network answer comes before either, so a test
+    that acts on the new content as soon as the answer arrives can act on content htmx
+    is not yet listening to, and what it did is silently ignored (htmx's own classes
+    mark each stage: requesting, swapping, settling, just added)."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")
+
+
 def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float) -> T:
     """``read()`` again every 0.2 s until ``done`` holds for it or ``seconds`` pass, for
     what no page shows (the database, the device's storage); the last reading."""
