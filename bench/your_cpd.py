@@ -76,10 +76,6 @@ def child(root: Path, sizes: list[int]) -> None:
                     completed_on=day,
                     recorded_at=utcnow(),
                 )
-                if hasattr(CpdRecord, "peer_reflected"):  # kept by the one write path
-                    from app.renewal.rules import has_peer_reflection
-
-                    record.peer_reflected = has_peer_reflection(answers)  # type: ignore[attr-defined]
                 db.add(record)
             db.commit()
         return email
