@@ -43,10 +43,14 @@ def layout_hole(name: str) -> Markup:
     return value
 
 
-def layout_piece(name: str, variant: Hashable, render: Callable[[], Any], **holes: Any) -> Markup:
-    """The block `name` for this variant, its holes filled with this request's values."""
+def layout_piece(
+    name: str, variant: Hashable, render: Callable[..., Any], *args: Any, **holes: Any
+) -> Markup:
+    """The block `name` for this variant, its holes filled with this request's values.
+    ``render`` is called with ``args`` (a macro's parameters, which must be what the
+    variant names: they are not part of the key otherwise)."""
     if not current_app.config["LAYOUT_CACHE"]:
-        return _render_with(render, {key: escape(value) for key, value in holes.items()})
+        return _render_with(render, {key: escape(value) for key, value in holes.items()}, args)
     pieces: dict[Hashable, Stencil] = current_app.extensions["layout_pieces"]
     # url_for's paths start with the app's mount point, which a deployment may change.
     key = (name, request.script_root, variant)
@@ -54,7 +58,7 @@ def layout_piece(name: str, variant: Hashable, render: Callable[[], Any], **hole
     if stencil is None:
         markers = {hole: Markup(_HOLE.format(hole)) for hole in holes}  # noqa: S704 - our marker
         # A variant may leave a hole out (signed out, there is no sign-out form).
-        stencil = _stencil(_render_with(render, markers))
+        stencil = _stencil(_render_with(render, markers, args))
         # Two threads may both render a new variant; either copy is the same, and
         # setdefault keeps one without a lock.
         pieces.setdefault(key, stencil)
@@ -63,11 +67,13 @@ def layout_piece(name: str, variant: Hashable, render: Callable[[], Any], **hole
     return Markup(html)  # noqa: S704 - kept HTML came from our autoescaped templates
 
 
-def _render_with(render: Callable[[], Any], holes: dict[str, Markup]) -> Markup:
+def _render_with(
+    render: Callable[..., Any], holes: dict[str, Markup], args: tuple[Any, ...] = ()
+) -> Markup:
     outer = g.get("layout_holes")
     g.layout_holes = holes
     try:
-        return Markup(render())  # noqa: S704 - a Jinja block's own (escaped) output
+        return Markup(render(*args))  # noqa: S704 - a Jinja block's own (escaped) output
     finally:
         g.layout_holes = outer
 

@@ -21,7 +21,7 @@ from flask import Flask, Request
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Field, SQLModel
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
@@ -59,6 +59,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
 
 _table = BrowserSession.__table__  # type: ignore[attr-defined]
+# Built once: it is read on every request.
+_DATA_BY_KEY = select(_table.c.data).where(_table.c.key_hash == bindparam("key_hash"))
 
 
 class DatabaseSessionInterface(SessionInterface):
@@ -78,9 +80,7 @@ class DatabaseSessionInterface(SessionInterface):
         except BadSignature:
             return ServerSession()
         with get_engine().connect() as connection:
-            data = connection.execute(
-                select(_table.c.data).where(_table.c.key_hash == _hash(key))
-            ).scalar()
+            data = connection.execute(_DATA_BY_KEY, {"key_hash": _hash(key)}).scalar()
         if data is None:
             return ServerSession()
         return ServerSession(self.serializer.loads(data), key=key)

@@ -14,17 +14,17 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app_in_process import BASE, create_person, production_app, signed_in  # noqa: E402
+
 REQUESTS = 300
 BATCHES = 5
 TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
-BASE = "https://localhost"  # production cookies are Secure; CSRF checks the Referer
 
 
 def main() -> None:
@@ -38,47 +38,14 @@ def main() -> None:
     )
     parser.add_argument("--lines", type=int, default=30, help="how many calls to print")
     options = parser.parse_args()
-    work = Path(tempfile.mkdtemp())
-    os.environ.update(
-        RECORD_CPD_CONFIG="production",
-        MAIL_BACKEND="smtp",
-        DATABASE_URL=f"sqlite:///{work}/bench.db",
-        RECORD_CPD_INSTANCE_DIR=str(work),
-        SECRET_KEY="benchmark-secret-key",
-        PUBLIC_BASE_URL=BASE,
-    )
-    os.environ.pop("REDIS_URL", None)
-    from alembic import command
+    app = production_app()  # first: the app's settings are read as it is imported
     from sqlmodel import Session
 
-    from app import create_app
-    from app.auth import services
-    from app.cli import alembic_config
-    from tests.conftest import PASSWORD, csrf_token_from
+    from tests.conftest import csrf_token_from
 
-    app = create_app()
-    command.upgrade(alembic_config(os.environ["DATABASE_URL"]), "head")
     with app.app_context(), Session(app.extensions["db_engine"]) as db:
-        services.create_account(
-            db=db,
-            policy=app.extensions["policy"],
-            full_name="Robin Tester",
-            email="bench@example.com",
-            registration_number=None,
-            password=PASSWORD,
-        )
-    client = app.test_client()
-    page = client.get(f"{BASE}/sign-in").get_data(as_text=True)
-    signed_in = client.post(
-        f"{BASE}/sign-in",
-        headers={"Referer": f"{BASE}/sign-in"},
-        data={
-            "csrf_token": csrf_token_from(page),
-            "email": "bench@example.com",
-            "password": PASSWORD,
-        },
-    )
-    assert signed_in.status_code == 302, signed_in.status_code
+        create_person(app, db, "bench@example.com")
+    client = signed_in(app, "bench@example.com")
     form_page = client.get(f"{BASE}/your-cpd/new/structured").get_data(as_text=True)
     headers = {
         "HX-Request": "true",

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select, update
 
 from app.auth.models import User, UserSession
@@ -43,6 +44,15 @@ def start_session(*, db: Session, user_id: int, device: str | None = None) -> st
     return token
 
 
+# Built once: building the statement anew on every signed-in request cost more than
+# SQLite took to answer it (issue 13's floor).
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, col(User.id) == col(UserSession.user_id))
+    .where(col(UserSession.token_hash) == bindparam("token_hash"))
+)
+
+
 def check_session(
     *,
     db: Session,
@@ -52,11 +62,7 @@ def check_session(
     now: dt.datetime | None = None,
 ) -> SessionCheck:
     now = now or utcnow()
-    found = db.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == col(UserSession.user_id))
-        .where(UserSession.token_hash == hash_token(token))
-    ).first()
+    found = db.exec(_SESSION_AND_USER, params={"token_hash": hash_token(token)}).first()
     if found is None:
         return SessionCheck(None, "revoked")
     record, user = found

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, event, false
 from sqlmodel import Field, SQLModel
 
+from app.cpd import rules
 from app.db import utcnow
 
 DRAFT = "draft"
@@ -31,6 +32,16 @@ class CpdRecord(SQLModel, table=True):
             "deleted_at",
             "completed_on",
             "updated_at",
+        ),
+        # Ready to renew (app/renewal/services.py): how many of a person's records in a
+        # year have a peer reflection, counted from this index alone.
+        Index(
+            "ix_cpd_record_peer_reflection",
+            "owner_id",
+            "status",
+            "deleted_at",
+            "has_peer_reflection",
+            "completed_on",
         ),
     )
 
@@ -56,6 +67,9 @@ class CpdRecord(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     recorded_at: dt.datetime | None = Field(default=None)
     deleted_at: dt.datetime | None = Field(default=None, index=True)
+    # Whether ``answers`` has a peer reflection (rules.has_peer_reflection), kept up to
+    # date whenever the answers are written (below), so counting reads no answers.
+    has_peer_reflection: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def is_recorded(self) -> bool:
@@ -65,6 +79,14 @@ class CpdRecord(SQLModel, table=True):
     def working_answers(self) -> dict[str, Any]:
         """What the edit form opens with: pending draft changes if there are any."""
         return self.pending_answers if self.pending_answers is not None else self.answers
+
+
+@event.listens_for(CpdRecord, "before_insert")
+@event.listens_for(CpdRecord, "before_update")
+def _keep_peer_reflection(_mapper: Any, _connection: Any, record: CpdRecord) -> None:
+    """Every write of a record, whichever code path, stores whether its answers have a
+    peer reflection (a bulk ``update()`` of the answers would have to set it itself)."""
+    record.has_peer_reflection = rules.has_peer_reflection(record.answers or {})
 
 
 class CpdRevision(SQLModel, table=True):

@@ -46,7 +46,10 @@ def distinct_titles(groups: Sequence[YearGroup], policy: Policy) -> dict[int | N
     View, Edit and Delete links are named by it, and a screen reader's list of links
     must tell them apart."""
     records = [record for group in groups for record in group.records]
-    titles = {record.id: record_title(record, policy) for record in records}
+    # On one line, as a browser shows it anyway: the card's HTML is kept and its title
+    # filled in (app/layout.py), which cannot indent a title's later lines as GOV.UK's
+    # macro would.
+    titles = {record.id: " ".join(record_title(record, policy).split()) for record in records}
     counts = Counter(titles.values())
     seen: Counter[str] = Counter()
     for record in records:

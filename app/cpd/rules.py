@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.policy import Policy
 
@@ -34,6 +35,8 @@ class Question:
 
 
 BOTH = (STRUCTURED, UNSTRUCTURED)
+# The optional question some regulators' yearly minimum counts (app/renewal).
+PEER_REFLECTION = "peer_reflection"
 QUESTIONS_IN_ORDER: tuple[Question, ...] = (
     Question("title", "Title", BOTH, "Enter a title for this CPD", limited=True),
     Question("completed", "Date you completed this CPD", BOTH),  # rules: check_date
@@ -70,7 +73,7 @@ QUESTIONS_IN_ORDER: tuple[Question, ...] = (
         limited=True,
     ),
     Question(
-        "peer_reflection",
+        PEER_REFLECTION,
         "Peer reflection (optional): what did you learn from discussing this with a peer?",
         (STRUCTURED,),
         limited=True,
@@ -150,6 +153,14 @@ def count_characters(value: str | None) -> int:
     """Characters as a person counts them: line breaks count once, and an emoji or an
     accented letter typed as one character counts once (Unicode code points)."""
     return len(normalise_text(value))
+
+
+def has_peer_reflection(answers: Mapping[str, Any]) -> bool:
+    """Whether the peer reflection is answered (more than spaces): what the policy's
+    yearly minimum with a peer reflection counts. Stored beside the answers
+    (``CpdRecord.has_peer_reflection``), so that counting it reads no answers."""
+    value = answers.get(PEER_REFLECTION)
+    return isinstance(value, str) and bool(value.strip())
 
 
 def limit_hint(limit: int) -> str:

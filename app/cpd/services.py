@@ -357,18 +357,3 @@ def revisions_page(db: Session, record: CpdRecord, *, number: int, size: int) ->
         .limit(size)
     ).all()
     return RevisionsPage(found, number, max(1, -(-total // size)))
-
-
-def progress(db: Session, *, owner_id: int, policy: Policy) -> rules.Progress:
-    recorded = db.exec(
-        select(CpdRecord).where(
-            CpdRecord.owner_id == owner_id,
-            CpdRecord.status == RECORDED,
-            col(CpdRecord.deleted_at).is_(None),
-        )
-    ).all()
-    return rules.progress_for_year(
-        ((r.completed_on, r.answers.get("standard_parts") or []) for r in recorded),
-        policy=policy,
-        today=policy.today(),
-    )

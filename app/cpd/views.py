@@ -382,7 +382,12 @@ def recorded(record_id: int) -> str:
         "pages/cpd/recorded.html",
         record=record,
         year=rules.describe_registration_year(start, end),
-        progress=services.progress(get_session(), owner_id=_owner_id(), policy=current_policy()),
+        progress=listing.progress(
+            get_session(),
+            owner_id=_owner_id(),
+            policy=current_policy(),
+            today=current_policy().today(),
+        ),
         in_current_year=start <= current_policy().today() <= end,
     )
 

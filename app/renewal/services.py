@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlmodel import Session, col
 
 from app.cpd.models import DRAFT, RECORDED, CpdRecord
@@ -19,29 +19,35 @@ def _total(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def year_counts(
-    db: Session, *, year: RenewalYear, policy: Policy, owner_ids: Collection[int] | None = None
-) -> dict[int, YearCounts]:
-    """Each person's counts for ``year`` (everyone with CPD, or just ``owner_ids``)."""
+def _counted(year: RenewalYear, policy: Policy) -> tuple[ColumnElement[bool], ...]:
+    """What each of YearCounts' numbers counts, among a person's records that are not
+    deleted: the one definition for one person and for everyone."""
     record = CpdRecord
     in_year = and_(col(record.completed_on) >= year.start, col(record.completed_on) <= year.end)
     recorded = col(record.status) == RECORDED
-    peer_reflection = func.length(func.trim(record.answers["peer_reflection"].as_string()))
     year_began = dt.datetime.combine(year.start, dt.time(), policy.zone).astimezone(dt.UTC)
+    return (
+        and_(recorded, in_year),
+        # Stored by every write of the record (models.CpdRecord.has_peer_reflection):
+        # counted from an index, without reading a record's answers.
+        and_(recorded, col(record.has_peer_reflection) == true(), in_year),
+        col(record.status) == DRAFT,
+        and_(
+            recorded,
+            col(record.completed_on) < year.start,
+            col(record.recorded_at) >= year_began,
+        ),
+    )
+
+
+def year_counts(
+    db: Session, *, year: RenewalYear, policy: Policy, owner_ids: Collection[int] | None = None
+) -> dict[int, YearCounts]:
+    """Each person's counts for ``year`` (everyone with CPD, or just ``owner_ids``), in
+    one pass over their records."""
+    record = CpdRecord
     query = (
-        select(
-            col(record.owner_id),
-            _total(and_(recorded, in_year)),
-            _total(and_(recorded, in_year, peer_reflection > 0)),
-            _total(col(record.status) == DRAFT),
-            _total(
-                and_(
-                    recorded,
-                    col(record.completed_on) < year.start,
-                    col(record.recorded_at) >= year_began,
-                )
-            ),
-        )
+        select(col(record.owner_id), *(_total(counted) for counted in _counted(year, policy)))
         .where(col(record.deleted_at).is_(None))
         .group_by(col(record.owner_id))
     )
@@ -53,7 +59,24 @@ def year_counts(
     }
 
 
+def counts_for(db: Session, *, owner_id: int, year: RenewalYear, policy: Policy) -> YearCounts:
+    """One person's counts for ``year`` in one statement of four counts, each read from
+    an index (``ix_cpd_record_listing``, ``ix_cpd_record_peer_reflection``) rather than
+    from the records: what Your CPD shows on every visit."""
+    record = CpdRecord
+    mine = and_(col(record.owner_id) == owner_id, col(record.deleted_at).is_(None))
+    counts = db.execute(
+        select(
+            *(
+                select(func.count()).select_from(record).where(mine, counted).scalar_subquery()
+                for counted in _counted(year, policy)
+            )
+        )
+    ).one()
+    return YearCounts(*(int(count) for count in counts))
+
+
 def status_for(db: Session, *, owner_id: int, policy: Policy, today: dt.date) -> RenewalStatus:
     year = renewal_year(today, policy)
-    counts = year_counts(db, year=year, policy=policy, owner_ids=[owner_id])
-    return renewal_status(counts.get(owner_id, YearCounts()), policy=policy, today=today)
+    counts = counts_for(db, owner_id=owner_id, year=year, policy=policy)
+    return renewal_status(counts, policy=policy, today=today)

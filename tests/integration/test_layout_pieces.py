@@ -86,3 +86,61 @@ def test_kept_pieces_hold_nothing_about_the_person(app, client, user, other_clie
     assert kept
     for private in (user.email, user.full_name, "/feedback?page", 'csrf_token" value="I'):
         assert private not in kept
+
+
+def _cards_of_every_kind(db, owner_id: int, policy) -> None:
+    """Recorded, recorded with draft changes, drafts (one untitled, one undated), two
+    cards with the same title, and titles with markup and a line break."""
+    from app.cpd import rules
+    from app.cpd.models import DRAFT, RECORDED, CpdRecord
+    from app.db import utcnow
+
+    start, _ = rules.registration_year_containing(policy.today(), policy)
+    date = {
+        "completed_day": str(start.day),
+        "completed_month": str(start.month),
+        "completed_year": str(start.year),
+    }
+    kinds = [
+        ('Same <b>"title"</b> & more', RECORDED, None, "structured", ["4.1", "4.3"]),
+        ('Same <b>"title"</b> & more', RECORDED, None, "unstructured", []),
+        ("Pending changes", RECORDED, {"title": "new"}, "structured", ["4.2"]),
+        ("", DRAFT, None, "structured", []),
+        ("Two\nlines", DRAFT, None, "unstructured", ["4.8"]),
+    ]
+    for title, status, pending, form_type, parts in kinds:
+        db.add(
+            CpdRecord(
+                owner_id=owner_id,
+                form_type=form_type,
+                status=status,
+                answers={"title": title, "standard_parts": parts, **(date if title else {})},
+                pending_answers=pending,
+                completed_on=start if title else None,
+                recorded_at=utcnow() if status == RECORDED else None,
+            )
+        )
+    db.commit()
+
+
+def test_record_cards_are_the_same_kept_or_rendered(app, signed_in_client, db, user, policy):
+    _cards_of_every_kind(db, user.id, policy)
+    # Twice: the second page comes from the kept cards.
+    kept, fresh = _rendered_both_ways(app, signed_in_client, ["/your-cpd", "/your-cpd"])
+    assert kept[0].count('class="govuk-summary-card"') == 5
+    for with_pieces, without in zip(kept, fresh, strict=True):
+        assert with_pieces == without
+    assert "Same &lt;b&gt;&#34;title&#34;&lt;/b&gt; &amp; more (2 of 2)" in kept[0]
+    assert "Two lines" in kept[0]
+    cards = {key for key in app.extensions["layout_pieces"] if key[0] == "record_card"}
+    # One kept card a heading level and status, whatever the number of records.
+    assert {variant for _name, _root, variant in cards} == {
+        (4, "recorded"),
+        (4, "recorded with draft changes"),
+        (4, "draft"),
+    }
+    kept_text = "".join(
+        text for key in cards for text, _hole in app.extensions["layout_pieces"][key]
+    )
+    for private in ("Same", "Pending changes", "Two", "/your-cpd/1"):
+        assert private not in kept_text

@@ -65,10 +65,12 @@ def test_only_recorded_cpd_dated_in_the_year_counts(db: Session, user, policy: P
         completed_on=dt.date(2025, 5, 1),
         recorded_at=dt.datetime(2025, 5, 2, tzinfo=dt.UTC),
     )
-    counts = services.year_counts(db, year=year, policy=policy)
-    assert counts == {
-        user.id: YearCounts(recorded=2, with_peer_reflection=1, drafts=2, dated_earlier=1)
-    }
+    # Line breaks alone are no peer reflection, any more than spaces.
+    add_record(db, user.id, completed_on=dt.date(2026, 6, 7), peer_reflection="\n\n\t")
+    expected = YearCounts(recorded=3, with_peer_reflection=1, drafts=2, dated_earlier=1)
+    assert services.year_counts(db, year=year, policy=policy) == {user.id: expected}
+    # One person's counts (Your CPD), by the same definitions.
+    assert services.counts_for(db, owner_id=user.id, year=year, policy=policy) == expected
 
 
 def _use_policy(app: Flask, policy: Policy) -> None:
@@ -151,4 +153,91 @@ def test_the_counts_are_one_aggregate_query_however_many_records(
         event.remove(engine, "before_cursor_execute", remember)
     assert status.counts.recorded == 20
     assert len(statements) == 1
-    assert "GROUP BY" in statements[0] and "sum(" in statements[0].lower()
+    assert statements[0].lower().count("count(") == 4
+    # Whether a record has a peer reflection is stored beside its answers: counting
+    # reads no record's answers (reading every one grew with the number of records).
+    assert "answers" not in statements[0]
+
+
+def _peer_reflected(db: Session, record: CpdRecord) -> bool:
+    db.refresh(record)
+    return record.has_peer_reflection
+
+
+def test_every_save_keeps_whether_the_record_has_a_peer_reflection(
+    db: Session, user, policy: Policy
+) -> None:
+    from app.cpd import services as cpd_services
+
+    assert user.id is not None
+    record, _ = cpd_services.start_record(
+        db, owner_id=user.id, form_type="structured", editor="page"
+    )
+    versions = iter(range(100))
+    for peer_reflection, action, expected in [
+        ("We talked it through", cpd_services.DRAFT_ACTION, True),
+        ("  \n ", cpd_services.DRAFT_ACTION, False),
+        ("Discussed with my supervisor", cpd_services.RECORD, True),
+        # A draft of changes to recorded CPD does not change what counts...
+        ("", cpd_services.DRAFT_ACTION, True),
+        # ...recording the change does.
+        ("", cpd_services.RECORD, False),
+    ]:
+        cpd_services.write_page(
+            db,
+            record,
+            answers={"title": "Supervision", "peer_reflection": peer_reflection},
+            action=action,
+            based_on_version=next(versions),
+            policy=policy,
+        )
+        assert _peer_reflected(db, record) is expected, (peer_reflection, action)
+
+
+def test_the_migration_fills_in_whether_existing_records_have_a_peer_reflection(
+    tmp_path,
+) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from app.cli import alembic_config
+    from tests.support.database import throwaway_database
+
+    answers = {
+        1: '{"title": "A", "peer_reflection": "Talked it over"}',
+        2: '{"title": "B", "peer_reflection": " \\n\\t "}',
+        3: '{"title": "C", "peer_reflection": ""}',
+        4: '{"title": "D"}',
+    }
+    with throwaway_database(tmp_path, "peer", revision="5e1a7c3b9d20") as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (id, email, full_name, password_hash, created_at,"
+                    " password_changed_at) VALUES (1, 'a@example.com', 'A', 'x',"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            for id_, value in answers.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO cpd_record (id, owner_id, form_type, status, version,"
+                        " answers, created_at, updated_at)"
+                        " VALUES (:id, 1, 'structured', 'recorded', 1, :answers,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": id_, "answers": value},
+                )
+        command.upgrade(alembic_config(url), "head")
+        with engine.connect() as connection:
+            stored = dict(
+                connection.execute(text("SELECT id, has_peer_reflection FROM cpd_record")).all()
+            )
+        engine.dispose()
+    assert {id_: bool(value) for id_, value in stored.items()} == {
+        1: True,
+        2: False,
+        3: False,
+        4: False,
+    }

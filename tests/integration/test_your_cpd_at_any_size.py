@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.cpd import rules
 from app.cpd.listing import PAGE_SIZE
@@ -146,3 +146,34 @@ def test_progress_counts_parts_shown_this_year_by_aggregate(
     numbers = re.findall(r"#part-(\d+-\d+)", shown.group(1))
     assert numbers == ["4-1", "4-3"]
     assert "You have recorded <strong>3</strong> pieces" in page
+
+
+@contextmanager
+def counting_loaded_records() -> Iterator[list[int]]:
+    """The ids of the CpdRecord objects the ORM builds from rows meanwhile."""
+    loaded: list[int] = []
+
+    def remember(record: CpdRecord, _context: Any) -> None:
+        loaded.append(record.id or 0)
+
+    event.listen(CpdRecord, "load", remember)
+    try:
+        yield loaded
+    finally:
+        event.remove(CpdRecord, "load", remember)
+
+
+def test_the_recorded_page_counts_progress_without_loading_every_record(
+    signed_in_client: FlaskClient, db: Session, user, policy: Policy
+) -> None:
+    assert user.id is not None
+    start, _ = this_year(policy)
+    add_records(db, user.id, 30, on=start)
+    record_id = db.exec(select(CpdRecord.id).where(CpdRecord.owner_id == user.id)).first()
+    with counting_loaded_records() as loaded:
+        page = signed_in_client.get(f"/your-cpd/{record_id}/recorded")
+    assert page.status_code == 200
+    assert "You have recorded 30 pieces of CPD this registration year" in page.get_data(
+        as_text=True
+    )
+    assert set(loaded) == {record_id}

@@ -22,12 +22,12 @@ def server_url() -> str | None:
 
 
 @contextlib.contextmanager
-def throwaway_database(tmp_dir: Path, label: str) -> Iterator[str]:
-    """Yield the URL of a new, migrated, empty database; drop it afterwards."""
+def throwaway_database(tmp_dir: Path, label: str, revision: str = "head") -> Iterator[str]:
+    """Yield the URL of a new empty database migrated to ``revision``; drop it afterwards."""
     admin_url = server_url()
     if admin_url is None:
         url = f"sqlite:///{tmp_dir / f'{label}.db'}"
-        command.upgrade(alembic_config(url), "head")
+        command.upgrade(alembic_config(url), revision)
         yield url
         return
     name = f"record_cpd_test_{label}_{uuid.uuid4().hex[:8]}"
@@ -36,7 +36,7 @@ def throwaway_database(tmp_dir: Path, label: str) -> Iterator[str]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        command.upgrade(alembic_config(url), "head")
+        command.upgrade(alembic_config(url), revision)
         yield url
     finally:
         with admin.connect() as connection:
