@@ -8,7 +8,9 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-_TOKEN_IN_PATH = re.compile(r"(/reset-password/|/create-account/confirm/)[^/?\s\"]+")
+_TOKEN_IN_PATH = re.compile(
+    r"(/reset-password/|/create-account/confirm/|/account/confirm-email/)[^/?\s\"]+"
+)
 
 
 def redact(text: str) -> str:

@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
+from app.account.models import PendingEmailChange
 from app.auth.models import PasswordReset, PendingAccount, User, UserSession
 from app.background import BackgroundJob
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
@@ -19,6 +20,7 @@ __all__ = [
     "KeptForm",
     "PasswordReset",
     "PendingAccount",
+    "PendingEmailChange",
     "RateLimitCounter",
     "ReminderOptOut",
     "ReminderSent",

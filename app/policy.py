@@ -149,6 +149,12 @@ class Policy:
     max_import_bytes: int = 200 * 1024 * 1024
     max_import_unpacked_bytes: int = 500 * 1024 * 1024
     recently_deleted_days: int = 30
+    # A deleted account is closed at once (signed out everywhere, no sign-in, no email);
+    # its data is removed after this many days by `flask purge-deleted-accounts`.
+    # 0: removed as the person deletes it, since nothing in the service can bring an
+    # account back; an operator who wants a window to restore from (a mistake, a
+    # deletion by someone who had the password) sets one and runs the command daily.
+    account_purge_delay_days: int = 0
     # A form posted after the session ended is kept this long for its owner to restore.
     kept_form_hours: int = 72
 
@@ -190,6 +196,10 @@ class Policy:
     @property
     def account_confirmation_valid_for(self) -> dt.timedelta:
         return dt.timedelta(hours=self.account_confirmation_valid_hours)
+
+    @property
+    def account_purge_delay(self) -> dt.timedelta:
+        return dt.timedelta(days=self.account_purge_delay_days)
 
     @property
     def password_reset_valid_for(self) -> dt.timedelta:
@@ -255,6 +265,8 @@ class Policy:
         for name in positive_ints:
             if getattr(self, name) < 1:
                 raise PolicyError(f"{name} must be 1 or more")
+        if self.account_purge_delay_days < 0:
+            raise PolicyError("account_purge_delay_days must be 0 or more")
         if not 0 < self.document_read_seconds <= self.upload_read_seconds <= 45:
             raise PolicyError(
                 "document_read_seconds must be more than 0 and at most upload_read_seconds,"

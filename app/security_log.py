@@ -65,7 +65,7 @@ def _context() -> dict[str, Any]:
 
 def _path_without_token() -> str:
     path = request.path
-    for prefix in ("/reset-password/", "/create-account/confirm/"):
+    for prefix in ("/reset-password/", "/create-account/confirm/", "/account/confirm-email/"):
         if path.startswith(prefix):
             return prefix + "[redacted]"
     return path

@@ -1,14 +1,32 @@
-"""The account home: where a signed-in registrant starts."""
+"""The account home, where a signed-in registrant starts, and the account's changes:
+name, registration number, email address, deletion."""
 
 from __future__ import annotations
 
+import click
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-bp = Blueprint("account", __name__)
+# cli_group=None: the purge command is `flask purge-deleted-accounts`, like purge-expired.
+bp = Blueprint("account", __name__, cli_group=None)
 
 
 @bp.route("/account")
 @login_required
 def home() -> str:
     return render_template("pages/account/home.html", user=current_user)
+
+
+@bp.cli.command("purge-deleted-accounts")
+def purge_deleted_accounts() -> None:
+    """Remove every trace of accounts deleted longer ago than the policy's
+    account_purge_delay_days. Run it daily; running it twice does no harm."""
+    from app.account import services
+    from app.db import get_session
+    from app.policy import current_policy
+
+    count = services.purge_deleted_accounts(db=get_session(), policy=current_policy())
+    click.echo(f"Removed {count} deleted account{'' if count == 1 else 's'}.")
+
+
+from app.account import views  # noqa: E402, F401  (registers the routes on bp)

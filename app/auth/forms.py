@@ -11,11 +11,13 @@ EMAIL_MAX_LENGTH = 320
 NAME_MAX_LENGTH = 200
 
 
-def _email_field() -> EmailField:
+def email_field(
+    label: str = "Email address", missing: str = "Enter your email address"
+) -> EmailField:
     return EmailField(
-        "Email address",
+        label,
         validators=[
-            InputRequired(message="Enter your email address"),
+            InputRequired(message=missing),
             Length(max=EMAIL_MAX_LENGTH, message="Email address must be 320 characters or fewer"),
             Email(
                 message="Enter an email address in the correct format, like name@example.com",
@@ -26,15 +28,35 @@ def _email_field() -> EmailField:
     )
 
 
-class CreateAccountForm(FlaskForm):
-    full_name = StringField(
+def full_name_field() -> StringField:
+    """The name as sign-up asks for it; a form using it checks it with check_full_name."""
+    return StringField(
         "Full name",
         validators=[
             InputRequired(message="Enter your full name"),
             Length(max=NAME_MAX_LENGTH, message="Full name must be 200 characters or fewer"),
         ],
     )
-    email = _email_field()
+
+
+def check_full_name(field: StringField) -> None:
+    if field.data and not field.data.strip():
+        raise ValidationError("Enter your full name")
+
+
+def check_registration_number(field: StringField, policy: Policy) -> None:
+    """Optional, but in the policy's format when given (sign-up and account changes)."""
+    has_number = bool(field.data and field.data.strip())
+    if has_number and not policy.registration_number_is_valid(field.data):
+        raise ValidationError(
+            "Enter your registration number in the correct format, like "
+            f"{policy.registration_number_example}, or leave it blank"
+        )
+
+
+class CreateAccountForm(FlaskForm):
+    full_name = full_name_field()
+    email = email_field()
     registration_number = StringField("Registration number (optional)")
     password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
     password_confirmation = PasswordField(
@@ -47,16 +69,10 @@ class CreateAccountForm(FlaskForm):
         self.policy = policy
 
     def validate_full_name(self, field: StringField) -> None:
-        if field.data and not field.data.strip():
-            raise ValidationError("Enter your full name")
+        check_full_name(field)
 
     def validate_registration_number(self, field: StringField) -> None:
-        has_number = bool(field.data and field.data.strip())
-        if has_number and not self.policy.registration_number_is_valid(field.data):
-            raise ValidationError(
-                "Enter your registration number in the correct format, like "
-                f"{self.policy.registration_number_example}, or leave it blank"
-            )
+        check_registration_number(field, self.policy)
 
     def validate_password(self, field: PasswordField) -> None:
         problem = password_problem(
@@ -74,7 +90,7 @@ class CreateAccountForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
     shared_device = BooleanField("This is a shared or public computer")
 
@@ -84,7 +100,7 @@ class ConfirmAccountForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):

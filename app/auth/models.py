@@ -20,6 +20,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=400)
     created_at: dt.datetime = Field(default_factory=utcnow)
     password_changed_at: dt.datetime = Field(default_factory=utcnow)
+    # Set when the person deletes the account: from then on it cannot sign in or get
+    # email, and `flask purge-deleted-accounts` removes it after the policy's delay.
+    deleted_at: dt.datetime | None = Field(default=None, index=True)
 
     # Flask-Login's user interface, written out because SQLModel classes are pydantic
     # models and do not mix well with UserMixin's properties.
@@ -29,7 +32,7 @@ class User(SQLModel, table=True):
 
     @property
     def is_active(self) -> bool:
-        return True
+        return self.deleted_at is None
 
     @property
     def is_anonymous(self) -> bool:

@@ -63,7 +63,8 @@ def authenticate(*, db: Session, email: str, password: str) -> User | None:
     user = find_user_by_email(db=db, email=email)
     if not password_matches(user.password_hash if user else None, password):
         return None
-    return user
+    # A deleted account waiting to be purged answers like a wrong password.
+    return user if user is not None and user.is_active else None
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def issue_password_reset(*, db: Session, policy: Policy, email: str) -> IssuedRe
     Earlier unused tokens for the account stop working: only the newest email's link does.
     """
     user = find_user_by_email(db=db, email=email)
-    if user is None or user.id is None:
+    if user is None or user.id is None or not user.is_active:
         return None
     now = utcnow()
     db.exec(

@@ -318,12 +318,12 @@ def purge_expired_deletions(db: Session, *, policy: Policy) -> int:
         )
     )
     if ids:
-        _delete_with_dependants(db, CpdRecord.__table__, ids)  # type: ignore[attr-defined]
+        delete_with_dependants(db, CpdRecord.__table__, ids)  # type: ignore[attr-defined]
     db.commit()
     return len(ids)
 
 
-def _delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> None:
+def delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> None:
     """Delete rows by id after the rows of every table that points at them, found from
     the foreign keys, so a table added later is purged too."""
     for child in SQLModel.metadata.sorted_tables:
@@ -333,7 +333,7 @@ def _delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> No
                     db.execute(sa_select(child.c.id).where(foreign_key.parent.in_(ids))).scalars()
                 )
                 if child_ids:
-                    _delete_with_dependants(db, child, child_ids)
+                    delete_with_dependants(db, child, child_ids)
     db.execute(sa_delete(table).where(table.c.id.in_(ids)))
 
 

@@ -77,7 +77,7 @@ def due_reminders(
     }
     stale = _stale_drafts(db, policy=policy, now=now)
     reminders: list[Reminder] = []
-    for user in db.exec(select(User).order_by(col(User.id))):
+    for user in db.exec(select(User).where(col(User.deleted_at).is_(None)).order_by(col(User.id))):
         assert user.id is not None
         status = renewal_status(counts.get(user.id, YearCounts()), policy=policy, today=today)
         due = rules.due_for_year(status, policy=policy)

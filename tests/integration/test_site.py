@@ -38,6 +38,11 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     # Opened from a reminder email, signed in or not: the signed token is the proof.
     "reminders.unsubscribe",
+    # Opened from the new address's mailbox, perhaps on another device: the token is
+    # the proof, and the account was signed in (with its password) to ask for it.
+    "account.confirm_email",
+    # Shown after the account, and its sign-in, have gone.
+    "account.deleted",
 }
 
 
