@@ -1,6 +1,7 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
 from app.auth.models import PasswordReset, PendingAccount, User, UserSession
+from app.auth.two_step_models import RecoveryCode, TwoStepSetting
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
@@ -18,8 +19,10 @@ __all__ = [
     "PasswordReset",
     "PendingAccount",
     "RateLimitCounter",
+    "RecoveryCode",
     "ReminderOptOut",
     "ReminderSent",
+    "TwoStepSetting",
     "User",
     "UserSession",
 ]
