@@ -56,15 +56,15 @@ def qr_svg(uri: str) -> str:
     svg: str = segno.make(uri, error="m").svg_inline(
         scale=4,
         border=4,
-        title="QR code for your authenticator app",
         svgclass="app-qr-code",
         lineclass=None,
         omitsize=False,
+        light="#fff",
     )
-    # An image with a name for screen readers (the secret in text is right below it).
-    return svg.replace("<svg ", '<svg role="img" aria-labelledby="qr-title" ', 1).replace(
-        "<title>", '<title id="qr-title">', 1
-    )
+    # An image with a name for screen readers (the secret in text is right below it). An
+    # aria-label, not an SVG <title>: a second <title> in the page confuses some tools.
+    label = "QR code for your authenticator app"
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 def normalise_app_code(raw: str) -> str:

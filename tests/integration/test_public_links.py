@@ -61,3 +61,27 @@ def test_production_refuses_to_start_without_a_secret_key(database_url):
 
 def test_a_local_run_links_to_the_local_address():
     assert LocalConfig.PUBLIC_BASE_URL.startswith("http://127.0.0.1:")
+
+
+def test_production_refuses_to_start_without_keys_for_two_step_secrets(database_url):
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-test-key"
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = "https://cpd.example.org"
+        TWO_STEP_KEYS = None
+
+    with pytest.raises(RuntimeError, match="TWO_STEP_KEYS"):
+        create_app(Production)
+
+
+def test_a_two_step_key_that_cannot_work_stops_the_app_starting(database_url):
+    from app.auth.secret_box import SecretBoxError
+
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-test-key"
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = "https://cpd.example.org"
+        TWO_STEP_KEYS = "too short"
+
+    with pytest.raises(SecretBoxError):
+        create_app(Production)
