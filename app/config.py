@@ -72,6 +72,15 @@ class BaseConfig:
     ACCOUNT_FORMS_LIMIT_PER_ADDRESS = os.environ.get(
         "ACCOUNT_FORMS_LIMIT_PER_ADDRESS", "20 per 15 minutes"
     )
+    # Wrong two-step codes (app or recovery) for one account, whichever browser sends
+    # them: after the password, a 6-digit code is the only thing left to guess.
+    TWO_STEP_LIMIT_PER_ACCOUNT = os.environ.get(
+        "TWO_STEP_LIMIT_PER_ACCOUNT", "5 per minute; 10 per 15 minutes; 30 per day"
+    )
+    # Keys that encrypt the authenticator secrets (app/auth/secret_box.py): 64 hex
+    # characters each, comma-separated, newest first. Unset (local and test only), a key
+    # is derived from SECRET_KEY.
+    TWO_STEP_KEYS: str | None = os.environ.get("TWO_STEP_KEYS")
 
     # Where people reach the service, e.g. https://cpd.example.org: every link in an
     # email is built from it, never from the request's Host or X-Forwarded-Host, which
@@ -117,7 +126,9 @@ class ProductionConfig(BaseConfig):
     HSTS = True
     # A key generated into instance/ would differ between instances behind a load
     # balancer; links to a guessed address would be wrong. Both must be set.
-    REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL")
+    # TWO_STEP_KEYS apart from SECRET_KEY: the key that reads every authenticator secret
+    # should not also be the one that signs cookies, and each can be replaced alone.
+    REQUIRED_SETTINGS = ("SECRET_KEY", "PUBLIC_BASE_URL", "TWO_STEP_KEYS")
     # Settings that must hold one of these values. MAIL_BACKEND=log writes reset and
     # confirmation links into the log instead of sending them: nobody would receive
     # them, and the log would hold live tokens.

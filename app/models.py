@@ -2,6 +2,7 @@
 
 from app.account.models import PendingEmailChange
 from app.auth.models import PasswordReset, PendingAccount, User, UserSession
+from app.auth.two_step_models import RecoveryCode, TwoStepSetting
 from app.background import BackgroundJob
 from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord, CpdRevision, KeptForm
 from app.help.models import Feedback
@@ -22,8 +23,10 @@ __all__ = [
     "PendingAccount",
     "PendingEmailChange",
     "RateLimitCounter",
+    "RecoveryCode",
     "ReminderOptOut",
     "ReminderSent",
+    "TwoStepSetting",
     "User",
     "UserSession",
 ]

@@ -126,6 +126,23 @@ class Policy:
     session_absolute_timeout_hours: float = 12.0
     session_warning_minutes: float = 2.0
 
+    # Two-step sign-in (app/auth/two_step.py). Authenticator apps assume 6 digits and
+    # 30-second steps; one step either side allows for a phone clock a little out and
+    # for the time it takes to type the code.
+    two_step_code_digits: int = 6
+    two_step_time_step_seconds: int = 30
+    two_step_window_steps: int = 1
+    # Between the password and the code: how long the half-signed-in state lasts, and
+    # how many wrong codes it allows before the password must be entered again.
+    two_step_sign_in_minutes: int = 5
+    two_step_attempts_per_sign_in: int = 5
+    # How long a secret shown on the set-up page waits to be confirmed with a code.
+    two_step_setup_minutes: int = 30
+    # One-time recovery codes: how many, and how many characters each (from an alphabet
+    # of 31 with no look-alikes, about 5 bits a character).
+    recovery_code_count: int = 10
+    recovery_code_length: int = 10
+
     # Dates ("today", "saved at 14:05") are the regulator's local time, not the server's.
     timezone: str = "Europe/London"
     earliest_cpd_date: dt.date = dt.date(2019, 12, 2)
@@ -192,6 +209,14 @@ class Policy:
     @property
     def session_absolute_timeout(self) -> dt.timedelta:
         return dt.timedelta(hours=self.session_absolute_timeout_hours)
+
+    @property
+    def two_step_sign_in_lasts(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.two_step_sign_in_minutes)
+
+    @property
+    def two_step_setup_lasts(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.two_step_setup_minutes)
 
     @property
     def account_confirmation_valid_for(self) -> dt.timedelta:
@@ -261,6 +286,10 @@ class Policy:
             "live_check_limit_multiple",
             "live_checks_per_minute",
             "feedback_posts_per_hour",
+            "two_step_sign_in_minutes",
+            "two_step_attempts_per_sign_in",
+            "two_step_setup_minutes",
+            "recovery_code_count",
         )
         for name in positive_ints:
             if getattr(self, name) < 1:
@@ -290,6 +319,19 @@ class Policy:
             raise PolicyError("max_import_unpacked_bytes must not be less than max_import_bytes")
         if self.max_archive_unpacked_bytes < self.max_document_bytes:
             raise PolicyError("max_archive_unpacked_bytes must not be less than max_document_bytes")
+        if self.two_step_code_digits not in (6, 8) or self.two_step_time_step_seconds not in (
+            30,
+            60,
+        ):
+            raise PolicyError(
+                "two_step_code_digits must be 6 or 8 and two_step_time_step_seconds 30 or 60:"
+                " authenticator apps offer nothing else"
+            )
+        if not 0 <= self.two_step_window_steps <= 2:
+            raise PolicyError("two_step_window_steps must be between 0 and 2")
+        if not 8 <= self.recovery_code_length <= 20:
+            # Under 8 characters (40 bits) a stolen hash of one is too easy to guess.
+            raise PolicyError("recovery_code_length must be between 8 and 20")
         if self.password_min_length > self.password_max_length:
             raise PolicyError("password_min_length must not be more than password_max_length")
         if self.session_idle_timeout_minutes <= 0 or self.session_absolute_timeout_hours <= 0:

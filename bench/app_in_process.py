@@ -21,6 +21,7 @@ def production_app() -> Any:
     os.environ.update(
         RECORD_CPD_CONFIG="production",
         MAIL_BACKEND="smtp",
+        TWO_STEP_KEYS="ab" * 32,
         DATABASE_URL=f"sqlite:///{work}/bench.db",
         RECORD_CPD_INSTANCE_DIR=str(work),
         SECRET_KEY="benchmark-secret-key",

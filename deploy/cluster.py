@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -126,6 +127,8 @@ class Cluster:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self._secret_key(),
+            # Derived from the same throwaway key: one value for every instance.
+            "TWO_STEP_KEYS": hashlib.sha256(b"two-step" + self._secret_key().encode()).hexdigest(),
             "PROXY_COUNT": "1",
             "PUBLIC_BASE_URL": self.url,
             **self.extra_env,

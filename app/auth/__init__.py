@@ -102,6 +102,6 @@ def init_app(app: Flask) -> None:
 
     login_manager.unauthorized_handler(_unauthorized)
 
-    from app.auth import account_views, views  # noqa: F401  (register routes on bp)
+    from app.auth import account_views, two_step_views, views  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)

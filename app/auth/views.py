@@ -25,6 +25,7 @@ from app.auth import (
     emails,
     services,
     throttle,
+    two_step,
 )
 from app.auth.devices import describe_device
 from app.auth.forms import (
@@ -174,6 +175,11 @@ def sign_in() -> str | Response:
         )
         if user is not None:
             shared_device = bool(form.shared_device.data)
+            if user.id is not None and two_step.is_on(db=get_session(), user_id=user.id):
+                # The password was right, but nobody is signed in until the second step.
+                from app.auth.two_step_views import begin_sign_in  # noqa: PLC0415 - cycle
+
+                return begin_sign_in(user, shared_device=shared_device)
             _sign_in(user, shared_device=shared_device)
             security_event("sign_in_succeeded", level=logging.INFO)
             response = redirect(_safe_next(request.args.get("next")))

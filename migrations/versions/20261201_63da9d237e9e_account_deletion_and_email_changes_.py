@@ -1,7 +1,7 @@
 """account deletion and email changes confirmed from the new address
 
 Revision ID: 63da9d237e9e
-Revises: 5e1a7c3b9d20
+Revises: 8de4fccc6e17
 Create Date: 2026-12-01 00:12:12.184332
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "63da9d237e9e"
-down_revision: str | None = "5e1a7c3b9d20"
+down_revision: str | None = "8de4fccc6e17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

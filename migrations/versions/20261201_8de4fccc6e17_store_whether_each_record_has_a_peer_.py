@@ -7,7 +7,7 @@ app/cpd/rules.has_peer_reflection), applied in Python to the rows whose answers 
 non-empty peer reflection, a batch at a time.
 
 Revision ID: 8de4fccc6e17
-Revises: 5e1a7c3b9d20
+Revises: 96bc10919aff
 Create Date: 2026-12-01 00:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8de4fccc6e17"
-down_revision: str | None = "5e1a7c3b9d20"
+down_revision: str | None = "96bc10919aff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -63,6 +63,31 @@ def test_a_local_run_links_to_the_local_address():
     assert LocalConfig.PUBLIC_BASE_URL.startswith("http://127.0.0.1:")
 
 
+def test_production_refuses_to_start_without_keys_for_two_step_secrets(database_url):
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-test-key"
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = "https://cpd.example.org"
+        TWO_STEP_KEYS = None
+
+    with pytest.raises(RuntimeError, match="TWO_STEP_KEYS"):
+        create_app(Production)
+
+
+def test_a_two_step_key_that_cannot_work_stops_the_app_starting(database_url):
+    from app.auth.secret_box import SecretBoxError
+
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-test-key"
+        SQLALCHEMY_URL = database_url
+        PUBLIC_BASE_URL = "https://cpd.example.org"
+        MAIL_BACKEND = "smtp"
+        TWO_STEP_KEYS = "too short"
+
+    with pytest.raises(SecretBoxError):
+        create_app(Production)
+
+
 def test_production_refuses_to_start_when_emails_would_only_be_logged(database_url):
     """MAIL_BACKEND=log writes reset and confirmation links into the log instead of
     sending them: people would never get them, and the log would hold live tokens."""
@@ -71,6 +96,7 @@ def test_production_refuses_to_start_when_emails_would_only_be_logged(database_u
         SECRET_KEY = "production-test-key"
         SQLALCHEMY_URL = database_url
         PUBLIC_BASE_URL = "https://cpd.example.org"
+        TWO_STEP_KEYS = "ab" * 32
         MAIL_BACKEND = "log"
 
     with pytest.raises(RuntimeError, match="MAIL_BACKEND=smtp"):

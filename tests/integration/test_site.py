@@ -36,6 +36,10 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.check_your_email",
     "auth.reset_password",
+    # The second step of signing in: reached with a correct password, not a session
+    # (tests/integration/test_two_step_sign_in.py checks what they need).
+    "auth.sign_in_code",
+    "auth.sign_in_recovery_code",
     # Opened from a reminder email, signed in or not: the signed token is the proof.
     "reminders.unsubscribe",
     # Opened from the new address's mailbox, perhaps on another device: the token is
@@ -123,6 +127,7 @@ def test_production_cookies_are_secure_and_host_prefixed_with_hsts(tmp_path, dat
         SQLALCHEMY_URL = database_url
         PUBLIC_BASE_URL = "https://localhost"
         MAIL_BACKEND = "smtp"
+        TWO_STEP_KEYS = "ab" * 32
 
     production = create_app(Production)
     assert production.config["SESSION_COOKIE_NAME"].startswith("__Host-")

@@ -170,6 +170,7 @@ def production_server(database_url: str, instance_dir: Path) -> Iterator[LiveSer
         env={
             "RECORD_CPD_CONFIG": "production",
             "SECRET_KEY": "benchmark-secret-key",
+            "TWO_STEP_KEYS": "ab" * 32,
             "REDIS_URL": None,
             "MAIL_BACKEND": "smtp",
             "MAIL_PORT": str(smtp.port),

@@ -1,0 +1,274 @@
+"""Two-step sign-in pages: set up, the second step of signing in, turn off, new
+recovery codes. Rules live in two_step.py; these read the form and call it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from app import background
+from app.auth import bp, current_policy, throttle, two_step, two_step_pending
+from app.auth.models import User
+from app.auth.passwords import password_matches
+from app.auth.secret_box import SecretBox
+from app.auth.two_step_emails import send_two_step_notice
+from app.auth.two_step_forms import (
+    NewRecoveryCodesForm,
+    RecoveryCodeForm,
+    SetUpForm,
+    SignInCodeForm,
+    TurnOffForm,
+)
+from app.auth.views import _safe_next, _sign_in
+from app.db import get_session
+from app.extensions import limiter
+from app.security import no_store
+from app.security_log import security_event
+
+STATUS = "auth.two_step_status"
+
+
+@bp.record_once
+def _check_keys(state: BlueprintSetupState) -> None:
+    # A wrong TWO_STEP_KEYS stops the app starting, not the first person setting up.
+    state.app.extensions["two_step_box"] = _box_for(state.app.config)
+
+
+def _box_for(config: Mapping[str, Any]) -> SecretBox:
+    if config.get("TWO_STEP_KEYS"):
+        return SecretBox.from_setting(config["TWO_STEP_KEYS"])
+    return SecretBox.derived_from(config["SECRET_KEY"])
+
+
+def _box() -> SecretBox:
+    box: SecretBox = current_app.extensions["two_step_box"]
+    return box
+
+
+def _account_key() -> str:
+    """Whose codes are being tried: the half-signed-in account, or the signed-in one."""
+    if current_user.is_authenticated:
+        return f"two-step:{current_user.get_id()}"
+    return f"two-step:{two_step_pending.user_id_or_none()}"
+
+
+def _refuse(event: str, user_id: int) -> None:
+    g.two_step_refused = True  # only wrong codes count towards the limit
+    security_event(event, account_id=user_id)  # never the code itself
+
+
+code_guesses = limiter.shared_limit(
+    lambda: current_app.config["TWO_STEP_LIMIT_PER_ACCOUNT"],
+    scope="two-step-codes",
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda _response: bool(g.get("two_step_refused")),
+)
+
+
+def _notify(kind: str, user_id: int) -> None:
+    background.run_later(send_two_step_notice, user_id=user_id, kind=kind)
+
+
+# --- The account's pages ---------------------------------------------------------------------
+
+
+@bp.route("/account/two-step-sign-in")
+@login_required
+def two_step_status() -> str:
+    db, user_id = get_session(), int(current_user.get_id())
+    return render_template(
+        "pages/auth/two-step.html",
+        on=two_step.is_on(db=db, user_id=user_id),
+        codes_left=two_step.recovery_codes_left(db=db, user_id=user_id),
+    )
+
+
+@bp.route("/account/two-step-sign-in/set-up", methods=["GET", "POST"])
+@login_required
+@code_guesses
+def two_step_set_up() -> Response:
+    db, user = get_session(), current_user._get_current_object()
+    policy = current_policy()
+    secret = two_step.start_setup(db=db, user_id=user.id, box=_box(), policy=policy)
+    if secret is None:
+        flash("Two-step sign-in is already on", "info")
+        return redirect(url_for(STATUS))
+    form = SetUpForm(policy=policy)
+    if form.validate_on_submit():
+        if not password_matches(user.password_hash, form.password.data or ""):
+            _refuse("two_step_set_up_refused", user.id)
+            form.password.errors = ["Your password is not correct"]
+        else:
+            codes = two_step.confirm_setup(
+                db=db, user_id=user.id, box=_box(), policy=policy, code=form.code.data or ""
+            )
+            if codes is not None:
+                security_event("two_step_turned_on", level=logging.INFO)
+                _notify("turned_on", user.id)
+                return _show_recovery_codes(codes, turned_on=True)
+            _refuse("two_step_set_up_refused", user.id)
+            form.code.errors = ["The code is not correct or has expired"]
+    uri = two_step.provisioning_uri(secret, account=user.email, issuer=policy.service_name)
+    # The secret is on this page: keep no copy of it in any cache or history.
+    return no_store(
+        render_template(
+            "pages/auth/two-step-set-up.html",
+            form=form,
+            secret=two_step.secret_in_groups(secret),
+            qr_code=Markup(two_step.qr_svg(uri)),  # noqa: S704 - segno's own SVG, no input in it
+        )
+    )
+
+
+def _show_recovery_codes(codes: list[str], *, turned_on: bool) -> Response:
+    # Shown once, in the answer to the form: never stored, never in a redirect's session.
+    return no_store(
+        render_template("pages/auth/two-step-recovery-codes.html", codes=codes, turned_on=turned_on)
+    )
+
+
+@bp.route("/account/two-step-sign-in/recovery-codes", methods=["GET", "POST"])
+@login_required
+@code_guesses
+def two_step_new_recovery_codes() -> str | Response:
+    db, user = get_session(), current_user._get_current_object()
+    policy = current_policy()
+    if not two_step.is_on(db=db, user_id=user.id):
+        return redirect(url_for(STATUS))
+    form = NewRecoveryCodesForm(policy=policy)
+    if form.validate_on_submit():
+        if not password_matches(user.password_hash, form.password.data or ""):
+            _refuse("two_step_new_codes_refused", user.id)
+            form.password.errors = ["Your password is not correct"]
+        elif two_step.use_app_code(
+            db=db, user_id=user.id, box=_box(), policy=policy, code=form.code.data or ""
+        ):
+            codes = two_step.replace_recovery_codes(db=db, user_id=user.id, policy=policy)
+            security_event("two_step_new_recovery_codes", level=logging.INFO)
+            _notify("new_codes", user.id)
+            return _show_recovery_codes(codes, turned_on=False)
+        else:
+            _refuse("two_step_new_codes_refused", user.id)
+            form.code.errors = ["The code is not correct or has expired"]
+    return render_template("pages/auth/two-step-new-codes.html", form=form)
+
+
+@bp.route("/account/two-step-sign-in/turn-off", methods=["GET", "POST"])
+@login_required
+@code_guesses
+def two_step_turn_off() -> str | Response:
+    db, user = get_session(), current_user._get_current_object()
+    policy = current_policy()
+    if not two_step.is_on(db=db, user_id=user.id):
+        return redirect(url_for(STATUS))
+    form = TurnOffForm()
+    if form.validate_on_submit():
+        if not password_matches(user.password_hash, form.password.data or ""):
+            _refuse("two_step_turn_off_refused", user.id)
+            form.password.errors = ["Your password is not correct"]
+        elif two_step.use_either_code(
+            db=db, user_id=user.id, box=_box(), policy=policy, code=form.code.data or ""
+        ):
+            two_step.turn_off(db=db, user_id=user.id)
+            security_event("two_step_turned_off", level=logging.INFO)
+            _notify("turned_off", user.id)
+            flash("Two-step sign-in is off. You will sign in with your password only.", "success")
+            return redirect(url_for(STATUS))
+        else:
+            _refuse("two_step_turn_off_refused", user.id)
+            form.code.errors = ["The code is not correct, has expired or has already been used"]
+    return render_template("pages/auth/two-step-turn-off.html", form=form)
+
+
+# --- The second step of signing in -----------------------------------------------------------
+
+
+def begin_sign_in(user: User, *, shared_device: bool) -> Response:
+    """Called by the sign-in page once the password is right: nobody is signed in yet."""
+    assert user.id is not None
+    two_step_pending.begin(
+        user_id=user.id, shared_device=shared_device, next_path=request.args.get("next")
+    )
+    security_event("sign_in_needs_second_step", level=logging.INFO, account_id=user.id)
+    return redirect(url_for("auth.sign_in_code"))
+
+
+def _finish_sign_in(pending: two_step_pending.Pending, user: User) -> Response:
+    _sign_in(user, shared_device=pending.shared_device)  # a new session id, pending gone
+    security_event("sign_in_succeeded", level=logging.INFO, second_step=True)
+    response = redirect(_safe_next(pending.next_path))
+    if not pending.shared_device:
+        throttle.remember_device(response, email=user.email)
+    return response
+
+
+def _second_step(template: str, form_class: type, check: str) -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("account.home"))
+    policy = current_policy()
+    pending = two_step_pending.current(policy)
+    if pending is None:
+        flash("Sign in again: you need to enter your password first", "info")
+        return redirect(url_for("auth.sign_in"))
+    db = get_session()
+    user = db.get(User, pending.user_id)
+    assert user is not None
+    form = form_class(policy=policy) if form_class is SignInCodeForm else form_class()
+    if form.validate_on_submit():
+        if check == "app":
+            ok = two_step.use_app_code(
+                db=db, user_id=pending.user_id, box=_box(), policy=policy, code=form.code.data or ""
+            )
+        else:
+            ok = two_step.use_recovery_code(
+                db=db, user_id=pending.user_id, code=form.recovery_code.data or ""
+            )
+        if ok:
+            response = _finish_sign_in(pending, user)
+            if check == "recovery":
+                _after_recovery_code(user)
+            return response
+        _refuse("two_step_code_refused", pending.user_id)
+        if not two_step_pending.count_failure(policy):
+            flash("Sign in again: too many codes were not correct", "info")
+            return redirect(url_for("auth.sign_in"))
+        field = form.code if check == "app" else form.recovery_code
+        field.errors = [
+            "The code is not correct or has expired"
+            if check == "app"
+            else "The recovery code is not correct or has already been used"
+        ]
+    return no_store(render_template(template, form=form))
+
+
+def _after_recovery_code(user: User) -> None:
+    assert user.id is not None
+    left = two_step.recovery_codes_left(db=get_session(), user_id=user.id)
+    security_event("two_step_recovery_code_used", level=logging.INFO, codes_left=left)
+    _notify("code_used", user.id)
+    flash(
+        f"You have {left} recovery code{'' if left == 1 else 's'} left. "
+        "If you have lost your authenticator app, get new recovery codes or set up "
+        "two-step sign-in again from your account.",
+        "info",
+    )
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@code_guesses
+def sign_in_code() -> str | Response:
+    return _second_step("pages/auth/sign-in-code.html", SignInCodeForm, "app")
+
+
+@bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
+@code_guesses
+def sign_in_recovery_code() -> str | Response:
+    return _second_step("pages/auth/sign-in-recovery-code.html", RecoveryCodeForm, "recovery")
