@@ -4,9 +4,12 @@ so a local run needs no mail server; the smtp backend sends them."""
 from __future__ import annotations
 
 import email.policy
+import logging
 import smtplib
+import sys
 from collections.abc import Mapping
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 
@@ -30,9 +33,7 @@ def send_mail(
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "log":
         # The body as written (not quoted-printable), so a link can be copied from the log.
-        current_app.logger.info(
-            "Email (not sent, MAIL_BACKEND=log) to %s: %s\n%s", to, subject, body
-        )
+        _logged_mail().info("Email (not sent, MAIL_BACKEND=log) to %s: %s\n%s", to, subject, body)
         return
     if backend != "smtp":
         raise RuntimeError(f"MAIL_BACKEND={backend!r} is not 'log' or 'smtp'")
@@ -43,3 +44,27 @@ def send_mail(
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(message)
+
+
+class _StandardError(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a message comes (gunicorn and pytest
+    both replace it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _logged_mail() -> logging.Logger:
+    """The log backend's logger, shown at INFO on standard error: Flask's own logger
+    shows only warnings outside debug mode, so under `make run` the confirmation link
+    never reached the terminal and nobody could confirm an account locally."""
+    log = logging.getLogger("record_cpd.mail")
+    if not log.handlers:
+        log.addHandler(_StandardError())
+        log.setLevel(logging.INFO)
+    return log

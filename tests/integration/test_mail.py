@@ -24,3 +24,11 @@ def test_an_unknown_backend_is_an_error(app: Flask):
     app.config["MAIL_BACKEND"] = "pigeon"
     with app.app_context(), pytest.raises(RuntimeError, match="pigeon"):
         send_mail(to="reader@example.com", subject="x", body="y")
+
+
+def test_a_local_run_shows_logged_mail_on_standard_error(app: Flask, capfd):
+    """`make run` has no mail server: the confirmation link must reach the terminal,
+    or nobody can confirm an account locally. (caplog would hide a level too high.)"""
+    with app.app_context():
+        send_mail(to="reader@example.com", subject="Logged", body="Confirm: http://x/confirm")
+    assert "Confirm: http://x/confirm" in capfd.readouterr().err
