@@ -64,10 +64,10 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     db.init_app(app)
     server_sessions.init_app(app)
     security.init_app(app)
-    layout.init_app(app)
     security_log.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
+    layout.init_app(app)
     limiter.init_app(app)
 
     from app import account, auth, cli, cpd, health, help, keep, offline, reminders

@@ -4,8 +4,10 @@ name, registration number, email address, deletion."""
 from __future__ import annotations
 
 import click
-from flask import Blueprint, render_template
+from flask import Blueprint
 from flask_login import current_user, login_required
+
+from app.layout import render_kept_page
 
 # cli_group=None: the purge command is `flask purge-deleted-accounts`, like purge-expired.
 bp = Blueprint("account", __name__, cli_group=None)
@@ -14,7 +16,15 @@ bp = Blueprint("account", __name__, cli_group=None)
 @bp.route("/account")
 @login_required
 def home() -> str:
-    return render_template("pages/account/home.html", user=current_user)
+    # The cheapest signed-in page, and the first after signing in: kept (app/layout.py).
+    return render_kept_page(
+        "pages/account/home.html",
+        holes={
+            "full_name": current_user.full_name,
+            "email": current_user.email,
+            "registration_number": current_user.registration_number or "Not given",
+        },
+    )
 
 
 @bp.cli.command("purge-deleted-accounts")

@@ -3,8 +3,9 @@
 import re
 
 import pytest
+from jinja2 import DictLoader
 
-from tests.conftest import PASSWORD, submit
+from tests.conftest import PASSWORD, csrf_token_from, submit
 
 pytestmark = pytest.mark.db
 
@@ -144,3 +145,78 @@ def test_record_cards_are_the_same_kept_or_rendered(app, signed_in_client, db, u
     )
     for private in ("Same", "Pending changes", "Two", "/your-cpd/1"):
         assert private not in kept_text
+
+
+# Whole pages kept (render_kept_page): the account home.
+
+
+def _kept_page_text(app) -> str:
+    return "".join(
+        text for stencil in app.extensions["kept_pages"].values() for text, _hole in stencil
+    )
+
+
+def test_the_account_home_is_kept_and_each_person_sees_their_own(
+    app, signed_in_client, other_client, user
+):
+    alex = [signed_in_client.get("/account").get_data(as_text=True) for _ in range(2)]
+    sam = [other_client.get("/account").get_data(as_text=True) for _ in range(2)]
+    assert len(app.extensions["kept_pages"]) == 1  # one page, one variant, both people
+    for page in alex:
+        assert "Alex Example" in page and "alex@example.com" in page and "SW123456" in page
+        assert "Sam Other" not in page and "sam@example.com" not in page
+        assert f'data-user="{user.id}"' in page
+    for page in sam:
+        assert "Sam Other" in page and "sam@example.com" in page and "Not given" in page
+        assert "Alex" not in page and "SW123456" not in page
+        assert f'data-user="{user.id}"' not in page
+    # Every request has its own token and nonce, in the page and in its header.
+    tokens = {csrf_token_from(page) for page in alex + sam}
+    assert len(tokens) >= 2  # a person's token may repeat within a second; two people's never
+    nonces = {re.search(r'nonce="([^"]+)"', page).group(1) for page in alex + sam}
+    assert len(nonces) == 4
+
+
+def test_a_kept_page_holds_nothing_about_anyone(app, signed_in_client, other_client, user):
+    pages = [c.get("/account").get_data(as_text=True) for c in (signed_in_client, other_client)]
+    kept = _kept_page_text(app)
+    assert "Your account" in kept
+    private = ["Alex", "alex@example.com", "SW123456", "Sam", "sam@example.com", "Not given"]
+    private += [csrf_token_from(page) for page in pages]
+    private += [re.search(r'nonce="([^"]+)"', page).group(1) for page in pages]
+    private += [f'data-user="{user.id}"']
+    for value in private:
+        assert value not in kept, value
+
+
+def test_the_sign_out_token_on_a_kept_page_is_this_sessions(client, user):
+    """A token kept with the page once made every later sign-out fail (400)."""
+    for _ in range(3):
+        submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+        page = client.get("/account").get_data(as_text=True)
+        response = client.post("/sign-out", data={"csrf_token": csrf_token_from(page)})
+        assert response.status_code == 302
+        assert client.get("/account").status_code == 302  # signed out
+
+
+def test_a_kept_page_still_shows_a_message_once(app, signed_in_client):
+    signed_in_client.get("/account")  # kept
+    response = submit(signed_in_client, "/account/change-name", {"full_name": "Alex Changed"})
+    assert response.status_code == 302
+    with_message = signed_in_client.get("/account").get_data(as_text=True)
+    assert "Your name has been changed" in with_message
+    assert "Alex Changed" in with_message
+    after = signed_in_client.get("/account").get_data(as_text=True)
+    assert "Your name has been changed" not in after and "Alex Changed" in after
+
+
+def test_a_kept_page_may_not_print_who_is_signed_in(app, signed_in_client):
+    from app.layout import render_kept_page
+
+    with app.test_request_context("/account"):
+        app.jinja_loader.loaders.insert(0, DictLoader({"leaky.html": "{{ current_user.email }}"}))
+        try:
+            with pytest.raises(RuntimeError, match="current_user.email"):
+                render_kept_page("leaky.html", holes={})
+        finally:
+            app.jinja_loader.loaders.pop(0)
