@@ -8,6 +8,12 @@ found by the hash of the id (so a copy of the table does not give anyone's cooki
 The row is read once a request (not for static files) and written only when the
 session changed. ``session.clear()`` (sign-in, sign-out) also throws the id away, so an
 id seen before signing in is worthless after it (no fixation).
+
+The row also names the sign-in it carries (the hash of its sign-in token, the same hash
+`user_session` is found by), so the one query that reads the browser session also
+brings the sign-in and its person: a signed-in request made two round trips to the
+database before anything else (issue 13). app/auth checks what it brings exactly as
+it would have checked what it looked up itself.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
-from app.db import get_engine, utcnow
+from app.auth.models import SIGN_IN_TOKEN_KEY, User, UserSession
+from app.db import get_engine, get_session, utcnow
 
 
 class BrowserSession(SQLModel, table=True):
@@ -36,10 +43,17 @@ class BrowserSession(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True, index=True)
     data: str
     updated_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    # The hash of data's sign-in token (the key user_session is found by), or None.
+    sign_in_hash: str | None = Field(default=None, max_length=64)
 
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _sign_in_hash(data: dict[str, Any]) -> str | None:
+    token = data.get(SIGN_IN_TOKEN_KEY)
+    return _hash(token) if token else None
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -51,6 +65,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.key = key
         self.modified = False
         self.rotate = False
+        # The sign-in named by the stored row and its person, read with it (or None).
+        self.stored_sign_in: tuple[str, UserSession | None, User | None] | None = None
 
     def clear(self) -> None:
         super().clear()
@@ -59,18 +75,29 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
 
 _table = BrowserSession.__table__  # type: ignore[attr-defined]
-# Built once: it is read on every request.
-_DATA_BY_KEY = select(_table.c.data).where(_table.c.key_hash == bindparam("key_hash"))
+# Built once: it is read on every request. Outer joins: a session with no sign-in (or
+# one whose sign-in row is gone) still has its data.
+_SESSION_AND_SIGN_IN = (
+    select(_table.c.data, _table.c.sign_in_hash, UserSession, User)
+    .select_from(_table)
+    .outerjoin(UserSession, col(UserSession.token_hash) == _table.c.sign_in_hash)
+    .outerjoin(User, col(User.id) == col(UserSession.user_id))
+    .where(_table.c.key_hash == bindparam("key_hash"))
+)
 
 
 class DatabaseSessionInterface(SessionInterface):
     serializer = TaggedJSONSerializer()
 
+    def __init__(self, static_url_path: str | None) -> None:
+        # Flask works the path out anew each time it is asked: once a request added up.
+        self.static_prefix = (static_url_path or "/static") + "/"
+
     def _signer(self, app: Flask) -> Signer:
         return Signer(app.secret_key or "", salt="record-cpd-session-id")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession | None:
-        if request.path.startswith(app.static_url_path or "/static"):
+        if request.path.startswith(self.static_prefix):
             return None  # a read-only empty session: static files need none
         raw = request.cookies.get(self.get_cookie_name(app))
         if not raw:
@@ -79,11 +106,16 @@ class DatabaseSessionInterface(SessionInterface):
             key = self._signer(app).unsign(raw).decode()
         except BadSignature:
             return ServerSession()
-        with get_engine().connect() as connection:
-            data = connection.execute(_DATA_BY_KEY, {"key_hash": _hash(key)}).scalar()
-        if data is None:
+        # On the request's own database session, so the sign-in and person read here
+        # are the ones the request's services then work with.
+        found = get_session().execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()
+        if found is None:
             return ServerSession()
-        return ServerSession(self.serializer.loads(data), key=key)
+        data, sign_in_hash, sign_in, person = found
+        opened = ServerSession(self.serializer.loads(data), key=key)
+        if sign_in_hash is not None:
+            opened.stored_sign_in = (sign_in_hash, sign_in, person)
+        return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
@@ -103,18 +135,22 @@ class DatabaseSessionInterface(SessionInterface):
             return
         response.vary.add("Cookie")
         data = self.serializer.dumps(dict(session))
+        sign_in_hash = _sign_in_hash(session)
         with get_engine().begin() as connection:
             if session.key:
                 connection.execute(
                     update(_table)
                     .where(_table.c.key_hash == _hash(session.key))
-                    .values(data=data, updated_at=utcnow())
+                    .values(data=data, sign_in_hash=sign_in_hash, updated_at=utcnow())
                 )
             else:
                 session.key = secrets.token_urlsafe(32)
                 connection.execute(
                     insert(_table).values(
-                        key_hash=_hash(session.key), data=data, updated_at=utcnow()
+                        key_hash=_hash(session.key),
+                        data=data,
+                        sign_in_hash=sign_in_hash,
+                        updated_at=utcnow(),
                     )
                 )
         response.set_cookie(
@@ -139,4 +175,4 @@ def purge_idle(*, older_than: dt.timedelta) -> int:
 
 
 def init_app(app: Flask) -> None:
-    app.session_interface = DatabaseSessionInterface()
+    app.session_interface = DatabaseSessionInterface(app.static_url_path)

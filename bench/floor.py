@@ -122,12 +122,20 @@ def main() -> None:
                 bare.wait(timeout=15)
     bare_rps = statistics.median(rps["bare Flask app"])
     app_rps = statistics.median(rps["GET /account"])
+    # Each round loads the two servers one straight after the other, so a round's own
+    # ratio is the least disturbed by a busy spell on a shared machine; the median of
+    # the rounds' ratios is the figure to quote, the ratio of medians is shown with it.
+    by_round = [
+        app / bare for app, bare in zip(rps["GET /account"], rps["bare Flask app"], strict=True)
+    ]
     print(
         f"\n{os.cpu_count()} CPUs; wrk -t2 -c{options.connections}, {options.seconds} s a load, "
         f"{options.rounds} rounds; gunicorn 2 workers x 4 threads (app.gunicorn_conf)\n"
         f"bare Flask app  {bare_rps:7.0f} req/s (median)\n"
         f"GET /account    {app_rps:7.0f} req/s (median)\n"
-        f"ratio           {app_rps / bare_rps:7.1%}  (target: at least 30 %)"
+        f"ratio of the medians     {app_rps / bare_rps:7.1%}\n"
+        f"each round's ratio       {', '.join(f'{ratio:.1%}' for ratio in by_round)}\n"
+        f"median of the rounds'    {statistics.median(by_round):7.1%}  (target: at least 30 %)"
     )
 
 

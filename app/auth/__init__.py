@@ -24,7 +24,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from app.auth.models import User
+from app.auth.models import SIGN_IN_TOKEN_KEY, User
 from app.auth.sessions import check_session, session_owner
 from app.db import get_session
 from app.extensions import login_manager
@@ -32,7 +32,7 @@ from app.policy import current_policy
 
 bp = Blueprint("auth", __name__)
 
-SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a cookie key name, not a secret
+SESSION_TOKEN_KEY = SIGN_IN_TOKEN_KEY
 ENDED_TOKEN_KEY = "ended_sid"  # noqa: S105 - a cookie key name, not a secret
 SHARED_DEVICE_KEY = "shared_device"
 
@@ -44,7 +44,14 @@ def load_user(user_id: str) -> User | None:
         return None
     db = get_session()
     touch_after = dt.timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
-    result = check_session(db=db, token=token, policy=current_policy(), touch_after=touch_after)
+    result = check_session(
+        db=db,
+        token=token,
+        policy=current_policy(),
+        touch_after=touch_after,
+        # What the browser session's query brought (app/server_sessions.py).
+        read_with_browser_session=getattr(session, "stored_sign_in", None),
+    )
     if result.record is None or str(result.record.user_id) != user_id:
         g.session_ended_because = result.ended_because
         # The dead token no longer signs anyone in, but it still says whose session

@@ -42,6 +42,10 @@ class User(SQLModel, table=True):
         return str(self.id)
 
 
+# Where a browser session (app/server_sessions.py) keeps its sign-in token.
+SIGN_IN_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
+
+
 class UserSession(SQLModel, table=True):
     """A signed-in session. The cookie holds a random token; only its hash is stored,
     so a copy of the database does not let anyone sign in as a user."""

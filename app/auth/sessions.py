@@ -60,12 +60,22 @@ def check_session(
     policy: Policy,
     touch_after: dt.timedelta,
     now: dt.datetime | None = None,
+    read_with_browser_session: tuple[str, UserSession | None, User | None] | None = None,
 ) -> SessionCheck:
+    """Whether ``token`` is a live sign-in, and whose. ``read_with_browser_session`` is
+    what the browser session's own query found (app/server_sessions.py): the sign-in
+    hash its row names, that sign-in and its person; used when it is this token's."""
     now = now or utcnow()
-    found = db.exec(_SESSION_AND_USER, params={"token_hash": hash_token(token)}).first()
-    if found is None:
+    token_hash = hash_token(token)
+    found: tuple[UserSession | None, User | None] | None
+    if read_with_browser_session is not None and read_with_browser_session[0] == token_hash:
+        # The browser session's row named this very sign-in and brought it along.
+        found = read_with_browser_session[1:]
+    else:
+        found = db.exec(_SESSION_AND_USER, params={"token_hash": token_hash}).first()
+    record, user = found if found is not None else (None, None)
+    if record is None or user is None:
         return SessionCheck(None, "revoked")
-    record, user = found
     if record.revoked_at is not None:
         return SessionCheck(None, "revoked")
     idle_too_long = now - record.last_seen_at > policy.session_idle_timeout

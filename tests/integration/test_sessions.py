@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from app.auth.models import UserSession
 from app.auth.sessions import check_session, revoke_all_sessions, revoke_session, start_session
@@ -104,3 +104,61 @@ def test_a_signed_in_request_finds_the_session_and_its_user_in_one_query(db, use
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1, statements
+
+
+def _statements_during(app, request) -> list[str]:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return statements
+
+
+def test_a_signed_in_page_reads_the_browser_session_and_sign_in_in_one_statement(
+    app, signed_in_client
+):
+    """The browser session's row names its sign-in, so one query brings the session's
+    data, the sign-in and the person (two round trips before, issue 13)."""
+    signed_in_client.get("/account")  # the sign-in's "last seen" is fresh
+    statements = _statements_during(app, lambda: signed_in_client.get("/account"))
+    assert len(statements) == 1, statements
+    assert "browser_session" in statements[0] and "user_session" in statements[0]
+
+
+def test_a_browser_session_saved_before_it_named_its_sign_in_still_signs_in(
+    app, db, signed_in_client, user
+):
+    from app.server_sessions import BrowserSession
+
+    signed_in_client.get("/account")  # whatever the first page after signing in saves
+    db.exec(update(BrowserSession).values(sign_in_hash=None))
+    db.commit()
+    statements = _statements_during(app, lambda: signed_in_client.get("/account"))
+    page = signed_in_client.get("/account")
+    assert page.status_code == 200 and user.full_name in page.get_data(as_text=True)
+    assert len(statements) == 2  # the sign-in looked up by its token, as before
+
+
+def test_the_browser_session_forgets_its_sign_in_when_it_ends(app, db, signed_in_client):
+    from app.server_sessions import BrowserSession
+
+    [row] = db.exec(select(BrowserSession)).all()
+    [sign_in] = db.exec(select(UserSession)).all()
+    assert row.sign_in_hash == sign_in.token_hash
+    db.exec(update(UserSession).values(revoked_at=NOW))
+    db.commit()
+    # Revoked elsewhere (another device signed everyone out): this browser is signed out,
+    # and its session no longer names the sign-in.
+    assert signed_in_client.get("/account").status_code == 302
+    db.expire_all()
+    rows = db.exec(select(BrowserSession)).all()
+    assert all(each.sign_in_hash is None for each in rows)
