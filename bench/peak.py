@@ -161,18 +161,23 @@ def autosave(run: Run, person: Person, due: float) -> None:
         sequence = person.autosaves_acknowledged + 1
 
         def send():
-            status, body, headers = person.client.request(
+            status, body, _headers = person.client.request(
                 "POST", "/your-cpd/autosave", autosave_fields(person, sequence), htmx(person)
             )
-            return status, body, headers
+            return status, body, body
 
-        acked, _status, headers = send_until_acknowledged(
+        acked, _status, body = send_until_acknowledged(
             run, "autosave", due, send, lambda status: status == 200
         )
         if acked:
             person.autosaves_acknowledged = sequence
-            if not person.record_id and headers and "HX-Replace-Url" in headers:
-                person.record_id = headers["HX-Replace-Url"].split("/")[2]
+            # As the page does: the draft's number from the answer's autosave-state block.
+            # Not HX-Replace-Url, which only the request that made the draft gets: when
+            # the first autosave's answer is lost (a client timeout) but the server saved
+            # it, its resend finds that draft by the page's editor token and says nothing.
+            found = re.search(r'name="record_id" value="(\d+)"', str(body))
+            if not person.record_id and found:
+                person.record_id = found.group(1)
 
 
 def your_cpd(run: Run, person: Person, due: float) -> None:
@@ -324,6 +329,9 @@ def verify(run: Run, people: list[Person], database_url: str) -> list[str]:
     with engine.connect() as connection:
         for person in people:
             if not person.autosaves_acknowledged:
+                continue
+            if not person.record_id:
+                problems.append(f"{person.email}: autosaves acknowledged, no draft number given")
                 continue
             answers = connection.execute(
                 text("SELECT answers FROM cpd_record WHERE id = :id"),

@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 
 from app.anonymisation import find_identifiers
 from app.cpd.models import CpdRecord
-from bench.peak import problem_text, recorded_save_form
+from bench.peak import Person, autosave_fields, problem_text, recorded_save_form
 from tests.conftest import csrf_token_from
+from tests.support.http_client import Client
 
 pytestmark = pytest.mark.db
 
@@ -61,3 +62,25 @@ def test_a_re_shown_form_explains_itself(signed_in_client: FlaskClient) -> None:
 def test_a_refused_page_without_an_error_summary_gives_its_heading() -> None:
     page = '<main><h1 class="govuk-heading-l">This page was open for too long</h1></main>'
     assert problem_text(page) == "This page was open for too long"
+
+
+def test_a_resent_first_autosave_names_its_draft_only_in_its_body(
+    signed_in_client: FlaskClient, db: Session
+) -> None:
+    """The first autosave's answer lost (the benchmark's client timed out) though the
+    server saved it: the resend finds that draft by the page's editor token, so it is
+    not "created" and carries no HX-Replace-Url. The benchmark, like the page, must take
+    the draft's number from the autosave-state block of the answer."""
+    person = Person(client=Client(0), email="peak@example.com")
+    headers = {"HX-Request": "true", "X-CSRFToken": _token(signed_in_client)}
+    first = signed_in_client.post(
+        "/your-cpd/autosave", data=autosave_fields(person, 1), headers=headers
+    )
+    resent = signed_in_client.post(
+        "/your-cpd/autosave", data=autosave_fields(person, 1), headers=headers
+    )
+    [record] = db.exec(select(CpdRecord)).all()
+    assert (first.status_code, resent.status_code) == (200, 200)
+    assert first.headers["HX-Replace-Url"] == f"/your-cpd/{record.id}/edit"
+    assert "HX-Replace-Url" not in resent.headers
+    assert f'name="record_id" value="{record.id}"' in resent.get_data(as_text=True)
