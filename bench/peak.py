@@ -24,8 +24,10 @@ of the same server see it restart too.
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -73,6 +75,7 @@ class Outcome:
     status: int
     attempts: int
     acknowledged: bool
+    problem: str = ""  # for a 4xx: what the page said was wrong
 
 
 @dataclass
@@ -89,18 +92,38 @@ class Run:
         return time.monotonic() - self.started
 
 
+def problem_text(body: str) -> str:
+    """What a 4xx page says is wrong, so a refusal explains itself: the entries of a
+    re-shown form's GOV.UK error summary (with the form's warnings about what may
+    identify a person, which a missing anonymisation confirmation is about), else the
+    page's heading, else its text."""
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', body, re.S)
+    if summary:
+        entries = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)
+        entries += [
+            re.sub(r'<span class="govuk-visually-hidden">.*?</span>', "", warning)
+            for warning in re.findall(r'govuk-warning-text__text">(.*?)</strong>', body, re.S)
+            if "may identify a person" in warning or "could not be checked" in warning
+        ]
+    else:
+        entries = re.findall(r"<h1[^>]*>(.*?)</h1>", body, re.S) or [body]
+    words = (" ".join(html.unescape(re.sub(r"<[^>]+>", " ", e)).split()) for e in entries)
+    return "; ".join(w for w in words if w)[:400]
+
+
 def send_until_acknowledged(
     run: Run, kind: str, due: float, send, acknowledged_when
 ) -> tuple[bool, int, object]:
     """Send, and on a refused connection, a 5xx or a timeout resend the same request
-    after a short wait, as the page does with its copy. Returns (acked, status, reply)."""
-    attempts, status, reply = 0, 0, None
+    after a short wait, as the page does with its copy. ``send`` returns (status, body,
+    reply). Returns (acked, status, reply)."""
+    attempts, status, body, reply = 0, 0, "", None
     while True:
         attempts += 1
         try:
-            status, reply = send()
+            status, body, reply = send()
         except (OSError, http.client.HTTPException):
-            status = 0
+            status, body = 0, ""
         if status >= 500:
             with run.lock:
                 run.server_errors.append((run.now(), kind, status))
@@ -109,8 +132,11 @@ def send_until_acknowledged(
             break
         time.sleep(RETRY_WAIT_SECONDS)
     latency = (time.monotonic() - due) * 1000
+    problem = problem_text(body) if 400 <= status < 500 else ""
     with run.lock:
-        run.outcomes.append(Outcome(kind, due - run.started, latency, status, attempts, acked))
+        run.outcomes.append(
+            Outcome(kind, due - run.started, latency, status, attempts, acked, problem)
+        )
     return acked, status, reply
 
 
@@ -135,18 +161,23 @@ def autosave(run: Run, person: Person, due: float) -> None:
         sequence = person.autosaves_acknowledged + 1
 
         def send():
-            status, _body, headers = person.client.request(
+            status, body, _headers = person.client.request(
                 "POST", "/your-cpd/autosave", autosave_fields(person, sequence), htmx(person)
             )
-            return status, headers
+            return status, body, body
 
-        acked, _status, headers = send_until_acknowledged(
+        acked, _status, body = send_until_acknowledged(
             run, "autosave", due, send, lambda status: status == 200
         )
         if acked:
             person.autosaves_acknowledged = sequence
-            if not person.record_id and headers and "HX-Replace-Url" in headers:
-                person.record_id = headers["HX-Replace-Url"].split("/")[2]
+            # As the page does: the draft's number from the answer's autosave-state block.
+            # Not HX-Replace-Url, which only the request that made the draft gets: when
+            # the first autosave's answer is lost (a client timeout) but the server saved
+            # it, its resend finds that draft by the page's editor token and says nothing.
+            found = re.search(r'name="record_id" value="(\d+)"', str(body))
+            if not person.record_id and found:
+                person.record_id = found.group(1)
 
 
 def your_cpd(run: Run, person: Person, due: float) -> None:
@@ -154,17 +185,20 @@ def your_cpd(run: Run, person: Person, due: float) -> None:
         run,
         "your CPD",
         due,
-        lambda: (person.client.request("GET", "/your-cpd")[0], None),
+        lambda: (*person.client.request("GET", "/your-cpd")[:2], None),
         lambda status: status == 200,
     )
 
 
-def recorded_save(run: Run, person: Person, due: float, number: int) -> None:
-    title = f"Peak recorded {number} {uuid.uuid4().hex[:6]}"
-    form = {
-        "csrf_token": person.client.token,
+def recorded_save_form(csrf_token: str, number: int) -> dict[str, str | list[str]]:
+    """A structured form with every answer, posted with "Save and record". Its title is
+    unique within the run's own database and holds nothing the anonymisation check could
+    take for an identifier: a random suffix ("b462bb") looked like a postcode to it about
+    one time in fifty, and the form was rightly re-shown asking the person to confirm."""
+    return {
+        "csrf_token": csrf_token,
         "editor": uuid.uuid4().hex,
-        "title": title,
+        "title": f"Peak recorded {number}",
         "completed_day": "3",
         "completed_month": "6",
         "completed_year": "2026",
@@ -175,11 +209,16 @@ def recorded_save(run: Run, person: Person, due: float, number: int) -> None:
         "standard_parts": ["4.3", "4.4"],
         "action": "record",
     }
+
+
+def recorded_save(run: Run, person: Person, due: float, number: int) -> None:
+    form = recorded_save_form(person.client.token, number)
+    title = str(form["title"])
     acked, _status, _reply = send_until_acknowledged(
         run,
         "recorded save",
         due,
-        lambda: (person.client.request("POST", "/your-cpd/new/structured", form)[0], None),
+        lambda: (*person.client.request("POST", "/your-cpd/new/structured", form)[:2], None),
         lambda status: status == 302,
     )
     if acked:
@@ -194,7 +233,7 @@ def sign_in(run: Run, person: Person, due: float) -> None:
         visitor = Client(person.client.port)
         visitor.request("GET", "/sign-in")
         form = {"csrf_token": visitor.token, "email": person.email, "password": PASSWORD}
-        return visitor.request("POST", "/sign-in", form)[0], None
+        return *visitor.request("POST", "/sign-in", form)[:2], None
 
     send_until_acknowledged(run, "sign-in", due, send, lambda status: status == 302)
 
@@ -238,8 +277,7 @@ def upload(run: Run, person: Person, due: float, number: int) -> None:
                 },
             )
             response = connection.getresponse()
-            response.read()
-            return response.status, None
+            return response.status, response.read().decode(errors="replace"), None
         finally:
             connection.close()
 
@@ -292,6 +330,9 @@ def verify(run: Run, people: list[Person], database_url: str) -> list[str]:
         for person in people:
             if not person.autosaves_acknowledged:
                 continue
+            if not person.record_id:
+                problems.append(f"{person.email}: autosaves acknowledged, no draft number given")
+                continue
             answers = connection.execute(
                 text("SELECT answers FROM cpd_record WHERE id = :id"),
                 {"id": int(person.record_id)},
@@ -343,6 +384,8 @@ def report(run: Run, seconds: float, problems: list[str], people: int) -> None:
     print(f"\nnever acknowledged (after retries): {len(never)}")
     for o in never[:10]:
         print(f"  {o.kind} due at {o.due:.1f} s: last status {o.status}")
+        if o.problem:
+            print(f"    the page said: {o.problem}")
     buckets: dict[int, int] = defaultdict(int)
     for moment, _kind, _status in run.server_errors:
         buckets[int(moment // 5) * 5] += 1
