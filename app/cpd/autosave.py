@@ -37,7 +37,7 @@ def autosave() -> tuple[str, int, dict]:
         saved_at=current_policy().local(record.updated_at).strftime("%H:%M"),
         refresh_state=True,
     )
-    if saved.created:
+    if saved.page_learns_its_record:
         # The address bar now points at the draft, so a reload comes back to it.
         headers["HX-Replace-Url"] = url_for("cpd.edit_record", record_id=record.id)
     return body, status, headers

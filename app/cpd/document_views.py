@@ -228,7 +228,7 @@ def upload_documents() -> Any:
         return "", 204
     saved = views.save_page_posted(request.form.get("form_type", ""))
     body, status, headers = _documents_fragment(saved)
-    if saved.created and saved.conflict is None and saved.record is not None:
+    if saved.page_learns_its_record and saved.record is not None:
         # The address bar now points at the draft, so a reload comes back to it.
         headers["HX-Replace-Url"] = url_for("cpd.edit_record", record_id=saved.record.id)
     return body, status, headers

@@ -86,6 +86,13 @@ class PageSaved:
     added: list[CpdDocument] = field(default_factory=list)
     removed: CpdDocument | None = None
 
+    @property
+    def page_learns_its_record(self) -> bool:
+        """Whether the page that sent this did not know its record yet: a new form's
+        first save, or its resend after that answer was lost (which finds the draft
+        the first made, so is not "created")."""
+        return self.record is not None and self.conflict is None and self.post.record_id is None
+
 
 def _page_record(db: Session, *, owner_id: int, post: PagePost) -> CpdRecord | None:
     """The record this page writes to: the one it names, else the one it already made
