@@ -7,6 +7,7 @@ from flask import render_template
 
 from app import mail
 from app.account import services
+from app.auth.emails import send_address_in_use
 from app.db import get_session
 from app.links import public_url
 from app.policy import current_policy
@@ -20,16 +21,10 @@ def answer_email_change(*, user_id: int, email: str) -> None:
     if request is None:
         return
     if request.owner is not None:
-        # As sign-up does: the address's owner hears of it, the asker learns nothing.
-        mail.send_mail(
-            to=request.owner.email,
+        send_address_in_use(
+            owner=request.owner,
             subject=f"Someone tried to use your email address for {policy.service_name}",
-            body=render_template(
-                "emails/email-in-use.txt",
-                user=request.owner,
-                sign_in=public_url("auth.sign_in"),
-                reset=public_url("auth.forgot_password"),
-            ),
+            template="emails/email-in-use.txt",
         )
         return
     mail.send_mail(

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 import app.models  # noqa: F401  (every table, so the purge below sees every foreign key)
 from app.account.models import PendingEmailChange
+from app.auth import one_time_links
 from app.auth.models import PendingAccount, User
 from app.auth.services import find_user_by_email, normalise_email
-from app.auth.sessions import hash_token, new_token, revoke_all_sessions
+from app.auth.sessions import revoke_all_sessions
 from app.cpd.services import delete_with_dependants
 from app.db import utcnow
 from app.policy import Policy
@@ -64,33 +65,17 @@ def request_email_change(
     if owner is not None:
         return EmailChangeRequest(email=email, user=user, owner=owner)
     now = utcnow()
-    db.exec(
-        update(PendingEmailChange)
-        .where(col(PendingEmailChange.user_id) == user_id)
-        .where(col(PendingEmailChange.used_at).is_(None))
-        .values(used_at=now)
+    one_time_links.void_unused(db=db, model=PendingEmailChange, user_id=user_id, now=now)
+    token, fields = one_time_links.new_token_for_link(
+        valid_for=policy.account_confirmation_valid_for, now=now
     )
-    token = new_token()
-    db.add(
-        PendingEmailChange(
-            token_hash=hash_token(token),
-            user_id=user_id,
-            email=email,
-            created_at=now,
-            expires_at=now + policy.account_confirmation_valid_for,
-        )
-    )
+    db.add(PendingEmailChange(user_id=user_id, email=email, **fields))
     db.commit()
     return EmailChangeRequest(email=email, user=user, token=token)
 
 
 def find_email_change(*, db: Session, token: str) -> PendingEmailChange | None:
-    change = db.exec(
-        select(PendingEmailChange).where(PendingEmailChange.token_hash == hash_token(token))
-    ).first()
-    if change is None or change.used_at is not None or change.expires_at < utcnow():
-        return None
-    return change
+    return one_time_links.find_usable(db=db, model=PendingEmailChange, token=token)
 
 
 @dataclass(frozen=True)
@@ -104,16 +89,9 @@ def confirm_email_change(*, db: Session, change: PendingEmailChange) -> EmailCha
     (two clicks at once: the conditional update lets one through), the account was
     deleted, or the address has been given to another account since it was asked for
     (the unique index decides a race)."""
-    now = utcnow()
-    claimed = db.exec(
-        update(PendingEmailChange)
-        .where(col(PendingEmailChange.id) == change.id)
-        .where(col(PendingEmailChange.used_at).is_(None))
-        .where(col(PendingEmailChange.expires_at) > now)
-        .values(used_at=now)
-    )
+    claimed = one_time_links.claim(db=db, link=change, now=utcnow())
     user = db.get(User, change.user_id)
-    if claimed.rowcount != 1 or user is None or not user.is_active:
+    if not claimed or user is None or not user.is_active:
         db.rollback()
         return None
     old_email = user.email

@@ -38,15 +38,10 @@ def answer_account_request(
         password_hash=password_hash,
     )
     if request.existing is not None:
-        mail.send_mail(
-            to=request.email,
+        send_address_in_use(
+            owner=request.existing,
             subject=f"Someone tried to create a {policy.service_name} account",
-            body=render_template(
-                "emails/account-exists.txt",
-                user=request.existing,
-                sign_in=public_url("auth.sign_in"),
-                reset=public_url("auth.forgot_password"),
-            ),
+            template="emails/account-exists.txt",
         )
         return
     mail.send_mail(
@@ -56,6 +51,21 @@ def answer_account_request(
             "emails/confirm-account.txt",
             full_name=request.full_name,
             link=public_url("auth.confirm_account", token=request.token),
+        ),
+    )
+
+
+def send_address_in_use(*, owner: User, subject: str, template: str) -> None:
+    """To the owner of an address someone asked to use, for a new account or for another
+    account: they hear of it, with the ways in they may need; the asker learns nothing."""
+    mail.send_mail(
+        to=owner.email,
+        subject=subject,
+        body=render_template(
+            template,
+            user=owner,
+            sign_in=public_url("auth.sign_in"),
+            reset=public_url("auth.forgot_password"),
         ),
     )
 

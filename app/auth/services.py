@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from app.auth import one_time_links
 from app.auth.models import PasswordReset, PendingAccount, User
 from app.auth.passwords import hash_password, password_matches
-from app.auth.sessions import hash_token, new_token, revoke_all_sessions, revoke_other_sessions
+from app.auth.sessions import revoke_all_sessions, revoke_other_sessions
 from app.db import utcnow
 from app.policy import Policy
 
@@ -82,50 +83,25 @@ def issue_password_reset(*, db: Session, policy: Policy, email: str) -> IssuedRe
     if user is None or user.id is None or not user.is_active:
         return None
     now = utcnow()
-    db.exec(
-        update(PasswordReset)
-        .where(col(PasswordReset.user_id) == user.id)
-        .where(col(PasswordReset.used_at).is_(None))
-        .values(used_at=now)
+    one_time_links.void_unused(db=db, model=PasswordReset, user_id=user.id, now=now)
+    token, fields = one_time_links.new_token_for_link(
+        valid_for=policy.password_reset_valid_for, now=now
     )
-    token = new_token()
-    db.add(
-        PasswordReset(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + policy.password_reset_valid_for,
-        )
-    )
+    db.add(PasswordReset(user_id=user.id, **fields))
     db.commit()
     return IssuedReset(user=user, token=token)
 
 
 def find_valid_reset(*, db: Session, token: str) -> PasswordReset | None:
-    reset = db.exec(
-        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
-    ).first()
-    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
-        return None
-    return reset
+    return one_time_links.find_usable(db=db, model=PasswordReset, token=token)
 
 
 def complete_password_reset(*, db: Session, reset: PasswordReset, new_password: str) -> User | None:
     """Use up the token, set the new password and sign the account out everywhere.
-
-    The token is claimed with a conditional UPDATE first: of two requests presenting
-    it at once, only one changes a row; the other gets None and changes nothing.
-    """
+    None, changing nothing, if another request used the token first."""
     new_hash = hash_password(new_password)
     now = utcnow()
-    claimed = db.exec(
-        update(PasswordReset)
-        .where(col(PasswordReset.id) == reset.id)
-        .where(col(PasswordReset.used_at).is_(None))
-        .where(col(PasswordReset.expires_at) > now)
-        .values(used_at=now)
-    )
-    if claimed.rowcount != 1:
+    if not one_time_links.claim(db=db, link=reset, now=now):
         db.rollback()
         return None
     user = db.get(User, reset.user_id)
@@ -161,17 +137,16 @@ def request_account(
     existing = find_user_by_email(db=db, email=email)
     if existing is not None:
         return AccountRequest(email=existing.email, full_name=existing.full_name, existing=existing)
-    token = new_token()
-    now = utcnow()
+    token, fields = one_time_links.new_token_for_link(
+        valid_for=policy.account_confirmation_valid_for, now=utcnow()
+    )
     db.add(
         PendingAccount(
-            token_hash=hash_token(token),
             full_name=full_name.strip(),
             email=normalise_email(email),
             registration_number=registration_number,
             password_hash=password_hash,
-            created_at=now,
-            expires_at=now + policy.account_confirmation_valid_for,
+            **fields,
         )
     )
     db.commit()
@@ -179,12 +154,7 @@ def request_account(
 
 
 def find_pending_account(*, db: Session, token: str) -> PendingAccount | None:
-    pending = db.exec(
-        select(PendingAccount).where(PendingAccount.token_hash == hash_token(token))
-    ).first()
-    if pending is None or pending.used_at is not None or pending.expires_at < utcnow():
-        return None
-    return pending
+    return one_time_links.find_usable(db=db, model=PendingAccount, token=token)
 
 
 def confirm_account(*, db: Session, policy: Policy, pending: PendingAccount) -> User:

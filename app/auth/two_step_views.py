@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app import background
@@ -29,6 +30,7 @@ from app.auth.two_step_forms import (
 from app.auth.views import _safe_next, _sign_in
 from app.db import get_session
 from app.extensions import limiter
+from app.policy import Policy
 from app.security import no_store
 from app.security_log import security_event
 
@@ -77,6 +79,47 @@ def _notify(kind: str, user_id: int) -> None:
     background.run_later(send_two_step_notice, user_id=user_id, kind=kind)
 
 
+Accepted = TypeVar("Accepted", covariant=True)
+
+
+class _CodeCheck(Protocol[Accepted]):
+    """two_step.confirm_setup, use_app_code or use_either_code."""
+
+    def __call__(
+        self, *, db: Session, user_id: int, box: SecretBox, policy: Policy, code: str
+    ) -> Accepted | None: ...
+
+
+def _password_then_code(
+    form: SetUpForm | NewRecoveryCodesForm | TurnOffForm,
+    user: User,
+    *,
+    check: _CodeCheck[Accepted],
+    refused: str,
+    code_error: str,
+) -> Accepted | None:
+    """What ``check`` gives for the form's code if the password is right and the code
+    accepted; else None, with the form's error, the refusal logged and counted towards
+    the code limit. The password comes first: a wrong one must not use up a right code."""
+    assert user.id is not None
+    if not password_matches(user.password_hash, form.password.data or ""):
+        _refuse(refused, user.id)
+        form.password.errors = ["Your password is not correct"]
+        return None
+    accepted = check(
+        db=get_session(),
+        user_id=user.id,
+        box=_box(),
+        policy=current_policy(),
+        code=form.code.data or "",
+    )
+    if not accepted:
+        _refuse(refused, user.id)
+        form.code.errors = [code_error]
+        return None
+    return accepted
+
+
 # --- The account's pages ---------------------------------------------------------------------
 
 
@@ -103,19 +146,17 @@ def two_step_set_up() -> Response:
         return redirect(url_for(STATUS))
     form = SetUpForm(policy=policy)
     if form.validate_on_submit():
-        if not password_matches(user.password_hash, form.password.data or ""):
-            _refuse("two_step_set_up_refused", user.id)
-            form.password.errors = ["Your password is not correct"]
-        else:
-            codes = two_step.confirm_setup(
-                db=db, user_id=user.id, box=_box(), policy=policy, code=form.code.data or ""
-            )
-            if codes is not None:
-                security_event("two_step_turned_on", level=logging.INFO)
-                _notify("turned_on", user.id)
-                return _show_recovery_codes(codes, turned_on=True)
-            _refuse("two_step_set_up_refused", user.id)
-            form.code.errors = ["The code is not correct or has expired"]
+        codes = _password_then_code(
+            form,
+            user,
+            refused="two_step_set_up_refused",
+            check=two_step.confirm_setup,
+            code_error="The code is not correct or has expired",
+        )
+        if codes:
+            security_event("two_step_turned_on", level=logging.INFO)
+            _notify("turned_on", user.id)
+            return _show_recovery_codes(codes, turned_on=True)
     uri = two_step.provisioning_uri(secret, account=user.email, issuer=policy.service_name)
     # The secret is on this page: keep no copy of it in any cache or history.
     return no_store(
@@ -144,20 +185,17 @@ def two_step_new_recovery_codes() -> str | Response:
     if not two_step.is_on(db=db, user_id=user.id):
         return redirect(url_for(STATUS))
     form = NewRecoveryCodesForm(policy=policy)
-    if form.validate_on_submit():
-        if not password_matches(user.password_hash, form.password.data or ""):
-            _refuse("two_step_new_codes_refused", user.id)
-            form.password.errors = ["Your password is not correct"]
-        elif two_step.use_app_code(
-            db=db, user_id=user.id, box=_box(), policy=policy, code=form.code.data or ""
-        ):
-            codes = two_step.replace_recovery_codes(db=db, user_id=user.id, policy=policy)
-            security_event("two_step_new_recovery_codes", level=logging.INFO)
-            _notify("new_codes", user.id)
-            return _show_recovery_codes(codes, turned_on=False)
-        else:
-            _refuse("two_step_new_codes_refused", user.id)
-            form.code.errors = ["The code is not correct or has expired"]
+    if form.validate_on_submit() and _password_then_code(
+        form,
+        user,
+        refused="two_step_new_codes_refused",
+        check=two_step.use_app_code,
+        code_error="The code is not correct or has expired",
+    ):
+        codes = two_step.replace_recovery_codes(db=db, user_id=user.id, policy=policy)
+        security_event("two_step_new_recovery_codes", level=logging.INFO)
+        _notify("new_codes", user.id)
+        return _show_recovery_codes(codes, turned_on=False)
     return render_template("pages/auth/two-step-new-codes.html", form=form)
 
 
@@ -166,25 +204,21 @@ def two_step_new_recovery_codes() -> str | Response:
 @code_guesses
 def two_step_turn_off() -> str | Response:
     db, user = get_session(), current_user._get_current_object()
-    policy = current_policy()
     if not two_step.is_on(db=db, user_id=user.id):
         return redirect(url_for(STATUS))
     form = TurnOffForm()
-    if form.validate_on_submit():
-        if not password_matches(user.password_hash, form.password.data or ""):
-            _refuse("two_step_turn_off_refused", user.id)
-            form.password.errors = ["Your password is not correct"]
-        elif two_step.use_either_code(
-            db=db, user_id=user.id, box=_box(), policy=policy, code=form.code.data or ""
-        ):
-            two_step.turn_off(db=db, user_id=user.id)
-            security_event("two_step_turned_off", level=logging.INFO)
-            _notify("turned_off", user.id)
-            flash("Two-step sign-in is off. You will sign in with your password only.", "success")
-            return redirect(url_for(STATUS))
-        else:
-            _refuse("two_step_turn_off_refused", user.id)
-            form.code.errors = ["The code is not correct, has expired or has already been used"]
+    if form.validate_on_submit() and _password_then_code(
+        form,
+        user,
+        refused="two_step_turn_off_refused",
+        check=two_step.use_either_code,
+        code_error="The code is not correct, has expired or has already been used",
+    ):
+        two_step.turn_off(db=db, user_id=user.id)
+        security_event("two_step_turned_off", level=logging.INFO)
+        _notify("turned_off", user.id)
+        flash("Two-step sign-in is off. You will sign in with your password only.", "success")
+        return redirect(url_for(STATUS))
     return render_template("pages/auth/two-step-turn-off.html", form=form)
 
 
