@@ -52,14 +52,17 @@ const HTMX_CONFIG = {
   // implicit inheritance), so nothing is inherited from a parent by accident.
   disableInheritance: true,
   // Swap the status fragments the server sends with 401 (signed out), 409
-  // (changed elsewhere) and 413 (too large to send: says what was not saved);
-  // other errors leave the page alone (see responseError).
+  // (changed elsewhere), 413 (too large to send: says what was not saved) and 507
+  // (the account is full); other errors leave the page alone (see responseError).
+  // 507 stays an error: nothing was stored, so the words are still unsaved
+  // (leaving.mjs) and the copy on the device is kept (device-copies.mjs).
   responseHandling: [
     { code: '204', swap: false },
     { code: '[23]..', swap: true },
     { code: '401', swap: true, error: false },
     { code: '409', swap: true, error: false },
     { code: '413', swap: true, error: false },
+    { code: '507', swap: true, error: true },
     { code: '...', swap: false, error: true }
   ]
 }
@@ -215,6 +218,7 @@ document.addEventListener('htmx:configRequest', (event) => {
 function autosaveFailed (event) {
   const status = document.getElementById('autosave-status')
   if (window.recordCpdDeviceCopies) return // device-copies.mjs reports instead
+  if (event.detail.xhr && event.detail.xhr.status === 507) return // the server's reason is shown
   if (status && event.detail.elt && event.detail.elt.id === 'cpd-form') {
     status.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
   }

@@ -7,11 +7,18 @@
 // comes back (page load, the online event, every 15 seconds while copies wait),
 // they are sent oldest first with a fresh CSRF token; the server checks versions,
 // so a copy never overwrites a newer save: a conflict is shown, not forced.
+// An account at its storage quota is online but refused (507): see ACCOUNT_FULL.
 // On a shared or public computer (chosen at sign-in) nothing is kept.
 
 const DB_NAME = 'record-cpd'
 const STORE = 'copies'
 const RETRY_MS = 15000
+// The account is at its storage quota: the server says so (its message is swapped
+// into the status line by htmx) and the copy stays here. Room is only made elsewhere
+// (deleted CPD purged, or with the help desk), so resending the whole form every 15 s
+// would only spend the server and a weak signal for nothing: the timer stops, and the
+// next edit on this page, or the next page loaded, tries again.
+const ACCOUNT_FULL = 507
 const OFFLINE_NOW = 'This device is offline or cannot reach the service.'
 const SAVED_HERE = {
   offline: 'Saved on this device only — it will be sent when you are back online.',
@@ -95,6 +102,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
   // one an answer is about, even after the address bar changed.
   let lastSentKey = null
   let syncing = null
+  let full = false // see ACCOUNT_FULL
 
   const keyFor = (path) => `${user}:${path}`
   window.recordCpdDeviceCopies = true // app.mjs leaves the status line to this module
@@ -132,8 +140,11 @@ export function startDeviceCopies (meta, ensureHtmx) {
       } catch (error) {
         return // still offline
       }
-      if (result >= 200 && result < 300) await deleteCopy(copy.key)
-      else return // signed out, conflict or server trouble: keep it and try later
+      if (result < 200 || result >= 300) {
+        full = result === ACCOUNT_FULL
+        return // signed out, conflict, full or server trouble: keep it and try later
+      }
+      await deleteCopy(copy.key)
     }
   }
 
@@ -171,13 +182,15 @@ export function startDeviceCopies (meta, ensureHtmx) {
       if (event.detail.elt !== form) return
       const code = event.detail.xhr ? event.detail.xhr.status : 0
       const key = lastSentKey || keyFor(location.pathname)
+      full = code === ACCOUNT_FULL
       if (code >= 200 && code < 300) {
         if (keeping) deleteCopy(key).catch(() => {})
         return
       }
-      // A conflict, or signed out: the server's own message is showing (and a form
-      // that arrived after the session ended is kept on the server, too).
-      if (code === 409 || code === 401) return
+      // A conflict, signed out or the account full: the server's own message is
+      // showing (and a form that arrived after the session ended is kept on the
+      // server, too).
+      if (code === 409 || code === 401 || full) return
       if (!keeping) { say(SAVED_HERE.off); return }
       // No answer at all: the connection (or the server) is away.
       say(code === 0 ? `${OFFLINE_NOW} ${SAVED_HERE.offline}` : SAVED_HERE.offline)
@@ -195,7 +208,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
 
   if (!keeping) return
   window.addEventListener('online', sync)
-  setInterval(() => { if (navigator.onLine) sync() }, RETRY_MS)
+  setInterval(() => { if (navigator.onLine && !full) sync() }, RETRY_MS)
   sync()
 
   // Signing out: send what is waiting first, then let the server clear the device

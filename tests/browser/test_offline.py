@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
-from tests.support.browser import settled, start_htmx
+from tests.support.browser import device_copies, settled, start_htmx
 from tests.support.database import throwaway_database
 from tests.support.records import answers_of
 from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
@@ -26,26 +26,15 @@ DEVICE_ONLY = "Saved on this device only"
 
 def device_storage(page: Page) -> dict:
     """What this origin keeps on the device: IndexedDB copies, caches, workers."""
-    return page.evaluate(
-        """async () => {
-          const copies = await new Promise((resolve) => {
-            const open = indexedDB.open('record-cpd', 1)
-            open.onupgradeneeded = () => open.transaction.abort()
-            open.onerror = () => resolve([])
-            open.onsuccess = () => {
-              const db = open.result
-              if (!db.objectStoreNames.contains('copies')) { db.close(); return resolve([]) }
-              const all = db.transaction('copies').objectStore('copies').getAll()
-              all.onsuccess = () => { db.close(); resolve(all.result) }
-            }
-          })
-          return {
-            copies: copies.length,
-            caches: await caches.keys(),
-            workers: (await navigator.serviceWorker.getRegistrations()).length,
-          }
-        }"""
-    )
+    return {
+        "copies": len(device_copies(page)),
+        **page.evaluate(
+            """async () => ({
+              caches: await caches.keys(),
+              workers: (await navigator.serviceWorker.getRegistrations()).length,
+            })"""
+        ),
+    }
 
 
 def copies_soon(page: Page, expected: int, seconds: float = 5) -> int:

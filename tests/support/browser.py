@@ -38,3 +38,21 @@ def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float) ->
     while not done(value := read()) and time.monotonic() < deadline:
         time.sleep(0.2)
     return value
+
+
+def device_copies(page: Page) -> list[dict]:
+    """The copies of unsent answers device-copies.mjs keeps in IndexedDB (each with its
+    ``path`` and its ``fields`` as [name, value] pairs); none if it never kept one."""
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+          const open = indexedDB.open('record-cpd', 1)
+          open.onupgradeneeded = () => open.transaction.abort()
+          open.onerror = () => resolve([])
+          open.onsuccess = () => {
+            const db = open.result
+            if (!db.objectStoreNames.contains('copies')) { db.close(); return resolve([]) }
+            const all = db.transaction('copies').objectStore('copies').getAll()
+            all.onsuccess = () => { db.close(); resolve(all.result) }
+          }
+        })"""
+    )
