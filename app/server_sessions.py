@@ -32,8 +32,17 @@ from sqlmodel import Field, SQLModel, col
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
-from app.auth.models import SIGN_IN_TOKEN_KEY, User, UserSession
-from app.db import get_engine, get_session, utcnow
+from app.auth.models import (
+    PERSON_COLUMNS,
+    SIGN_IN_COLUMNS,
+    SIGN_IN_TOKEN_KEY,
+    SignedInPerson,
+    SignIn,
+    User,
+    UserSession,
+    sign_in_and_person,
+)
+from app.db import get_engine, utcnow
 
 
 class BrowserSession(SQLModel, table=True):
@@ -65,8 +74,9 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.key = key
         self.modified = False
         self.rotate = False
-        # The sign-in named by the stored row and its person, read with it (or None).
-        self.stored_sign_in: tuple[str, UserSession | None, User | None] | None = None
+        # The sign-in hash the stored row names, and that sign-in and its person as read
+        # with the row (None when either is gone), for app/auth to check.
+        self.stored_sign_in: tuple[str, tuple[SignIn, SignedInPerson] | None] | None = None
 
     def clear(self) -> None:
         super().clear()
@@ -78,7 +88,7 @@ _table = BrowserSession.__table__  # type: ignore[attr-defined]
 # Built once: it is read on every request. Outer joins: a session with no sign-in (or
 # one whose sign-in row is gone) still has its data.
 _SESSION_AND_SIGN_IN = (
-    select(_table.c.data, _table.c.sign_in_hash, UserSession, User)
+    select(_table.c.data, _table.c.sign_in_hash, *SIGN_IN_COLUMNS, *PERSON_COLUMNS)
     .select_from(_table)
     .outerjoin(UserSession, col(UserSession.token_hash) == _table.c.sign_in_hash)
     .outerjoin(User, col(User.id) == col(UserSession.user_id))
@@ -106,15 +116,13 @@ class DatabaseSessionInterface(SessionInterface):
             key = self._signer(app).unsign(raw).decode()
         except BadSignature:
             return ServerSession()
-        # On the request's own database session, so the sign-in and person read here
-        # are the ones the request's services then work with.
-        found = get_session().execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()
+        with get_engine().connect() as connection:
+            found = connection.execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()
         if found is None:
             return ServerSession()
-        data, sign_in_hash, sign_in, person = found
-        opened = ServerSession(self.serializer.loads(data), key=key)
-        if sign_in_hash is not None:
-            opened.stored_sign_in = (sign_in_hash, sign_in, person)
+        opened = ServerSession(self.serializer.loads(found.data), key=key)
+        if found.sign_in_hash is not None:
+            opened.stored_sign_in = (found.sign_in_hash, sign_in_and_person(found))
         return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:

@@ -96,6 +96,10 @@ def main() -> None:
                     "GET /account": (app_port, {"Cookie": client.cookie}),
                 }
                 names = list(targets)
+                # Warm both up alike first: a just-started server's first load was slower
+                # (the bare app's first round ran at a third of its later speed).
+                for port, headers in targets.values():
+                    run_wrk(port, "GET", ["/account"], [""], headers, 2, work, options.connections)
                 for round_number in range(options.rounds):
                     order = names if round_number % 2 == 0 else names[::-1]
                     for name in order:

@@ -17,7 +17,7 @@ from app.account.forms import (
     ChangeRegistrationNumberForm,
     DeleteAccountForm,
 )
-from app.auth import SHARED_DEVICE_KEY, throttle
+from app.auth import SHARED_DEVICE_KEY, signed_in_user, throttle
 from app.auth.account_views import password_guesses
 from app.auth.models import User
 from app.auth.passwords import password_matches
@@ -31,8 +31,7 @@ EMAIL_CHANGE_KEY = "email_change_requested_for"
 
 
 def _user() -> User:
-    user: User = current_user._get_current_object()
-    return user
+    return signed_in_user()
 
 
 @bp.route("/account/change-name", methods=["GET", "POST"])

@@ -23,8 +23,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from app.auth.models import SIGN_IN_TOKEN_KEY, User
+from app.auth.models import SIGN_IN_TOKEN_KEY, SignedInPerson, User
 from app.auth.sessions import check_session, session_owner
 from app.db import get_session
 from app.extensions import login_manager
@@ -38,7 +39,7 @@ SHARED_DEVICE_KEY = "shared_device"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> SignedInPerson | None:
     token = session.get(SESSION_TOKEN_KEY)
     if not token:
         return None
@@ -60,6 +61,14 @@ def load_user(user_id: str) -> User | None:
         session.pop("_user_id", None)
         return None
     return result.user
+
+
+def signed_in_user() -> User:
+    """The signed-in person's ORM row, for a page that changes it: current_user is a
+    read-only copy (app/auth/models.SignedInPerson), read with the browser session."""
+    user = get_session().get(User, int(current_user.get_id()))
+    assert user is not None, "a signed-in person's row is there for the request"
+    return user
 
 
 def ended_session_user_id() -> int | None:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app import background
-from app.auth import SESSION_TOKEN_KEY, bp, current_policy, emails, services
+from app.auth import SESSION_TOKEN_KEY, bp, current_policy, emails, services, signed_in_user
 from app.auth.forms import ChangePasswordForm, SignOutOthersForm
 from app.auth.passwords import password_matches
 from app.auth.sessions import active_sessions, hash_token, revoke_other_sessions
@@ -37,7 +37,7 @@ password_guesses = limiter.limit(
 @login_required
 @password_guesses
 def change_password() -> str | Response:
-    user = current_user._get_current_object()
+    user = signed_in_user()
     form = ChangePasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
     if form.validate_on_submit():
         changed = services.change_password(

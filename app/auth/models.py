@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
+from sqlalchemy import Row
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -89,3 +92,70 @@ class PendingAccount(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     used_at: dt.datetime | None = Field(default=None)
+
+
+# current_user on every signed-in request is read with the browser session in one Core
+# query (app/server_sessions.py): building ORM objects cost more than the query itself
+# (issue 13's floor). These are read-only copies of the two rows; a page that changes
+# the person works on the ORM User (app.auth.signed_in_user).
+
+
+@dataclass(frozen=True)
+class SignedInPerson:
+    """Who is signed in: a read-only copy of their user_account row, for Flask-Login."""
+
+    id: int
+    full_name: str
+    email: str
+    registration_number: str | None
+    password_hash: str
+    created_at: dt.datetime
+    password_changed_at: dt.datetime
+    deleted_at: dt.datetime | None
+
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A read-only copy of a user_session row."""
+
+    id: int
+    token_hash: str
+    user_id: int
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    revoked_at: dt.datetime | None
+    device: str | None
+
+
+def _columns(table: Any, prefix: str) -> list[Any]:
+    return [column.label(prefix + column.name) for column in table.c]
+
+
+# The columns a query selects for the two copies, labelled so one row can hold both.
+SIGN_IN_COLUMNS = _columns(UserSession.__table__, "sign_in_")  # type: ignore[attr-defined]
+PERSON_COLUMNS = _columns(User.__table__, "person_")  # type: ignore[attr-defined]
+
+
+def sign_in_and_person(row: Row[Any]) -> tuple[SignIn, SignedInPerson] | None:
+    """The two copies from a row selecting SIGN_IN_COLUMNS and PERSON_COLUMNS, or None
+    when its outer join found no sign-in or no person."""
+    values = row._mapping
+    if values["sign_in_id"] is None or values["person_id"] is None:
+        return None
+    sign_in = SignIn(**{name: values["sign_in_" + name] for name in _SIGN_IN_FIELDS})
+    person = SignedInPerson(**{name: values["person_" + name] for name in _PERSON_FIELDS})
+    return sign_in, person
+
+
+_SIGN_IN_FIELDS = [field.name for field in fields(SignIn)]
+_PERSON_FIELDS = [field.name for field in fields(SignedInPerson)]

@@ -13,9 +13,18 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select, update
 
-from app.auth.models import User, UserSession
+from app.auth.models import (
+    PERSON_COLUMNS,
+    SIGN_IN_COLUMNS,
+    SignedInPerson,
+    SignIn,
+    User,
+    UserSession,
+    sign_in_and_person,
+)
 from app.db import as_utc, utcnow
 from app.policy import Policy
 
@@ -30,11 +39,11 @@ def new_token() -> str:
 
 @dataclass(frozen=True)
 class SessionCheck:
-    record: UserSession | None
+    record: SignIn | None
     # Why a presented token did not give a session: "expired", "revoked" or None.
     ended_because: str | None = None
     # Whose session it is, fetched in the same query: this runs on every signed-in request.
-    user: User | None = None
+    user: SignedInPerson | None = None
 
 
 def start_session(*, db: Session, user_id: int, device: str | None = None) -> str:
@@ -47,8 +56,8 @@ def start_session(*, db: Session, user_id: int, device: str | None = None) -> st
 # Built once: building the statement anew on every signed-in request cost more than
 # SQLite took to answer it (issue 13's floor).
 _SESSION_AND_USER = (
-    select(UserSession, User)
-    .join(User, col(User.id) == col(UserSession.user_id))
+    core_select(*SIGN_IN_COLUMNS, *PERSON_COLUMNS)
+    .join_from(UserSession, User, col(User.id) == col(UserSession.user_id))
     .where(col(UserSession.token_hash) == bindparam("token_hash"))
 )
 
@@ -60,36 +69,38 @@ def check_session(
     policy: Policy,
     touch_after: dt.timedelta,
     now: dt.datetime | None = None,
-    read_with_browser_session: tuple[str, UserSession | None, User | None] | None = None,
+    read_with_browser_session: tuple[str, tuple[SignIn, SignedInPerson] | None] | None = None,
 ) -> SessionCheck:
     """Whether ``token`` is a live sign-in, and whose. ``read_with_browser_session`` is
     what the browser session's own query found (app/server_sessions.py): the sign-in
-    hash its row names, that sign-in and its person; used when it is this token's."""
+    hash its row names, and that sign-in and its person; used when it is this token's."""
     now = now or utcnow()
     token_hash = hash_token(token)
-    found: tuple[UserSession | None, User | None] | None
+    found: tuple[SignIn, SignedInPerson] | None
     if read_with_browser_session is not None and read_with_browser_session[0] == token_hash:
         # The browser session's row named this very sign-in and brought it along.
-        found = read_with_browser_session[1:]
+        found = read_with_browser_session[1]
     else:
-        found = db.exec(_SESSION_AND_USER, params={"token_hash": token_hash}).first()
-    record, user = found if found is not None else (None, None)
-    if record is None or user is None:
+        row = db.connection().execute(_SESSION_AND_USER, {"token_hash": token_hash}).first()
+        found = sign_in_and_person(row) if row is not None else None
+    if found is None:
         return SessionCheck(None, "revoked")
+    record, user = found
     if record.revoked_at is not None:
         return SessionCheck(None, "revoked")
     idle_too_long = now - record.last_seen_at > policy.session_idle_timeout
     too_old = now - record.created_at > policy.session_absolute_timeout
     if idle_too_long or too_old:
-        record.revoked_at = now
-        db.add(record)
-        db.commit()
+        _set(db, record, revoked_at=now)
         return SessionCheck(None, "expired")
     if now - record.last_seen_at >= touch_after:
-        record.last_seen_at = now
-        db.add(record)
-        db.commit()
+        _set(db, record, last_seen_at=now)
     return SessionCheck(record, user=user)
+
+
+def _set(db: Session, record: SignIn, **values: dt.datetime) -> None:
+    db.exec(update(UserSession).where(col(UserSession.id) == record.id).values(**values))
+    db.commit()
 
 
 def touch_session(*, db: Session, token: str) -> None:
