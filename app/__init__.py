@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import assets, db, errors, layout, security, security_log, server_sessions
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
-from app.extensions import csrf, limiter
+from app.extensions import check_limits_in_views_only, csrf, limiter
 from app.govuk_fields import error_list, field_params
 from app.policy import load_policy
 from app.ratelimit_storage import storage_uri_for
@@ -81,6 +81,8 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
     app.register_blueprint(health.bp)
     cli.init_app(app)
     reminders.init_app(app)
+    # Last: every view and its limits are known.
+    check_limits_in_views_only(app)
     return app
 
 

@@ -267,3 +267,25 @@ def test_a_file_chosen_with_javascript_on_a_full_account_says_why_in_the_status_
     assert response.headers["HX-Retarget"] == "#autosave-status"
     assert "Your account has reached its storage limit" in response.get_data(as_text=True)
     assert [d.filename for d in db.exec(select(CpdDocument))] == ["first.pdf"]
+
+
+def test_limits_are_checked_in_their_views_only_while_none_applies_to_every_request(
+    app: Flask, client: FlaskClient, policy
+) -> None:
+    """Flask-Limiter's check before every request is taken out (app/extensions.py): no
+    limit here applies to every request, and a view's own limit is still enforced."""
+    from app.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    test_feedback_is_rate_limited_per_client(client, policy)
+
+
+def test_a_limit_for_every_request_would_keep_the_check() -> None:
+    from flask_limiter import Limiter
+
+    from app.extensions import client_address, limits_apply_to_every_request
+
+    for defaults, expected in (([], False), (["5 per minute"], True)):
+        other = Limiter(client_address, default_limits=defaults, storage_uri="memory://")
+        other.init_app(Flask(__name__))
+        assert limits_apply_to_every_request(other) is expected
