@@ -7,18 +7,20 @@
 // comes back (page load, the online event, every 15 seconds while copies wait),
 // they are sent oldest first with a fresh CSRF token; the server checks versions,
 // so a copy never overwrites a newer save: a conflict is shown, not forced.
-// An account at its storage quota is online but refused (507): see ACCOUNT_FULL.
+// An account at its storage quota, or a form too large to send, is online but
+// refused (507, 413): see REFUSED_UNTIL_CHANGED.
 // On a shared or public computer (chosen at sign-in) nothing is kept.
 
 const DB_NAME = 'record-cpd'
 const STORE = 'copies'
 const RETRY_MS = 15000
-// The account is at its storage quota: the server says so (its message is swapped
-// into the status line by htmx) and the copy stays here. Room is only made elsewhere
-// (deleted CPD purged, or with the help desk), so resending the whole form every 15 s
-// would only spend the server and a weak signal for nothing: the timer stops, and the
-// next edit on this page, or the next page loaded, tries again.
-const ACCOUNT_FULL = 507
+// The account is at its storage quota (507), or the form is larger than the server
+// reads in one post (413): the server says so (its message is swapped into the
+// status line by htmx) and the copy stays here. Resending the same form every 15 s
+// would only spend the server and a weak signal for nothing (room is only made
+// elsewhere; a form too large stays too large until it is shortened): the timer
+// stops, and the next edit on this page, or the next page loaded, tries again.
+const REFUSED_UNTIL_CHANGED = [507, 413]
 const OFFLINE_NOW = 'This device is offline or cannot reach the service.'
 const SAVED_HERE = {
   offline: 'Saved on this device only — it will be sent when you are back online.',
@@ -102,7 +104,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
   // one an answer is about, even after the address bar changed.
   let lastSentKey = null
   let syncing = null
-  let full = false // see ACCOUNT_FULL
+  let refused = false // see REFUSED_UNTIL_CHANGED
 
   const keyFor = (path) => `${user}:${path}`
   window.recordCpdDeviceCopies = true // app.mjs leaves the status line to this module
@@ -141,8 +143,8 @@ export function startDeviceCopies (meta, ensureHtmx) {
         return // still offline
       }
       if (result < 200 || result >= 300) {
-        full = result === ACCOUNT_FULL
-        return // signed out, conflict, full or server trouble: keep it and try later
+        refused = REFUSED_UNTIL_CHANGED.includes(result)
+        return // signed out, conflict, refused or server trouble: keep it and try later
       }
       await deleteCopy(copy.key)
     }
@@ -182,15 +184,15 @@ export function startDeviceCopies (meta, ensureHtmx) {
       if (event.detail.elt !== form) return
       const code = event.detail.xhr ? event.detail.xhr.status : 0
       const key = lastSentKey || keyFor(location.pathname)
-      full = code === ACCOUNT_FULL
+      refused = REFUSED_UNTIL_CHANGED.includes(code)
       if (code >= 200 && code < 300) {
         if (keeping) deleteCopy(key).catch(() => {})
         return
       }
-      // A conflict, signed out or the account full: the server's own message is
-      // showing (and a form that arrived after the session ended is kept on the
-      // server, too).
-      if (code === 409 || code === 401 || full) return
+      // A conflict, signed out, the account full or the form too large: the server's
+      // own message is showing (and a form that arrived after the session ended is
+      // kept on the server, too).
+      if (code === 409 || code === 401 || refused) return
       if (!keeping) { say(SAVED_HERE.off); return }
       // No answer at all: the connection (or the server) is away.
       say(code === 0 ? `${OFFLINE_NOW} ${SAVED_HERE.offline}` : SAVED_HERE.offline)
@@ -208,7 +210,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
 
   if (!keeping) return
   window.addEventListener('online', sync)
-  setInterval(() => { if (navigator.onLine && !full) sync() }, RETRY_MS)
+  setInterval(() => { if (navigator.onLine && !refused) sync() }, RETRY_MS)
   sync()
 
   // Signing out: send what is waiting first, then let the server clear the device
