@@ -172,6 +172,8 @@ def summary(lhr: dict) -> dict:
         "tbt_ms": audits["total-blocking-time"]["numericValue"],
         "cls": audits["cumulative-layout-shift"]["numericValue"],
         "bytes": audits["total-byte-weight"]["numericValue"],
+        # Lighthouse's own measure of this machine's CPU at the time of the run.
+        "cpu_index": lhr["environment"]["benchmarkIndex"],
     }
 
 
@@ -202,6 +204,15 @@ def audit_page(
     return {"path": path, "median": median, "runs": summaries, "lost": lost_points(lhrs[worst])}
 
 
+# Below this benchmark index (Lighthouse's CPU measure), the machine is much slower
+# than the one the budget was set on: a quiet run here measures about 1,700-2,000.
+THROTTLED_INDEX = 1300
+
+
+def throttled(result: dict) -> bool:
+    return statistics.median(run["cpu_index"] for run in result["runs"]) < THROTTLED_INDEX
+
+
 def describe(label: str, result: dict) -> str:
     m = result["median"]
     return (
@@ -209,6 +220,7 @@ def describe(label: str, result: dict) -> str:
         + " ".join(f"{name} {m[name]:.0f}" for name in CATEGORIES)
         + f"  LCP {m['lcp_ms'] / 1000:.2f} s  FCP {m['fcp_ms'] / 1000:.2f} s"
         + f"  TBT {m['tbt_ms']:.0f} ms  CLS {m['cls']:.3f}  {m['bytes']:,.0f} bytes"
+        + f"  CPU index {m['cpu_index']:,.0f}"
     )
 
 
@@ -254,6 +266,20 @@ def main() -> int:
                 result = audit_page(
                     base, path, options.runs, chromium, headers if signed_in else None, reports
                 )
+                if result["median"]["performance"] < 100 and throttled(result):
+                    # The 4x slowdown is meant for a machine of the index the budget was
+                    # set on (about 1,900 here); a host busy with other work measured
+                    # 840-1,090 and cost the form 1-2 points. Measure the page again,
+                    # once; a page that still misses fails.
+                    print(describe(label, result) + "  (CPU busy: measured again)")
+                    result = audit_page(
+                        base,
+                        path,
+                        options.runs,
+                        chromium,
+                        headers if signed_in else None,
+                        reports,
+                    )
                 results[label] = result
                 print(describe(label, result), flush=True)
                 if any(result["median"][name] < 100 for name in CATEGORIES):
