@@ -121,14 +121,18 @@ class _WhetherSignedIn:
         )
 
 
+# Flask-WTF's csrf_token() and our csp_nonce() as templates see them: a hole while a
+# page is kept, never one request's value kept for everyone.
+_TOKEN_FUNCTIONS = {
+    "csrf_token": lambda: request_value("csrf_token"),
+    "csp_nonce": lambda: request_value("csp_nonce"),
+}
+
+
 def _keeping_context(signed_in: bool) -> dict[str, Any]:
     # Explicit context outranks context processors (Flask-Login's current_user,
     # Flask-WTF's csrf_token), which would otherwise give this request's own values.
-    return {
-        "current_user": _WhetherSignedIn(signed_in),
-        "csrf_token": lambda: request_value("csrf_token"),
-        "csp_nonce": lambda: request_value("csp_nonce"),
-    }
+    return {"current_user": _WhetherSignedIn(signed_in), **_TOKEN_FUNCTIONS}
 
 
 def render_kept_page(
@@ -212,9 +216,7 @@ def init_app(app: Flask) -> None:
     app.extensions["layout_pieces"] = {}
     app.extensions["kept_pages"] = {}
     app.jinja_env.globals["request_value"] = request_value
-    # Replacing Flask-WTF's and our own: any template asking for a token or a nonce gets
-    # a hole while its page is kept, never one request's value kept for everyone.
-    app.jinja_env.globals["csrf_token"] = lambda: request_value("csrf_token")
-    app.jinja_env.globals["csp_nonce"] = lambda: request_value("csp_nonce")
+    # Replacing Flask-WTF's and our own globals (macros see globals, not the context).
+    app.jinja_env.globals.update(_TOKEN_FUNCTIONS)
     app.jinja_env.globals["layout_piece"] = layout_piece
     app.jinja_env.globals["layout_hole"] = layout_hole

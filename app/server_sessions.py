@@ -42,6 +42,7 @@ from app.auth.models import (
     UserSession,
     sign_in_and_person,
 )
+from app.auth.sessions import hash_token
 from app.db import get_engine, utcnow
 
 
@@ -61,8 +62,9 @@ def _hash(key: str) -> str:
 
 
 def _sign_in_hash(data: dict[str, Any]) -> str | None:
+    # Exactly the hash user_session is found by: the join depends on it.
     token = data.get(SIGN_IN_TOKEN_KEY)
-    return _hash(token) if token else None
+    return hash_token(token) if token else None
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
