@@ -3,8 +3,9 @@
 Whatever sends a form page (its buttons, Enter, autosave, choosing a file, a document's
 Remove, "Keep both" after a conflict), the request is read once into a ``PagePost`` at
 the edge and saved by ``save_page``: it finds the record the page writes to, checks
-the version once, stores any files, and writes the answers and the revision. The views
-only choose what to show: the full page or an htmx fragment.
+files first, then, in one transaction, claims the version once, stores the files,
+writes the answers and the revision, and commits once. The views only choose what to
+show: the full page or an htmx fragment.
 """
 
 from __future__ import annotations
@@ -117,97 +118,116 @@ def save_page(
     autosave: bool = False,
     remove: CpdDocument | None = None,
 ) -> PageSaved:
-    """Save a form page. ``record`` is the one its address names (edit, remove);
-    ``autosave`` keeps a draft and checks nothing; ``remove`` takes a document out.
+    """Save a form page, all or nothing, and commit once. ``record`` is the one its
+    address names (edit, remove); ``autosave`` keeps a draft and checks nothing;
+    ``remove`` takes a document out.
+
+    Two steps. First everything is read and checked with nothing written, so no write
+    is open while files are read, scanned and searched for identifiers (that takes
+    seconds, and on SQLite a write holds the whole database). Then one short
+    transaction: make the record or claim its version (the one compare-and-set: a page
+    standing on an older version than the stored one, changed in another tab, is a
+    conflict and nothing is stored, files included), store the files, write the
+    answers and the revision, commit.
 
     Recording with problems saves nothing, unless files came too (or a document was
     removed, or copied): then nothing may be lost, so all is kept as a draft and the
-    problems are returned for the form to show. A page standing on an older version
-    than the stored one (changed in another tab) is a conflict: nothing is stored."""
+    problems are returned for the form to show."""
     record = record or _page_record(db, owner_id=owner_id, post=post)
     if record is not None and record.form_type != post.form_type:
         raise WrongForm(post.form_type)
     answers = {**post.answers, "documents": list(post.answers["documents"])}
     action = services.DRAFT_ACTION if autosave else post.action
-    if record is not None and not services.stands_on(record, post.version, post.editor):
-        return PageSaved(post, record, answers, None, conflict=record)
+    if record is None and autosave and not _has_anything(answers):
+        return PageSaved(post, None, answers, None)
 
-    files = () if autosave else post.files
+    # 1. Read and check; nothing is written yet.
+    known = uploads.documents_of(db, record) if record is not None else {}
     wanted = answers["documents"]
-    created = False
-    if record is None:
-        if autosave and not _has_anything(answers):
-            return PageSaved(post, None, answers, None)
-        answers["documents"] = []  # a record has documents only once it exists
-        if action == services.RECORD and not files and not (post.copy_documents_from and wanted):
-            warnings = anonymity.warnings_for(answers, post.form_type)
-            missing = _recording_problems(db, post, answers, warnings, policy)
-            if missing:
-                return PageSaved(post, None, answers, None, problems=missing, warnings=warnings)
-        record, created = services.start_record(
-            db, owner_id=owner_id, form_type=post.form_type, editor=post.editor
-        )
-        if not created and not services.stands_on(record, post.version, post.editor):
-            return PageSaved(post, record, answers, None, conflict=record)
-
-    known = uploads.documents_of(db, record)
-    uploads.keep_known(answers, known)
+    # "Keep both" after a conflict: a new record with copies of the other's documents.
+    copy_from = (
+        services.get_record(db, owner_id=owner_id, record_id=post.copy_documents_from)
+        if record is None and post.copy_documents_from and wanted
+        else None
+    )
+    uploads.keep_known(answers, known)  # a new record has none until they are stored
     if remove is not None:
         answers["documents"] = [d for d in answers["documents"] if d["id"] != remove.id]
-    copied = False
-    if created and post.copy_documents_from and wanted:
-        source = services.get_record(db, owner_id=owner_id, record_id=post.copy_documents_from)
-        answers["documents"] = uploads.copy_to(db, source, record, wanted)
-        known = uploads.documents_of(db, record)
-        copied = True
+    files = () if autosave else post.files
     upload = uploads.check_uploads(
         files,
         policy=policy,
-        already=len(answers["documents"]),
+        already=len(answers["documents"]) + (len(wanted) if copy_from is not None else 0),
         scanner=scanner,
-        room=uploads.room_left(db, owner_id=record.owner_id, policy=policy),
+        room=uploads.room_left(db, owner_id=owner_id, policy=policy),
     )
+    keeps_something = upload.any or remove is not None or copy_from is not None
+    if action == services.RECORD and not keeps_something:
+        warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
+        problems = _recording_problems(db, post, answers, warnings, policy)
+        if problems:
+            return PageSaved(post, record, answers, None, problems=problems, warnings=warnings)
+
+    # 2. One transaction, committed once.
+    created = made_by_other_request = False
+    if record is None:
+        record, created = services.start_record(
+            db, owner_id=owner_id, form_type=post.form_type, editor=post.editor
+        )
+        made_by_other_request = not created
+    try:
+        if created:
+            record.version = 1  # made in this transaction: nobody else can claim it
+        else:
+            services.claim_version(db, record, expected=post.version, editor=post.editor)
+    except services.VersionConflict as conflict:
+        return PageSaved(post, conflict.record, answers, None, conflict=conflict.record)
+    if made_by_other_request:
+        # This page's first autosave (or its button) made the record a moment ago.
+        known = uploads.documents_of(db, record)
+        answers["documents"] = [d for d in wanted if d["id"] in known]
+    if copy_from is not None:
+        answers["documents"] = uploads.copy_to(db, copy_from, record, wanted)
+        known = uploads.documents_of(db, record)
     added = uploads.store(db, record, upload.accepted) if upload.accepted else []
     for document in added:
         assert document.id is not None
         answers["documents"].append({"id": document.id, "explanation": ""})
         known[document.id] = document
+    if remove is not None:
+        uploads.mark_removed(db, remove)
 
     warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
-    saved = PageSaved(
-        post, record, answers, None, created=created, warnings=warnings, added=added, removed=remove
-    )
     problems: dict[str, str] = {}
     if action == services.RECORD:
         problems = _recording_problems(db, post, answers, warnings, policy)
     if upload.refused:
         problems = _with_refusals(problems, upload.refused)
     if problems:
-        if not (upload.any or remove is not None or copied or created):
-            saved.problems = problems
-            return saved
-        # Files were stored, or the record was just made for them (or for copies of
-        # another's): keep it all as a draft, and show what recording still needs.
+        # Files came, or a document was removed or copied: keep it all as a draft, and
+        # show what recording still needs.
         action = services.DRAFT_ACTION
-    try:
-        services.write_page(
-            db,
-            record,
-            answers=answers,
-            action=action,
-            based_on_version=post.version if not created else record.version,
-            policy=policy,
-            editor=post.editor,
-            autosave=autosave,
-        )
-    except services.VersionConflict as conflict:
-        saved.conflict = conflict.record
-        return saved
-    if remove is not None:
-        uploads.mark_removed(db, remove)
-    saved.action = action
-    saved.problems = problems
-    return saved
+    services.write_answers(
+        db,
+        record,
+        answers=answers,
+        action=action,
+        policy=policy,
+        editor=post.editor,
+        autosave=autosave,
+    )
+    db.commit()
+    return PageSaved(
+        post,
+        record,
+        answers,
+        action,
+        created=created,
+        problems=problems,
+        warnings=warnings,
+        added=added,
+        removed=remove,
+    )
 
 
 def _recording_problems(

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, false, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
@@ -130,21 +130,52 @@ def _revise(
     )
 
 
-def stands_on(record: CpdRecord, version: int | None, editor: str | None) -> bool:
-    """Whether a page that stands on ``version`` may save over ``record``: it is the
-    stored version, or the newer one came from the same page (``editor``), its own
-    autosave still in flight when the button was pressed."""
-    return version == record.version or bool(editor and record.last_editor == editor)
+def claim_version(
+    db: Session,
+    record: CpdRecord,
+    *,
+    expected: int | None,
+    editor: str | None,
+    deleted: bool = False,
+) -> None:
+    """The one compare-and-set every write of a record makes, as its first write: the
+    version goes up by one if the page stood on the stored version (``expected``), or
+    if the newer one came from the same page (``editor``: its own autosave still in
+    flight when the button was pressed is no conflict with itself).
+
+    Nothing is written before it, so a lost race leaves nothing behind: the caller's
+    transaction is rolled back and VersionConflict carries the stored record. After a
+    win the record is read again inside the transaction, so what the write decides
+    (recorded or draft, which answers count) rests on the version it now holds."""
+    assert record.id is not None
+    same_page = col(CpdRecord.last_editor) == editor if editor else false()
+    claimed = db.execute(
+        update(CpdRecord)
+        .where(
+            col(CpdRecord.id) == record.id,
+            col(CpdRecord.deleted_at).is_not(None) if deleted else col(CpdRecord.deleted_at).is_(None),
+            or_(col(CpdRecord.version) == (-1 if expected is None else expected), same_page),
+        )
+        .values(version=CpdRecord.version + 1)
+        .returning(CpdRecord.version)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
+        db.rollback()
+        db.refresh(record)
+        raise VersionConflict(record)
+    db.refresh(record)
 
 
 def start_record(
     db: Session, *, owner_id: int, form_type: str, editor: str | None
 ) -> tuple[CpdRecord, bool]:
-    """A new record for a form page, at version 0 with nothing saved yet (not
-    committed: the page's save writes its answers and commits), and True; or, when the
-    page's other request (its first autosave, or its button) has just made one, that
-    record and False. The owner and page token are unique together, so racing requests
-    of one page cannot make two records."""
+    """A new record for a form page (flushed, not committed: the save it belongs to
+    writes its answers and commits once), and True; or, when the page's other request
+    (its first autosave, or its button) has just made one, that record and False.
+    The owner and page token are unique together, so racing requests of one page
+    cannot make two records. Must be the transaction's first write: losing the race
+    rolls the transaction back."""
     now = utcnow()
     record = CpdRecord(
         owner_id=owner_id,
@@ -169,41 +200,20 @@ def start_record(
     return record, True
 
 
-def write_page(
+def write_answers(
     db: Session,
     record: CpdRecord,
     *,
     answers: dict[str, Any],
     action: str,
-    based_on_version: int | None,
     policy: Policy,
     editor: str | None = None,
     autosave: bool = False,
 ) -> None:
-    """Write a page's answers to ``record`` with the revision, and commit: the answers
-    have been checked (app/cpd/page.save_page). A draft of changes to recorded CPD is
-    kept beside it (``pending_answers``): the recorded version stays what counts.
-
-    Compare-and-set on the version, so two saves racing from two tabs cannot both win
-    (VersionConflict). Losing the race to the same page's own save (two of its
-    autosaves at once) is no conflict: take the newer version and try again."""
-    expected = based_on_version if based_on_version is not None else -1
-    for _attempt in range(3):
-        claimed = db.execute(
-            update(CpdRecord)
-            .where(col(CpdRecord.id) == record.id, col(CpdRecord.version) == expected)
-            .values(version=expected + 1)
-        )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            break
-        db.rollback()
-        db.refresh(record)
-        if not (editor and record.last_editor == editor):
-            raise VersionConflict(record)
-        expected = record.version
-    else:
-        raise VersionConflict(record)
-    record.version = expected + 1
+    """Write a page's answers to ``record``, whose version this transaction has just
+    claimed (``claim_version``), with the revision; not committed. The answers have
+    been checked (app/cpd/page.save_page). A draft of changes to recorded CPD is kept
+    beside it (``pending_answers``): the recorded version stays what counts."""
     record.updated_at = utcnow()
     record.last_editor = editor
     if action == RECORD:
@@ -225,18 +235,16 @@ def write_page(
         record.completed_on = _completed_on(answers, policy)
     db.add(record)
     _revise(db, record, kind, answers, editor=editor, autosave=autosave)
-    db.commit()
 
 
 def discard_pending_changes(db: Session, record: CpdRecord, *, based_on_version: int) -> None:
-    if based_on_version != record.version:
-        raise VersionConflict(record)
+    """Throw away the draft of changes to recorded CPD (not committed)."""
+    claim_version(db, record, expected=based_on_version, editor=None)
     record.pending_answers = None
-    record.version += 1
+    record.last_editor = None  # an autosave of the page that made them conflicts now
     record.updated_at = utcnow()
     db.add(record)
     _revise(db, record, "Draft changes discarded", record.answers)
-    db.commit()
 
 
 def get_record(db: Session, *, owner_id: int, record_id: int, deleted: bool = False) -> CpdRecord:
@@ -275,10 +283,16 @@ def list_records(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:
     ).all()
 
 
-def delete_record(db: Session, record: CpdRecord) -> None:
-    record.deleted_at = utcnow()
+def delete_record(db: Session, record: CpdRecord, *, based_on_version: int | None) -> None:
+    """Move the record to recently deleted, as a version of its own (not committed)."""
+    claim_version(
+        db, record, expected=record.version if based_on_version is None else based_on_version,
+        editor=None,
+    )
+    record.deleted_at = record.updated_at = utcnow()
+    record.last_editor = None  # a page still open on it cannot save over the deletion
     db.add(record)
-    db.commit()
+    _revise(db, record, "Deleted", record.working_answers)
 
 
 def recently_deleted(db: Session, *, owner_id: int, policy: Policy) -> Sequence[CpdRecord]:
@@ -295,14 +309,17 @@ def recently_deleted(db: Session, *, owner_id: int, policy: Policy) -> Sequence[
 
 
 def restore_record(db: Session, *, owner_id: int, record_id: int, policy: Policy) -> CpdRecord:
+    """Bring a recently deleted record back, as a version of its own (not committed)."""
     record = get_record(db, owner_id=owner_id, record_id=record_id, deleted=True)
     assert record.deleted_at is not None
     deleted_at = as_utc(record.deleted_at)
     if deleted_at < utcnow() - dt.timedelta(days=policy.recently_deleted_days):
         raise RecordNotFound(record_id)
+    claim_version(db, record, expected=record.version, editor=None, deleted=True)
     record.deleted_at = None
+    record.updated_at = utcnow()
     db.add(record)
-    db.commit()
+    _revise(db, record, "Restored", record.working_answers)
     return record
 
 

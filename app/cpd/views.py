@@ -359,10 +359,10 @@ def _hidden_fields(answers: dict[str, Any]) -> list[tuple[str, str]]:
 @login_required
 def discard_changes(record_id: int) -> str | tuple[str, int] | Response:
     record = _owned(record_id)
+    db = get_session()
     try:
-        services.discard_pending_changes(
-            get_session(), record, based_on_version=_posted_version() or 0
-        )
+        services.discard_pending_changes(db, record, based_on_version=_posted_version() or 0)
+        db.commit()
     except services.VersionConflict:
         flash("This CPD changed in another window. Check it before discarding anything.")
         return redirect(url_for("cpd.view_record", record_id=record_id))
@@ -433,7 +433,13 @@ def delete_record(record_id: int) -> str | Response:
     title = presenters.record_title(record, current_policy())
     if request.method == "GET":
         return render_template("pages/cpd/delete.html", record=record, title=title)
-    services.delete_record(get_session(), record)
+    db = get_session()
+    try:
+        services.delete_record(db, record, based_on_version=_posted_version())
+        db.commit()
+    except services.VersionConflict:
+        flash("This CPD changed in another window. Check it before deleting it.")
+        return redirect(url_for("cpd.view_record", record_id=record_id))
     flash(
         f"‘{title}’ is deleted. You can restore it from recently deleted CPD for "
         f"{current_policy().recently_deleted_days} days.",
@@ -454,11 +460,13 @@ def recently_deleted() -> str:
 @bp.route("/your-cpd/<int:record_id>/restore", methods=["POST"])
 @login_required
 def restore_record(record_id: int) -> Response:
+    db = get_session()
     try:
         record = services.restore_record(
-            get_session(), owner_id=_owner_id(), record_id=record_id, policy=current_policy()
+            db, owner_id=_owner_id(), record_id=record_id, policy=current_policy()
         )
-    except services.RecordNotFound:
+        db.commit()
+    except (services.RecordNotFound, services.VersionConflict):
         abort(404)
     flash(f"‘{presenters.record_title(record, current_policy())}’ is restored.", "success")
     return redirect(url_for("cpd.your_cpd"))

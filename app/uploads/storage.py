@@ -18,8 +18,9 @@ from app.uploads.sniffing import KIND_NAMES
 
 
 def store(db: Session, record: CpdRecord, files: Sequence[CheckedFile]) -> list[CpdDocument]:
-    """Store checked files on ``record`` (committed). The caller adds them to the
-    record's answers."""
+    """Store checked files on ``record``, in the caller's transaction (flushed, not
+    committed: the save they belong to commits once, or rolls them back with itself).
+    The caller adds them to the record's answers."""
     assert record.id is not None
     stored = []
     for checked in files:
@@ -46,7 +47,6 @@ def store(db: Session, record: CpdRecord, files: Sequence[CheckedFile]) -> list[
         del content
         checked.content.close()
         stored.append(document)
-    db.commit()
     return stored
 
 
@@ -55,7 +55,8 @@ def copy_to(
 ) -> list[dict[str, Any]]:
     """Copies, on ``target``, of the documents of ``source`` that ``items`` name (each an
     id and an explanation), as a record's answers list them: what "Keep both" keeps with
-    the second version. Ids that are not ``source``'s are left out (committed)."""
+    the second version. Ids that are not ``source``'s are left out (flushed, not
+    committed: part of the caller's transaction)."""
     assert target.id is not None
     known = documents_of(db, source)
     copied: list[dict[str, Any]] = []
@@ -87,7 +88,6 @@ def copy_to(
             )
         )
         copied.append({"id": copy.id, "explanation": item.get("explanation", "")})
-    db.commit()
     return copied
 
 
@@ -95,10 +95,6 @@ def documents_of(db: Session, record: CpdRecord) -> dict[int, CpdDocument]:
     """Every document ever uploaded to ``record`` (removed ones too), by id."""
     rows = db.exec(select(CpdDocument).where(CpdDocument.record_id == record.id)).all()
     return {row.id: row for row in rows if row.id is not None}
-
-
-def ids_in(answers: Mapping[str, Any]) -> list[int]:
-    return [int(item["id"]) for item in answers.get("documents") or []]
 
 
 def listed(
@@ -120,9 +116,9 @@ def keep_known(answers: dict[str, Any], known: Mapping[int, CpdDocument]) -> Non
 
 
 def mark_removed(db: Session, document: CpdDocument) -> None:
+    """Not committed: part of the save that takes the document out of the answers."""
     document.removed_at = utcnow()
     db.add(document)
-    db.commit()
 
 
 def get_document(

@@ -199,15 +199,16 @@ def test_of_two_tabs_racing_from_one_version_only_one_saves(app, db: Session, us
         assert in_a.version == in_b.version == 1
 
         def write(tab: Session, record: CpdRecord, title: str, editor: str) -> None:
-            services.write_page(
+            services.claim_version(tab, record, expected=1, editor=editor)
+            services.write_answers(
                 tab,
                 record,
                 answers={"title": title, "standard_parts": [], "documents": []},
                 action="draft",
-                based_on_version=1,
                 policy=policy,
                 editor=editor,
             )
+            tab.commit()
 
         write(tab_a, in_a, "Tab A", "tab-a")
         with pytest.raises(services.VersionConflict):

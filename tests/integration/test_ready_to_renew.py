@@ -183,14 +183,15 @@ def test_every_save_keeps_whether_the_record_has_a_peer_reflection(
         # ...recording the change does.
         ("", cpd_services.RECORD, False),
     ]:
-        cpd_services.write_page(
+        cpd_services.claim_version(db, record, expected=next(versions), editor=None)
+        cpd_services.write_answers(
             db,
             record,
             answers={"title": "Supervision", "peer_reflection": peer_reflection},
             action=action,
-            based_on_version=next(versions),
             policy=policy,
         )
+        db.commit()
         assert _peer_reflected(db, record) is expected, (peer_reflection, action)
 
 
