@@ -23,19 +23,34 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def make_engine(url: str) -> Engine:
+# How long a write waits for the database before giving up (another write holds it).
+# Writes are short (nothing slow runs inside one), so waiting longer than this means
+# something is wrong: the person is better told at once, their words kept on the page
+# (app/cpd/busy.py), than left waiting for a worker that may be killed.
+BUSY_SECONDS = 5.0
+
+
+def make_engine(url: str, *, busy_seconds: float = BUSY_SECONDS) -> Engine:
     private_sqlite_file(url)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {
+        # A failed statement's parameters (answers, session data) stay out of logs.
+        "hide_parameters": True,
+    }
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_seconds}
         if url in ("sqlite://", "sqlite:///:memory:"):
             # One shared connection, or every request would see an empty database.
             kwargs["poolclass"] = StaticPool
     else:
         kwargs["pool_pre_ping"] = True
+        # A row another transaction holds is waited for this long, then refused.
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={int(busy_seconds * 1000)}"}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = int(busy_seconds * 1000)
+        event.listen(
+            engine, "connect", lambda connection, _record: _sqlite_pragmas(connection, busy_ms)
+        )
     return engine
 
 
@@ -53,19 +68,22 @@ def private_sqlite_file(url: str) -> None:
             each.chmod(0o600)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers carry on while one writer saves; NORMAL is durable at checkpoints
     # and fast enough for autosave bursts on one machine.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["db_engine"] = make_engine(app.config["SQLALCHEMY_URL"])
+    app.extensions["db_engine"] = make_engine(
+        app.config["SQLALCHEMY_URL"],
+        busy_seconds=float(app.config.get("DATABASE_BUSY_SECONDS", BUSY_SECONDS)),
+    )
 
     @app.teardown_appcontext
     def close_session(_error: BaseException | None) -> None:
@@ -77,6 +95,13 @@ def init_app(app: Flask) -> None:
 def get_engine() -> Engine:
     engine: Engine = current_app.extensions["db_engine"]
     return engine
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means another write held what this one needed for
+    longer than it waits (SQLite: the database is locked; PostgreSQL: lock_timeout)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in text or "lock timeout" in text or "database is busy" in text
 
 
 def get_session() -> Session:

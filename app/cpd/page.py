@@ -164,9 +164,9 @@ def save_page(
     keeps_something = upload.any or remove is not None or copy_from is not None
     if action == services.RECORD and not keeps_something:
         warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
-        problems = _recording_problems(db, post, answers, warnings, policy)
-        if problems:
-            return PageSaved(post, record, answers, None, problems=problems, warnings=warnings)
+        missing = _recording_problems(db, post, answers, warnings, policy)
+        if missing:
+            return PageSaved(post, record, answers, None, problems=missing, warnings=warnings)
 
     # 2. One transaction, committed once.
     created = made_by_other_request = False

@@ -153,11 +153,13 @@ def claim_version(
         update(CpdRecord)
         .where(
             col(CpdRecord.id) == record.id,
-            col(CpdRecord.deleted_at).is_not(None) if deleted else col(CpdRecord.deleted_at).is_(None),
+            col(CpdRecord.deleted_at).is_not(None)
+            if deleted
+            else col(CpdRecord.deleted_at).is_(None),
             or_(col(CpdRecord.version) == (-1 if expected is None else expected), same_page),
         )
         .values(version=CpdRecord.version + 1)
-        .returning(CpdRecord.version)
+        .returning(col(CpdRecord.version))
         .execution_options(synchronize_session=False)
     ).first()
     if claimed is None:
@@ -286,7 +288,9 @@ def list_records(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:
 def delete_record(db: Session, record: CpdRecord, *, based_on_version: int | None) -> None:
     """Move the record to recently deleted, as a version of its own (not committed)."""
     claim_version(
-        db, record, expected=record.version if based_on_version is None else based_on_version,
+        db,
+        record,
+        expected=record.version if based_on_version is None else based_on_version,
         editor=None,
     )
     record.deleted_at = record.updated_at = utcnow()

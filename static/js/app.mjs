@@ -63,6 +63,8 @@ const HTMX_CONFIG = {
     { code: '409', swap: true, error: false },
     { code: '413', swap: true, error: false },
     { code: '507', swap: true, error: true },
+    // The database was busy (app/cpd/busy.py): nothing stored, words still unsaved.
+    { code: '503', swap: true, error: true },
     { code: '...', swap: false, error: true }
   ]
 }

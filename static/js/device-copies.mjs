@@ -193,6 +193,9 @@ export function startDeviceCopies (meta, ensureHtmx) {
       // own message is showing (and a form that arrived after the session ended is
       // kept on the server, too).
       if (code === 409 || code === 401 || refused) return
+      // The service was busy (503): its message is showing; the copy kept here is sent
+      // again by the timer below.
+      if (code === 503 && keeping) return
       if (!keeping) { say(SAVED_HERE.off); return }
       // No answer at all: the connection (or the server) is away.
       say(code === 0 ? `${OFFLINE_NOW} ${SAVED_HERE.offline}` : SAVED_HERE.offline)
