@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
 
         policy = current_policy()
         records = services.purge_expired_deletions(get_session(), policy=policy)
-        forms = kept.purge_expired(get_session())
+        forms = kept.purge_expired(get_session(), policy=policy)
         click.echo(f"Removed {records} deleted records and {forms} expired kept forms.")
         from app import server_sessions
 

@@ -9,6 +9,7 @@ from app.help.models import Feedback
 from app.ratelimit_storage import RateLimitCounter
 from app.reminders.models import ReminderOptOut, ReminderSent
 from app.server_sessions import BrowserSession
+from app.uploads.quota import StorageUse
 
 __all__ = [
     "BackgroundJob",
@@ -26,6 +27,7 @@ __all__ = [
     "RecoveryCode",
     "ReminderOptOut",
     "ReminderSent",
+    "StorageUse",
     "TwoStepSetting",
     "User",
     "UserSession",

@@ -172,8 +172,14 @@ class Policy:
     # account back; an operator who wants a window to restore from (a mistake, a
     # deletion by someone who had the password) sets one and runs the command daily.
     account_purge_delay_days: int = 0
-    # A form posted after the session ended is kept this long for its owner to restore.
+    # A form posted after the session ended is kept this long for its owner to restore,
+    # and at most this many for one account (the oldest goes first); they count
+    # against the account's storage quota.
     kept_form_hours: int = 72
+    max_kept_forms_per_account: int = 20
+    # The most CPD records one account holds (drafts, recorded and recently deleted):
+    # far more than anyone records in a career, and a bound an import cannot pass.
+    max_records_per_account: int = 2000
 
     # Supporting documents: each file's size, how many a record holds, and the checks on
     # Word and OpenDocument files (zip archives) that stop a small file unpacking to a
@@ -277,6 +283,8 @@ class Policy:
             "max_import_unpacked_bytes",
             "recently_deleted_days",
             "kept_form_hours",
+            "max_kept_forms_per_account",
+            "max_records_per_account",
             "max_document_bytes",
             "max_documents_per_record",
             "max_archive_unpacked_bytes",

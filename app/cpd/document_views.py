@@ -98,9 +98,21 @@ def refuse_saves_when_the_account_is_full() -> Any:
     if not current_user.is_authenticated:
         return None
     owner_id = int(current_user.id)
-    policy = current_policy()
-    if not quota.is_full(get_session(), owner_id=owner_id, policy=policy):
+    if not quota.is_full(get_session(), owner_id=owner_id, policy=current_policy()):
         return None
+    return storage_full_answer()
+
+
+@bp.errorhandler(quota.StorageFull)
+def storage_full(_error: quota.StorageFull) -> Any:
+    """A save whose transaction found it would take the account past its quota
+    (rolled back: nothing of it is stored)."""
+    return storage_full_answer()
+
+
+def storage_full_answer() -> Any:
+    """What a save refused for the quota answers, keeping every word on the page."""
+    policy = current_policy()
     message = quota.full_message(policy)
     if request.endpoint == "cpd.upload_documents" and _is_htmx():
         # Where autosave speaks (a polite status region); the chosen file stays chosen.

@@ -30,6 +30,7 @@ from app.cpd.page import read_page_post
 from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
 from app.policy import Policy, current_policy
+from app.uploads import quota
 
 # The hidden field naming a form's owner, signed with the app's secret key so nobody can
 # claim another person's form. A page left open a long time still counts, but not past
@@ -167,7 +168,22 @@ def keep_posted_form(db: Session, *, user_id: int, policy: Policy, reason: str) 
         },
         expires_at=utcnow() + dt.timedelta(hours=policy.kept_form_hours),
     )
+    older = db.exec(
+        select(KeptForm)
+        .where(KeptForm.user_id == user_id)
+        .order_by(col(KeptForm.id).desc())
+        .offset(policy.max_kept_forms_per_account - 1)
+    ).all()
+    freed = 0
+    for oldest in older:  # at most max_kept_forms_per_account are kept: the oldest go
+        freed += quota.size_of(oldest.data)
+        db.delete(oldest)
     db.add(kept)
+    try:
+        quota.charge(db, owner_id=user_id, delta=quota.size_of(kept.data) - freed, policy=policy)
+    except quota.StorageFull:
+        db.rollback()
+        return None
     db.commit()
     return kept
 
@@ -209,9 +225,12 @@ def get_kept(db: Session, *, user_id: int, kept_id: str | None) -> KeptForm | No
     return kept
 
 
-def purge_expired(db: Session) -> int:
+def purge_expired(db: Session, *, policy: Policy) -> int:
     expired = db.exec(select(KeptForm).where(col(KeptForm.expires_at) < utcnow())).all()
     for kept in expired:
+        quota.charge(
+            db, owner_id=kept.user_id, delta=-quota.size_of(kept.data), policy=policy, limited=False
+        )
         db.delete(kept)
     db.commit()
     return len(expired)

@@ -20,6 +20,7 @@ from app import uploads
 from app.cpd import anonymity, rules, services
 from app.cpd.models import CpdDocument, CpdRecord
 from app.policy import Policy
+from app.uploads import quota
 from app.uploads.checks import UploadedFile
 
 
@@ -186,36 +187,36 @@ def save_page(
         # This page's first autosave (or its button) made the record a moment ago.
         known = uploads.documents_of(db, record)
         answers["documents"] = [d for d in wanted if d["id"] in known]
-    if copy_from is not None:
-        answers["documents"] = uploads.copy_to(db, copy_from, record, wanted)
-        known = uploads.documents_of(db, record)
-    added = uploads.store(db, record, upload.accepted) if upload.accepted else []
-    for document in added:
-        assert document.id is not None
-        answers["documents"].append({"id": document.id, "explanation": ""})
-        known[document.id] = document
-    if remove is not None:
-        uploads.mark_removed(db, remove)
-
-    warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
-    problems: dict[str, str] = {}
-    if action == services.RECORD:
-        problems = _recording_problems(db, post, answers, warnings, policy)
-    if upload.refused:
-        problems = _with_refusals(problems, upload.refused)
-    if problems:
-        # Files came, or a document was removed or copied: keep it all as a draft, and
-        # show what recording still needs.
-        action = services.DRAFT_ACTION
-    services.write_answers(
-        db,
-        record,
-        answers=answers,
-        action=action,
-        policy=policy,
-        editor=post.editor,
-        autosave=autosave,
-    )
+    try:
+        added, stored_bytes = _store_documents(
+            db, record, answers, known, upload, copy_from, wanted
+        )
+        if remove is not None:
+            uploads.mark_removed(db, remove)
+        warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
+        problems: dict[str, str] = {}
+        if action == services.RECORD:
+            problems = _recording_problems(db, post, answers, warnings, policy)
+        if upload.refused:
+            problems = _with_refusals(problems, upload.refused)
+        if problems:
+            # Files came, or a document was removed or copied: keep it all as a draft,
+            # and show what recording still needs.
+            action = services.DRAFT_ACTION
+        services.write_answers(
+            db,
+            record,
+            answers=answers,
+            action=action,
+            policy=policy,
+            editor=post.editor,
+            autosave=autosave,
+            created=created,
+            documents_bytes=stored_bytes,
+        )
+    except quota.StorageFull:
+        db.rollback()  # nothing of this save is stored, files included
+        raise
     db.commit()
     return PageSaved(
         post,
@@ -228,6 +229,30 @@ def save_page(
         added=added,
         removed=remove,
     )
+
+
+def _store_documents(
+    db: Session,
+    record: CpdRecord,
+    answers: dict[str, Any],
+    known: dict[int, CpdDocument],
+    upload: uploads.UploadCheck,
+    copy_from: CpdRecord | None,
+    wanted: list[dict[str, Any]],
+) -> tuple[list[CpdDocument], int]:
+    """Store the checked files (and "Keep both"'s copies) on ``record`` in the save's
+    transaction and add them to the answers: the files added, and the bytes stored."""
+    copied: list[CpdDocument] = []
+    if copy_from is not None:
+        answers["documents"] = uploads.copy_to(db, copy_from, record, wanted)
+        known.update(uploads.documents_of(db, record))
+        copied = [known[item["id"]] for item in answers["documents"]]
+    added = uploads.store(db, record, upload.accepted) if upload.accepted else []
+    for document in added:
+        assert document.id is not None
+        answers["documents"].append({"id": document.id, "explanation": ""})
+        known[document.id] = document
+    return added, sum(document.size for document in [*copied, *added])
 
 
 def _recording_problems(

@@ -18,6 +18,7 @@ from app.cpd import rules
 from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.db import as_utc, utcnow
 from app.policy import Policy
+from app.uploads import quota
 
 # What a person asked for with the button they pressed.
 RECORD = "record"  # "Save and record CPD" / "Save changes": must be complete and in limits
@@ -98,10 +99,11 @@ def _revise(
     *,
     editor: str | None = None,
     autosave: bool = False,
-) -> None:
-    """Keep this version in the history. An autosave brings the page's own autosaved
-    revision up to date if that is still the newest: the page has been neither saved
-    nor left since (a new page load has a new token)."""
+) -> int:
+    """Keep this version in the history; returns the bytes it adds to the account's
+    storage. An autosave brings the page's own autosaved revision up to date if that
+    is still the newest: the page has been neither saved nor left since (a new page
+    load has a new token)."""
     assert record.id is not None
     if autosave and editor:
         newest = db.exec(
@@ -111,12 +113,13 @@ def _revise(
             .limit(1)
         ).first()
         if newest is not None and newest.autosaved and newest.editor == editor:
+            grown = quota.size_of(answers) - quota.size_of(newest.answers)
             newest.version = record.version
             newest.kind = kind
             newest.answers = dict(answers)
             newest.saved_at = record.updated_at
             db.add(newest)
-            return
+            return grown
     db.add(
         CpdRevision(
             record_id=record.id,
@@ -128,6 +131,7 @@ def _revise(
             editor=editor,
         )
     )
+    return quota.size_of(answers)
 
 
 def claim_version(
@@ -211,11 +215,21 @@ def write_answers(
     policy: Policy,
     editor: str | None = None,
     autosave: bool = False,
+    created: bool = False,
+    documents_bytes: int = 0,
 ) -> None:
     """Write a page's answers to ``record``, whose version this transaction has just
-    claimed (``claim_version``), with the revision; not committed. The answers have
+    claimed (``claim_version``) or which it has just ``created``, with the revision;
+    not committed. The answers have
     been checked (app/cpd/page.save_page). A draft of changes to recorded CPD is kept
-    beside it (``pending_answers``): the recorded version stays what counts."""
+    beside it (``pending_answers``): the recorded version stays what counts.
+
+    Counted against the account's storage quota in the same transaction, with the
+    ``documents_bytes`` the save stored, as its last write: one compare-and-set
+    (quota.StorageFull: the caller rolls back)."""
+    stored_before = (
+        0 if created else quota.size_of(record.answers) + quota.size_of(record.pending_answers)
+    )
     record.updated_at = utcnow()
     record.last_editor = editor
     if action == RECORD:
@@ -236,17 +250,23 @@ def write_answers(
         record.answers = answers
         record.completed_on = _completed_on(answers, policy)
     db.add(record)
-    _revise(db, record, kind, answers, editor=editor, autosave=autosave)
+    grown = _revise(db, record, kind, answers, editor=editor, autosave=autosave)
+    grown += quota.size_of(record.answers) + quota.size_of(record.pending_answers) - stored_before
+    quota.charge(db, owner_id=record.owner_id, delta=grown + documents_bytes, policy=policy)
 
 
-def discard_pending_changes(db: Session, record: CpdRecord, *, based_on_version: int) -> None:
+def discard_pending_changes(
+    db: Session, record: CpdRecord, *, based_on_version: int, policy: Policy
+) -> None:
     """Throw away the draft of changes to recorded CPD (not committed)."""
     claim_version(db, record, expected=based_on_version, editor=None)
+    freed = quota.size_of(record.pending_answers)
     record.pending_answers = None
     record.last_editor = None  # an autosave of the page that made them conflicts now
     record.updated_at = utcnow()
     db.add(record)
-    _revise(db, record, "Draft changes discarded", record.answers)
+    grown = _revise(db, record, "Draft changes discarded", record.answers)
+    quota.charge(db, owner_id=record.owner_id, delta=grown - freed, policy=policy, limited=False)
 
 
 def get_record(db: Session, *, owner_id: int, record_id: int, deleted: bool = False) -> CpdRecord:
@@ -285,7 +305,9 @@ def list_records(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:
     ).all()
 
 
-def delete_record(db: Session, record: CpdRecord, *, based_on_version: int | None) -> None:
+def delete_record(
+    db: Session, record: CpdRecord, *, based_on_version: int | None, policy: Policy
+) -> None:
     """Move the record to recently deleted, as a version of its own (not committed)."""
     claim_version(
         db,
@@ -296,7 +318,8 @@ def delete_record(db: Session, record: CpdRecord, *, based_on_version: int | Non
     record.deleted_at = record.updated_at = utcnow()
     record.last_editor = None  # a page still open on it cannot save over the deletion
     db.add(record)
-    _revise(db, record, "Deleted", record.working_answers)
+    grown = _revise(db, record, "Deleted", record.working_answers)
+    quota.charge(db, owner_id=record.owner_id, delta=grown, policy=policy, limited=False)
 
 
 def recently_deleted(db: Session, *, owner_id: int, policy: Policy) -> Sequence[CpdRecord]:
@@ -323,7 +346,8 @@ def restore_record(db: Session, *, owner_id: int, record_id: int, policy: Policy
     record.deleted_at = None
     record.updated_at = utcnow()
     db.add(record)
-    _revise(db, record, "Restored", record.working_answers)
+    grown = _revise(db, record, "Restored", record.working_answers)
+    quota.charge(db, owner_id=record.owner_id, delta=grown, policy=policy, limited=False)
     return record
 
 
@@ -339,7 +363,10 @@ def purge_expired_deletions(db: Session, *, policy: Policy) -> int:
         )
     )
     if ids:
+        owners = set(db.exec(select(CpdRecord.owner_id).where(col(CpdRecord.id).in_(ids))).all())
         delete_with_dependants(db, CpdRecord.__table__, ids)  # type: ignore[attr-defined]
+        for owner_id in owners:
+            quota.recount(db, owner_id=owner_id)
     db.commit()
     return len(ids)
 
@@ -349,12 +376,16 @@ def delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> Non
     the foreign keys, so a table added later is purged too."""
     for child in SQLModel.metadata.sorted_tables:
         for foreign_key in child.foreign_keys:
-            if foreign_key.column.table is table and "id" in child.c:
-                child_ids = list(
-                    db.execute(sa_select(child.c.id).where(foreign_key.parent.in_(ids))).scalars()
-                )
-                if child_ids:
-                    delete_with_dependants(db, child, child_ids)
+            if foreign_key.column.table is not table:
+                continue
+            if "id" not in child.c:  # nothing points at a row without an id
+                db.execute(sa_delete(child).where(foreign_key.parent.in_(ids)))
+                continue
+            child_ids = list(
+                db.execute(sa_select(child.c.id).where(foreign_key.parent.in_(ids))).scalars()
+            )
+            if child_ids:
+                delete_with_dependants(db, child, child_ids)
     db.execute(sa_delete(table).where(table.c.id.in_(ids)))
 
 

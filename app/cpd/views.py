@@ -361,7 +361,9 @@ def discard_changes(record_id: int) -> str | tuple[str, int] | Response:
     record = _owned(record_id)
     db = get_session()
     try:
-        services.discard_pending_changes(db, record, based_on_version=_posted_version() or 0)
+        services.discard_pending_changes(
+            db, record, based_on_version=_posted_version() or 0, policy=current_policy()
+        )
         db.commit()
     except services.VersionConflict:
         flash("This CPD changed in another window. Check it before discarding anything.")
@@ -435,7 +437,9 @@ def delete_record(record_id: int) -> str | Response:
         return render_template("pages/cpd/delete.html", record=record, title=title)
     db = get_session()
     try:
-        services.delete_record(db, record, based_on_version=_posted_version())
+        services.delete_record(
+            db, record, based_on_version=_posted_version(), policy=current_policy()
+        )
         db.commit()
     except services.VersionConflict:
         flash("This CPD changed in another window. Check it before deleting it.")

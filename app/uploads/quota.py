@@ -1,36 +1,60 @@
 """Each account's storage quota (the policy's ``storage_quota_bytes``): its documents,
-its drafts and recorded CPD, and every saved version of them.
+its drafts and recorded CPD, every saved version of them, and forms kept for it after
+its session ended.
 
-Documents are measured exactly when they are added. Every other save checks a figure
-at most ``CACHE_SECONDS`` old, kept in this process, so an autosave costs a dictionary
-look-up rather than a sum over every version the person ever saved; the most an account
-can go over is what it can save in that time (a few autosaves)."""
+What an account stores is one number (``StorageUse``), changed by every write in the
+write's own transaction with one compare-and-set (``charge``): a write that would take
+the account over its quota changes nothing, whichever worker or instance it reaches,
+and an autosave costs one short UPDATE rather than a sum over every version the person
+ever saved. ``measure`` is that sum, for the migration that fills the number in, for a
+recount after records are purged, and for tests that check the two agree.
+
+Answers are counted as the database stores them: the length of their JSON text."""
 
 from __future__ import annotations
 
-import time
+import json
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import String, cast, func
-from sqlmodel import Session, select
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, cast, func, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel, col, select
 
-from app.cpd.models import CpdDocument, CpdRecord, CpdRevision
+from app.cpd.models import CpdDocument, CpdRecord, CpdRevision, KeptForm
 from app.policy import Policy, describe_size
 
-CACHE_SECONDS = 30.0
-_MAX_CACHED = 10_000
 
-# owner id -> (when measured, bytes used)
-_measured: dict[int, tuple[float, int]] = {}
+class StorageUse(SQLModel, table=True):
+    """How many bytes an account stores, kept by every write (see the module)."""
+
+    __tablename__ = "storage_use"
+
+    owner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id"), primary_key=True)
+    )
+    stored_bytes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class StorageFull(Exception):
+    """The write would take the account over its quota: nothing of it is stored."""
+
+
+def size_of(answers: Mapping[str, Any] | None) -> int:
+    """The bytes a set of answers (or a kept form's data) counts for: the length of
+    the JSON text the database stores, as SQLAlchemy's JSON type writes it. None (no
+    draft of changes) counts for nothing, whether stored as SQL NULL or JSON null."""
+    return 0 if answers is None else len(json.dumps(answers))
 
 
 def _text_length(column: Any) -> Any:
-    return func.coalesce(func.length(cast(column, String)), 0)
+    """The length of a JSON column's text; 0 for SQL NULL and for JSON null alike."""
+    return func.coalesce(func.length(func.nullif(cast(column, String), "null")), 0)
 
 
-def used_bytes(db: Session, *, owner_id: int) -> int:
-    """What the account stores, measured now: document sizes plus the length of every
-    answers document (records, pending changes and every saved version)."""
+def measure(db: Session, *, owner_id: int) -> int:
+    """What the account stores, summed now from every table that counts."""
     documents = (
         select(func.coalesce(func.sum(CpdDocument.size), 0))
         .where(CpdDocument.owner_id == owner_id)
@@ -52,29 +76,84 @@ def used_bytes(db: Session, *, owner_id: int) -> int:
         .where(CpdRecord.owner_id == owner_id)
         .scalar_subquery()
     )
-    used = int(db.execute(select(documents + records + versions)).scalar_one())
-    if len(_measured) > _MAX_CACHED:
-        _measured.clear()
-    _measured[owner_id] = (time.monotonic(), used)
-    return used
+    kept = (
+        select(func.coalesce(func.sum(_text_length(KeptForm.data)), 0))
+        .where(KeptForm.user_id == owner_id)
+        .scalar_subquery()
+    )
+    return int(db.execute(select(documents + records + versions + kept)).scalar_one())
+
+
+def used_bytes(db: Session, *, owner_id: int) -> int:
+    """What the account stores, by its counter (measured once if it has none yet)."""
+    stored = db.exec(select(StorageUse.stored_bytes).where(StorageUse.owner_id == owner_id)).first()
+    return measure(db, owner_id=owner_id) if stored is None else int(stored)
 
 
 def room_left(db: Session, *, owner_id: int, policy: Policy) -> int:
-    """Bytes the account may still store, measured now."""
+    """Bytes the account may still store."""
     return policy.storage_quota_bytes - used_bytes(db, owner_id=owner_id)
 
 
 def is_full(db: Session, *, owner_id: int, policy: Policy) -> bool:
-    """Whether the account has reached its quota, from a recent measurement."""
-    measured = _measured.get(owner_id)
-    if measured is None or time.monotonic() - measured[0] > CACHE_SECONDS:
-        return room_left(db, owner_id=owner_id, policy=policy) <= 0
-    return measured[1] >= policy.storage_quota_bytes
+    """Whether the account has reached its quota."""
+    return room_left(db, owner_id=owner_id, policy=policy) <= 0
 
 
-def forget(owner_id: int) -> None:
-    """Measure again next time (after something was deleted for good)."""
-    _measured.pop(owner_id, None)
+def _start_counting(db: Session, *, owner_id: int) -> int | None:
+    """Give an account its counter, measured, if it has none (an account made before
+    counters, or never written for). Measured inside the caller's transaction, so it
+    includes what that transaction has written. Returns what was measured, or None if
+    a racing request's own insert won (its counter is then the one to charge)."""
+    measured = measure(db, owner_id=owner_id)
+    dialect = db.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    inserted = db.execute(
+        insert(StorageUse).values(owner_id=owner_id, stored_bytes=measured).on_conflict_do_nothing()
+    )
+    return measured if inserted.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: bool = True) -> None:
+    """Count ``delta`` bytes (less than 0: freed) against the account's quota, in the
+    caller's transaction: one compare-and-set, so two writes at once cannot both take
+    the last of the room. Raises StorageFull (the caller rolls back) if a write that
+    grows the account would take it past its quota, unless not ``limited`` (deleting,
+    restoring and discarding are counted but never refused: they are how room is made)."""
+    if delta == 0:
+        return
+    floor = func.greatest if db.get_bind().dialect.name == "postgresql" else func.max
+    for _attempt in range(2):
+        statement = (
+            update(StorageUse)
+            .where(col(StorageUse.owner_id) == owner_id)
+            .values(stored_bytes=floor(0, StorageUse.stored_bytes + delta))
+            .returning(col(StorageUse.stored_bytes))
+        )
+        if delta > 0 and limited:
+            statement = statement.where(
+                col(StorageUse.stored_bytes) + delta <= policy.storage_quota_bytes
+            )
+        if db.execute(statement).first() is not None:
+            return
+        if db.get(StorageUse, owner_id) is not None:
+            raise StorageFull(owner_id)
+        measured = _start_counting(db, owner_id=owner_id)  # this write included
+        if measured is not None:
+            if limited and delta > 0 and measured > policy.storage_quota_bytes:
+                raise StorageFull(owner_id)
+            return
+    raise StorageFull(owner_id)
+
+
+def recount(db: Session, *, owner_id: int) -> None:
+    """Set the account's counter to what it stores (after records are purged)."""
+    if _start_counting(db, owner_id=owner_id) is not None:
+        return
+    measured = measure(db, owner_id=owner_id)
+    db.execute(
+        update(StorageUse).where(col(StorageUse.owner_id) == owner_id).values(stored_bytes=measured)
+    )
 
 
 def full_message(policy: Policy) -> str:

@@ -5,6 +5,7 @@ save; a save that cannot get the database keeps the person's words."""
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -69,8 +70,6 @@ def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def pdf_file(name: str = "notes.pdf") -> FileStorage:
-    import io
-
     return FileStorage(io.BytesIO(sample_files.pdf()), filename=name)
 
 
@@ -383,7 +382,9 @@ def test_a_discard_racing_a_save_loses_no_update(
             )
             assert saved.action == services.DRAFT_ACTION
         with pytest.raises(services.VersionConflict):
-            services.discard_pending_changes(discarding, seen, based_on_version=read_version)
+            services.discard_pending_changes(
+                discarding, seen, based_on_version=read_version, policy=policy
+            )
             discarding.commit()
     db.expire_all()
     stored = db.get(CpdRecord, record.id)
@@ -546,3 +547,77 @@ def test_a_save_that_cannot_get_the_database_shows_the_words_back(
     assert htmx.status_code == 503 and htmx.headers["Retry-After"]
     body = htmx.get_data(as_text=True)
     assert "service is busy" in body and "<header" not in body
+
+
+def test_the_storage_counter_agrees_with_what_is_stored_after_every_kind_of_save(
+    app: Flask, db: Session, user, policy: Policy, recorded_with_document: CpdRecord
+) -> None:
+    assert user.id is not None
+    for kind in SAVE_KINDS:
+        with Session(app.extensions["db_engine"], expire_on_commit=False) as request_db:
+            fresh = request_db.get(CpdRecord, recorded_with_document.id)
+            assert fresh is not None
+            _saves(user.id, policy, fresh)[kind](request_db)
+        db.expire_all()
+        assert quota.used_bytes(db, owner_id=user.id) == quota.measure(db, owner_id=user.id), kind
+    fresh = db.get(CpdRecord, recorded_with_document.id)
+    assert fresh is not None
+    services.delete_record(db, fresh, based_on_version=None, policy=policy)
+    db.commit()
+    services.restore_record(db, owner_id=user.id, record_id=fresh.id, policy=policy)
+    db.commit()
+    assert quota.used_bytes(db, owner_id=user.id) == quota.measure(db, owner_id=user.id)
+
+
+def test_two_uploads_racing_for_the_last_room_cannot_both_take_it(
+    app: Flask, db: Session, user, policy: Policy
+) -> None:
+    """Both uploads see room for one file before either writes; the quota's
+    compare-and-set, inside each save's transaction, lets only one of them store it."""
+    import dataclasses
+
+    assert user.id is not None
+    first = _save(db, user.id, policy, editor="seed-page")
+    assert first.record is not None
+    big = sample_files.pdf("Reflective notes " * 1500)  # about 25 KB, far more than the answers
+    room_for_one = quota.used_bytes(db, owner_id=user.id) + len(big) * 3 // 2
+    small = dataclasses.replace(policy, storage_quota_bytes=room_for_one)
+    arrived = threading.Barrier(2, timeout=30)
+
+    def both_checked_then_go(content: Any) -> ScanResult:
+        arrived.wait()  # both files have been measured against the room left
+        return not_scanned(content)
+
+    outcomes: list[Any] = []
+
+    def upload(editor: str) -> None:
+        try:
+            with Session(app.extensions["db_engine"], expire_on_commit=False) as tab:
+                outcomes.append(
+                    page.save_page(
+                        tab,
+                        owner_id=user.id,
+                        policy=small,
+                        scanner=both_checked_then_go,
+                        post=page.PagePost(
+                            form_type="unstructured",
+                            answers=complete_answers(),
+                            editor=editor,
+                            files=[FileStorage(io.BytesIO(big), filename=f"{editor}.pdf")],
+                        ),
+                    )
+                )
+        except Exception as error:  # noqa: BLE001 - the test looks at it
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=upload, args=(name,)) for name in ("tab-a", "tab-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    stored = [o for o in outcomes if isinstance(o, page.PageSaved) and o.added]
+    refused = [o for o in outcomes if isinstance(o, quota.StorageFull)]
+    assert len(stored) == 1 and len(refused) == 1, outcomes
+    db.expire_all()
+    assert quota.used_bytes(db, owner_id=user.id) <= room_for_one
+    assert quota.used_bytes(db, owner_id=user.id) == quota.measure(db, owner_id=user.id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,14 +22,6 @@ from tests.support import sample_files
 pytestmark = pytest.mark.db
 
 MB = 1024 * 1024
-
-
-@pytest.fixture(autouse=True)
-def fresh_quota_figures() -> Iterator[None]:
-    """Each test's accounts are new (ids are reused after the tables are emptied)."""
-    quota._measured.clear()
-    yield
-    quota._measured.clear()
 
 
 def _token(client: FlaskClient, path: str = "/your-cpd/new/structured") -> str:
