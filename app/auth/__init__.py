@@ -36,6 +36,10 @@ bp = Blueprint("auth", __name__)
 SESSION_TOKEN_KEY = SIGN_IN_TOKEN_KEY
 ENDED_TOKEN_KEY = "ended_sid"  # noqa: S105 - a cookie key name, not a secret
 SHARED_DEVICE_KEY = "shared_device"
+# A CPD form the service refused to save (signed out, or a token it could not trust),
+# held in this browser's session while its writer signs in (app/cpd/refused.py):
+# carried across the fresh session a sign-in starts, never into an account by itself.
+UNSAVED_FORM_KEY = "unsaved_form"
 
 
 @login_manager.user_loader

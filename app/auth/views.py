@@ -20,6 +20,7 @@ from app import background
 from app.auth import (
     SESSION_TOKEN_KEY,
     SHARED_DEVICE_KEY,
+    UNSAVED_FORM_KEY,
     bp,
     current_policy,
     emails,
@@ -69,8 +70,12 @@ def _safe_next(target: str | None) -> str:
 
 def _sign_in(user: User, *, shared_device: bool = False) -> None:
     assert user.id is not None
-    # A fresh cookie and a fresh server-side session at every sign-in (no fixation).
+    # A fresh cookie and a fresh server-side session at every sign-in (no fixation);
+    # only a refused CPD form waiting for this sign-in comes along (app/cpd/refused.py).
+    unsaved = session.get(UNSAVED_FORM_KEY)
     session.clear()
+    if unsaved is not None:
+        session[UNSAVED_FORM_KEY] = unsaved
     session[SESSION_TOKEN_KEY] = start_session(
         db=get_session(),
         user_id=user.id,

@@ -45,7 +45,7 @@ def database_busy(error: OperationalError) -> Any:
         form_type = form_type or request.form.get("form_type", "")
         if form_type in rules.FORM_TYPES:
             flash(BUSY_MESSAGE, "info")
-            body, _status = views._render_form(
+            body, _status = views.render_form(
                 form_type, services.answers_from_form(request.form, form_type), record=record
             )
             # The message was put in and taken out again as the page was drawn: the

@@ -126,7 +126,7 @@ def storage_full_answer() -> Any:
     if form_type not in rules.FORM_TYPES:
         abort(404)
     answers = services.answers_from_form(request.form, form_type)
-    return views._render_form(
+    return views.render_form(
         form_type, answers, record=record, problems={"documents": message}, status=400
     )
 

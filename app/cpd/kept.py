@@ -80,6 +80,20 @@ def owner_from_form() -> int | None:
     return int(claim["user"])
 
 
+def claimed_owner(token: str | None) -> int | None:
+    """Whose page a form says it was (its signed ``kept_for``), even if that person has
+    signed out since: enough to give its words back only to them, never to save them."""
+    if not token:
+        return None
+    try:
+        claim = _owner_signer().loads(token, max_age=int(OWNER_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(claim, dict) or not isinstance(claim.get("user"), int):
+        return None
+    return int(claim["user"])
+
+
 def signed_out_since(db: Session, *, user_id: int, since: dt.datetime) -> bool:
     """Whether any of the person's sessions was ended on purpose (sign-out, "sign out
     everywhere", a password reset) after ``since``.
@@ -275,8 +289,13 @@ def signed_in_keeping_posts(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user.is_authenticated:
             return view(*args, **kwargs)
-        if request.method == "POST":
-            _keep_for_ended_session(csrf_passed=True)
+        kept = request.method == "POST" and _keep_for_ended_session(csrf_passed=True)
+        if request.method == "POST" and not kept and request.headers.get("HX-Request") != "true":
+            from app.cpd.refused import SIGNED_OUT, refused_page
+
+            page = refused_page(SIGNED_OUT, 401)
+            if page is not None:
+                return page
         return login_manager.unauthorized()
 
     return wrapper
@@ -306,4 +325,7 @@ def csrf_failed_on_a_form(error: Exception) -> Any:
     if htmx:
         body = render_template("pages/cpd/_autosave-status.html", failed=True)
         return body, 400, {"Vary": "HX-Request"}
-    return refused
+    from app.cpd.refused import SIGNED_OUT, UNTRUSTED, refused_page
+
+    reason = UNTRUSTED if current_user.is_authenticated else SIGNED_OUT
+    return refused_page(reason, 400) or refused

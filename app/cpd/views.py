@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -48,7 +47,7 @@ def _restored() -> KeptForm | None:
     )
 
 
-def _render_form(
+def render_form(
     form_type: str,
     answers: dict[str, Any],
     *,
@@ -57,6 +56,7 @@ def _render_form(
     status: int = 200,
     kept: KeptForm | None = None,
     based_on_version: int | None = None,
+    editor: str | None = None,
 ) -> tuple[str, int]:
     problems = problems or {}
     known = uploads.documents_of(get_session(), record) if record is not None else {}
@@ -74,7 +74,8 @@ def _render_form(
             error_links=_error_links(problems, answers),
             date_error_parts=_date_error_parts(answers) if "completed" in problems else (),
             page_has_errors=bool(problems),
-            editor=(kept.data.get("editor") if kept else request.form.get("editor"))
+            editor=editor
+            or (kept.data.get("editor") if kept else request.form.get("editor"))
             or secrets.token_urlsafe(16),
             kept_for=kept_forms.owner_token(current_user),
             based_on_version=based_on_version
@@ -176,35 +177,38 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
     if request.method == "GET":
         restored = _restored()
         if restored is not None:
-            return _render_form(form_type, restored.data["answers"], kept=restored)
-        started = _draft_left_by(request.args.get("continue"))
-        if started is not None:
-            # This page was reloaded (or left and come back to) with words not yet
-            # autosaved, which became this draft as the page went (static/js/leaving.mjs).
-            return redirect(url_for("cpd.edit_record", record_id=started.id))
-        return _render_form(form_type, {"standard_parts": []})
+            return render_form(form_type, restored.data["answers"], kept=restored)
+        editor = request.args.get("continue")
+        if editor:
+            return _continue_with_draft_left_by(form_type, editor)
+        return render_form(form_type, {"standard_parts": []})
     return _saved_page(save_page_posted(form_type))
 
 
-# How long a page sent on with ?continue= waits for the draft its words are making.
-CONTINUE_WAIT_SECONDS = 3.0
+# How many times a page sent on with ?continue= looks again for the draft its words
+# are making, a second apart, before it opens as a new form.
+CONTINUE_LOOKS = 5
 
 
-def _draft_left_by(editor: str | None) -> CpdRecord | None:
-    """The draft the words of a page that was just left are making (leaving.mjs sends
-    them as the page goes, then sends the page that comes back here). The two requests
-    race: if that save has not landed yet, wait for it a moment rather than show an
-    empty form whose next autosave would be a second draft."""
-    if not editor:
-        return None
-    db = get_session()
-    deadline = time.monotonic() + CONTINUE_WAIT_SECONDS
-    while True:
-        started = services.find_by_editor(db, owner_id=_owner_id(), editor=editor)
-        if started is not None or time.monotonic() > deadline:
-            return started
-        db.rollback()  # end the read, so the next look sees what has been saved since
-        time.sleep(0.1)
+def _continue_with_draft_left_by(form_type: str, editor: str) -> str | Response:
+    """A new form that was left with words not yet autosaved (static/js/leaving.mjs
+    sent them as the page went, and then sent the page that came back here). If the
+    draft those words made is there, go on to it. The two requests race, so it may not
+    be there yet: then answer at once with a short page that looks again a second
+    later (the browser waits, no worker does), rather than an empty form whose next
+    autosave would make a second draft or overwrite the words."""
+    started = services.find_by_editor(get_session(), owner_id=_owner_id(), editor=editor)
+    if started is not None:
+        # This page was reloaded (or left and come back to) with words not yet
+        # autosaved, which became this draft as the page went.
+        return redirect(url_for("cpd.edit_record", record_id=started.id))
+    look = request.args.get("look", "1")
+    look_number = int(look) if look.isdigit() else CONTINUE_LOOKS
+    if look_number >= CONTINUE_LOOKS:
+        return render_form(form_type, {"standard_parts": []})[0]
+    arguments: dict[str, Any] = {"continue": editor, "look": look_number + 1}
+    again = url_for("cpd.new_record", form_type=form_type, **arguments)
+    return render_template("pages/cpd/continuing.html", again=again)
 
 
 def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Response:
@@ -256,10 +260,10 @@ def edit_record(record_id: int) -> str | tuple[str, int] | Response:
     if request.method == "GET":
         restored = _restored()
         if restored is not None and restored.record_id == record.id:
-            return _render_form(
+            return render_form(
                 record.form_type, restored.data["answers"], record=record, kept=restored
             )
-        return _render_form(record.form_type, record.working_answers, record=record)
+        return render_form(record.form_type, record.working_answers, record=record)
     return _saved_page(save_page_posted(record.form_type, record=record))
 
 
@@ -294,7 +298,7 @@ def _saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
     if saved.conflict is not None:
         return _conflict(saved.conflict, saved.answers, saved.post.action)
     if saved.problems:
-        return _render_form(
+        return render_form(
             saved.post.form_type,
             saved.answers,
             record=record,

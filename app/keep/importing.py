@@ -1,6 +1,14 @@
 """Reading "Download all your CPD" back into an account. Everything is checked before
 anything is written, and anything that cannot be read refuses the whole file with a
-report saying why: a half-imported account would be worse than none.
+report saying why: a half-imported account would be worse than none. So the writing is
+one transaction, committed once: a worker killed half-way, or any failure, leaves
+nothing of the file behind.
+
+Every part is bounded, whatever the file claims: the records it may list (the policy's
+``max_records_per_account``, and what the account already holds), how much of
+records.json is parsed (its size, and the brackets and commas in it, counted before
+parsing, which bound the objects parsing could make), how many problems are reported
+(``MAX_PROBLEMS``, then how many more), and what it may add to the storage quota.
 
 Only records.json is trusted for structure. Names inside the ZIP are never used as
 paths: a document is read only when records.json names an entry that exists, and its
@@ -11,21 +19,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from app import uploads
 from app.cpd import rules
 from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
 from app.db import utcnow
 from app.keep.archive import FORMAT, FORMAT_VERSION, RECORDS_JSON
-from app.policy import Policy
+from app.policy import Policy, describe_size
+from app.uploads import quota
 
 MAX_ENTRIES = 20_000
 MAX_RECORDS_JSON_BYTES = 50 * 1024 * 1024
+# JSON containers and values a record may take in records.json ("{", "[" and ","
+# anywhere, text included): an exported record, its draft changes and documents use
+# well under a hundred, and long answers full of commas a few hundred more.
+MAX_TOKENS_PER_RECORD = 500
+# Problems listed on the refusal page; the rest are counted.
+MAX_PROBLEMS = 30
 ANSWER_KEYS = {*rules.TEXT_FIELDS, "standard_parts", "documents"}
 
 
@@ -33,6 +48,29 @@ class ImportRefused(ValueError):
     def __init__(self, reasons: Sequence[str]) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = list(reasons)
+
+
+class Problems:
+    """The problems found in a file: the first MAX_PROBLEMS, and how many more."""
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.more = 0
+
+    def append(self, problem: str) -> None:
+        if len(self.listed) < MAX_PROBLEMS:
+            self.listed.append(problem)
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.listed)
+
+    def reasons(self) -> list[str]:
+        if not self.more:
+            return list(self.listed)
+        more = "1 more problem" if self.more == 1 else f"{self.more:,} more problems"
+        return [*self.listed, f"And {more} in the same file"]
 
 
 @dataclass
@@ -72,7 +110,7 @@ def _read_entry(archive: zipfile.ZipFile, name: str, limit: int, budget: list[in
     return data
 
 
-def _answers(raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+def _answers(raw: Any, where: str, problems: Problems) -> dict[str, Any]:
     if not isinstance(raw, dict):
         problems.append(f"{where}: the answers are missing")
         return {}
@@ -125,8 +163,13 @@ def read_export(
                 [f"The ZIP file has no {RECORDS_JSON}: it is not a download of your CPD"]
             )
         budget = [policy.max_import_unpacked_bytes]
+        most = policy.max_records_per_account
         try:
-            export = json.loads(_read_entry(archive, RECORDS_JSON, MAX_RECORDS_JSON_BYTES, budget))
+            text = _read_entry(archive, RECORDS_JSON, MAX_RECORDS_JSON_BYTES, budget)
+            if sum(text.count(mark) for mark in (b"{", b"[", b",")) > most * MAX_TOKENS_PER_RECORD:
+                raise ImportRefused([_too_many_records(most)])
+            export = json.loads(text)
+            del text
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise ImportRefused([f"{RECORDS_JSON} is not valid JSON"]) from None
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
@@ -138,14 +181,20 @@ def read_export(
             or not isinstance(export.get("records"), list)
         ):
             raise ImportRefused([f"{RECORDS_JSON} is not a download of your CPD from this service"])
-        problems: list[str] = []
+        if len(export["records"]) > most:
+            raise ImportRefused([_too_many_records(most)])
+        problems = Problems()
         planned = [
             _plan(number, raw, archive, names, budget, problems, policy, scanner)
             for number, raw in enumerate(export["records"], start=1)
         ]
         if problems:
-            raise ImportRefused(problems)
+            raise ImportRefused(problems.reasons())
         return planned
+
+
+def _too_many_records(most: int) -> str:
+    return f"The file holds more CPD records than one account can ({most:,})"
 
 
 def _plan(
@@ -154,7 +203,7 @@ def _plan(
     archive: zipfile.ZipFile,
     names: set[str],
     budget: list[int],
-    problems: list[str],
+    problems: Problems,
     policy: Policy,
     scanner: uploads.Scanner,
 ) -> PlannedRecord:
@@ -212,13 +261,6 @@ def _plan(
     return plan
 
 
-def store_document(db: Session, record: CpdRecord, checked: uploads.CheckedFile) -> int:
-    """The one place an imported document is stored (storage may move modules)."""
-    (stored,) = uploads.store(db, record, [checked])
-    assert stored.id is not None
-    return stored.id
-
-
 def _with_new_ids(answers: dict[str, Any], new_ids: dict[int, int]) -> dict[str, Any]:
     return {
         **answers,
@@ -237,51 +279,102 @@ def write_import(
     planned: Sequence[PlannedRecord],
     policy: Policy,
     today: dt.date,
-    store: Callable[[Session, CpdRecord, uploads.CheckedFile], int] = store_document,
 ) -> ImportReport:
+    """Write the checked records in one transaction, committed once at the end: each
+    record, its documents and its first revision; then the account's record count and
+    storage quota are checked with everything in place (ImportRefused: nothing of it
+    is kept)."""
     report = ImportReport()
-    for plan in planned:
-        status = plan.status
-        if status == RECORDED:
-            names = {d.old_id: d.checked.filename for d in plan.documents}
-            problems = rules.problems_for_recording(
-                plan.answers, plan.form_type, policy=policy, today=today, document_names=names
+    stored_bytes = 0
+    try:
+        held = db.exec(
+            select(func.count()).select_from(CpdRecord).where(CpdRecord.owner_id == owner_id)
+        ).one()
+        if held + len(planned) > policy.max_records_per_account:
+            raise ImportRefused(
+                [
+                    f"Your account holds {held:,} CPD records; with the {len(planned):,} in "
+                    f"this file it would hold more than one account can "
+                    f"({policy.max_records_per_account:,})"
+                ]
             )
-            if problems:
-                status = DRAFT
-                report.notes.append(
-                    f"Record {plan.number} was imported as a draft: "
-                    + "; ".join(sorted(set(problems.values())))
-                )
-        now = utcnow()
-        record = CpdRecord(
-            owner_id=owner_id,
-            form_type=plan.form_type,
-            status=status,
-            answers={},
-            completed_on=rules.parse_date_quietly(plan.answers, policy=policy, today=today),
-            created_at=now,
-            updated_at=now,
-            recorded_at=now if status == RECORDED else None,
-        )
-        db.add(record)
-        db.flush()
-        new_ids = {d.old_id: store(db, record, d.checked) for d in plan.documents}
-        record.answers = _with_new_ids(plan.answers, new_ids)
-        if plan.draft_changes is not None:
-            record.pending_answers = _with_new_ids(plan.draft_changes, new_ids)
-        db.add(record)
-        assert record.id is not None
-        db.add(
-            CpdRevision(
-                record_id=record.id,
-                version=record.version,
-                kind="Imported",
-                answers=record.answers,
-                saved_at=now,
-            )
-        )
-        report.records += 1
-        report.documents += len(new_ids)
+        for plan in planned:
+            stored_bytes += _write_record(db, owner_id, plan, policy, today, report)
+        quota.charge(db, owner_id=owner_id, delta=stored_bytes, policy=policy)
+    except quota.StorageFull:
+        db.rollback()
+        raise ImportRefused(
+            [
+                "The CPD in this file does not fit in your account: it would go past your "
+                f"storage limit of {describe_size(policy.storage_quota_bytes)}. Call "
+                f"{policy.help_phone} or email {policy.help_email} for help making room"
+            ]
+        ) from None
+    except BaseException:
+        db.rollback()
+        raise
     db.commit()
     return report
+
+
+def _write_record(
+    db: Session,
+    owner_id: int,
+    plan: PlannedRecord,
+    policy: Policy,
+    today: dt.date,
+    report: ImportReport,
+) -> int:
+    """Write one planned record (flushed, not committed); the bytes it stores."""
+    status = plan.status
+    if status == RECORDED:
+        names = {d.old_id: d.checked.filename for d in plan.documents}
+        problems = rules.problems_for_recording(
+            plan.answers, plan.form_type, policy=policy, today=today, document_names=names
+        )
+        if problems:
+            status = DRAFT
+            report.notes.append(
+                f"Record {plan.number} was imported as a draft: "
+                + "; ".join(sorted(set(problems.values())))
+            )
+    now = utcnow()
+    record = CpdRecord(
+        owner_id=owner_id,
+        form_type=plan.form_type,
+        status=status,
+        answers={},
+        completed_on=rules.parse_date_quietly(plan.answers, policy=policy, today=today),
+        created_at=now,
+        updated_at=now,
+        recorded_at=now if status == RECORDED else None,
+    )
+    db.add(record)
+    db.flush()
+    stored = uploads.store(db, record, [d.checked for d in plan.documents])
+    new_ids = {
+        planned.old_id: document.id
+        for planned, document in zip(plan.documents, stored, strict=True)
+        if document.id is not None
+    }
+    record.answers = _with_new_ids(plan.answers, new_ids)
+    if plan.draft_changes is not None:
+        record.pending_answers = _with_new_ids(plan.draft_changes, new_ids)
+    db.add(record)
+    assert record.id is not None
+    db.add(
+        CpdRevision(
+            record_id=record.id,
+            version=record.version,
+            kind="Imported",
+            answers=record.answers,
+            saved_at=now,
+        )
+    )
+    report.records += 1
+    report.documents += len(new_ids)
+    return (
+        sum(document.size for document in stored)
+        + 2 * quota.size_of(record.answers)  # the record and its revision
+        + quota.size_of(record.pending_answers)
+    )

@@ -113,9 +113,16 @@ def import_cpd() -> str | tuple[str, int]:
         )
     except importing.ImportRefused as refused:
         return _import_page(refused.reasons), 400
-    report = importing.write_import(
-        get_session(), owner_id=_owner_id(), planned=planned, policy=policy, today=policy.today()
-    )
+    try:
+        report = importing.write_import(
+            get_session(),
+            owner_id=_owner_id(),
+            planned=planned,
+            policy=policy,
+            today=policy.today(),
+        )
+    except importing.ImportRefused as refused:
+        return _import_page(refused.reasons), 400
     return render_template("pages/keep/imported.html", report=report)
 
 

@@ -6,6 +6,7 @@ save; a save that cannot get the database keeps the person's words."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 from werkzeug.datastructures import FileStorage
 
 from app import uploads
@@ -621,3 +622,126 @@ def test_two_uploads_racing_for_the_last_room_cannot_both_take_it(
     db.expire_all()
     assert quota.used_bytes(db, owner_id=user.id) <= room_for_one
     assert quota.used_bytes(db, owner_id=user.id) == quota.measure(db, owner_id=user.id)
+
+
+def test_a_form_refused_after_signing_out_in_another_tab_shows_the_words_back(
+    signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    """Without JavaScript: open the unstructured form, type, sign out in another tab of
+    the same browser, press "Save as draft". Nothing is saved to any account, but the
+    words come back in the same form; after signing in and saving, they are saved."""
+    client = signed_in_client
+    form = client.get("/your-cpd/new/unstructured").get_data(as_text=True)
+    token = csrf_token_from(form)
+    kept_for = re.search(r'name="kept_for" value="([^"]+)"', form)
+    editor = re.search(r'name="editor" value="([^"]+)"', form)
+    assert kept_for and editor
+    account = client.get("/account").get_data(as_text=True)
+    client.post("/sign-out", data={"csrf_token": csrf_token_from(account)})
+    typed = "What I learned on the course: words that must not be lost"
+    response = client.post(
+        "/your-cpd/new/unstructured",
+        data={
+            "csrf_token": token,
+            "form_type": "unstructured",
+            "editor": editor.group(1),
+            "kept_for": kept_for.group(1),
+            "title": "Course on the Care Act",
+            "description": typed,
+            "standard_parts": ["4.3"],
+            "action": "draft",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code in (400, 401)
+    assert "Your CPD is not saved yet" in page and "You were signed out" in page
+    assert typed in page and "Course on the Care Act" in page
+    assert "Sign in to save it" in page
+    db.expire_all()
+    assert db.exec(select(CpdRecord)).all() == [], "a refused post was written"
+    # The refusal's own form, with its fresh token, holds the words while signing in.
+    hold = client.post(
+        "/your-cpd/sign-in-to-save",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "form_type": "unstructured",
+            "kept_for": kept_for.group(1),
+            "editor": editor.group(1),
+            "title": "Course on the Care Act",
+            "description": typed,
+            "standard_parts": ["4.3"],
+        },
+    )
+    assert hold.status_code == 302 and "/sign-in" in hold.headers["Location"]
+    db.expire_all()
+    assert db.exec(select(CpdRecord)).all() == []
+    sign_in_page = client.get(hold.headers["Location"]).get_data(as_text=True)
+    signed_in = client.post(
+        hold.headers["Location"],
+        data={
+            "csrf_token": csrf_token_from(sign_in_page),
+            "email": user.email,
+            "password": PASSWORD,
+        },
+    )
+    assert signed_in.status_code == 302
+    back = client.get(signed_in.headers["Location"])
+    restored = back.get_data(as_text=True)
+    assert back.status_code == 200 and typed in restored
+    assert "They are not saved yet" in restored
+    db.expire_all()
+    assert db.exec(select(CpdRecord)).all() == [], "nothing is saved before pressing save"
+    saved = client.post(
+        "/your-cpd/new/unstructured",
+        data={
+            "csrf_token": csrf_token_from(restored),
+            "form_type": "unstructured",
+            "editor": re.search(r'name="editor" value="([^"]+)"', restored).group(1),  # type: ignore[union-attr]
+            "title": "Course on the Care Act",
+            "description": typed,
+            "standard_parts": ["4.3"],
+            "action": "draft",
+        },
+    )
+    assert saved.status_code == 302
+    db.expire_all()
+    [record] = db.exec(select(CpdRecord)).all()
+    assert record.owner_id == user.id and record.answers["description"] == typed
+
+
+def test_refused_words_are_given_back_only_to_the_person_whose_page_it_was(
+    signed_in_client: FlaskClient, other_client: FlaskClient, db: Session, user
+) -> None:
+    """A shared computer: Alex's refused words are held in the browser; Sam signs in
+    there. Sam is not shown them, and nothing is saved to either account."""
+    form = signed_in_client.get("/your-cpd/new/unstructured").get_data(as_text=True)
+    kept_for = re.search(r'name="kept_for" value="([^"]+)"', form)
+    assert kept_for
+    account = signed_in_client.get("/account").get_data(as_text=True)
+    signed_in_client.post("/sign-out", data={"csrf_token": csrf_token_from(account)})
+    refused = signed_in_client.get("/sign-in").get_data(as_text=True)
+    hold = signed_in_client.post(
+        "/your-cpd/sign-in-to-save",
+        data={
+            "csrf_token": csrf_token_from(refused),
+            "form_type": "unstructured",
+            "kept_for": kept_for.group(1),
+            "description": "Alex's private reflection",
+        },
+    )
+    assert hold.status_code == 302
+    sign_in_page = signed_in_client.get(hold.headers["Location"]).get_data(as_text=True)
+    signed_in = signed_in_client.post(
+        hold.headers["Location"],
+        data={
+            "csrf_token": csrf_token_from(sign_in_page),
+            "email": "sam@example.com",
+            "password": PASSWORD,
+        },
+    )
+    back = signed_in_client.get(signed_in.headers["Location"], follow_redirects=True)
+    page = back.get_data(as_text=True)
+    assert "Alex&#39;s private reflection" not in page and "Alex's private reflection" not in page
+    assert "written by someone else" in page
+    db.expire_all()
+    assert db.exec(select(CpdRecord)).all() == []

@@ -381,7 +381,7 @@ def test_the_purge_command_removes_only_what_has_expired(app, db: Session, user,
     kept_result = save_new_page(db, owner_id=user.id, policy=policy, title="Keep")
     old_result = save_new_page(db, owner_id=user.id, policy=policy, title="Old")
     assert kept_result.record and old_result.record
-    services.delete_record(db, kept_result.record, based_on_version=None)
+    services.delete_record(db, kept_result.record, based_on_version=None, policy=policy)
     old_result.record.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(
         days=policy.recently_deleted_days + 1
     )

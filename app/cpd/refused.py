@@ -1,0 +1,160 @@
+"""A CPD form the service must refuse to save (its sender is signed out and the post
+cannot be shown to be theirs, or its CSRF token cannot be trusted: perhaps another
+website posting with the person's cookie) is never written to any account. But its
+words are not thrown away either: the refusal shows them back in the same form, says
+why, and offers to sign in and save them.
+
+Pressing "Sign in to save it" holds the words in this browser's session (not in any
+account) while its writer signs in; after signing in they are put back on the form,
+still unsaved, for the person to check and save. A form whose page was shown to one
+person (its signed ``kept_for``) is put back only for that person."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.auth import UNSAVED_FORM_KEY
+from app.cpd import bp, rules, services
+from app.cpd.kept import claimed_owner
+from app.cpd.page import read_page_post
+
+# The most a refused form's words may take in the browser's session while its writer
+# signs in: every box of the longest form at its limit, several times over.
+MAX_HELD_BYTES = 256 * 1024
+
+SIGNED_OUT = "signed-out"
+UNTRUSTED = "untrusted"
+
+
+def _form_type() -> str | None:
+    record_id = (request.view_args or {}).get("record_id")
+    form_type = (request.view_args or {}).get("form_type") or request.form.get("form_type")
+    if record_id is not None and current_user.is_authenticated:
+        try:
+            record = services.get_record(
+                _db(), owner_id=int(current_user.id), record_id=int(record_id)
+            )
+            form_type = record.form_type
+        except services.RecordNotFound:
+            pass
+    return form_type if form_type in rules.FORM_TYPES else None
+
+
+def _db() -> Any:
+    from app.db import get_session
+
+    return get_session()
+
+
+def refused_page(reason: str, status: int) -> tuple[str, int] | None:
+    """The refusal of this request's CPD form, with every answer it sent; None if the
+    post holds no CPD form."""
+    form_type = _form_type()
+    if form_type is None:
+        return None
+    post = read_page_post(request.form, request.files, form_type=form_type)
+    record_id = (request.view_args or {}).get("record_id") or request.form.get("record_id")
+    files = [upload.filename for _, upload in request.files.items(multi=True) if upload.filename]
+    return (
+        render_template(
+            "pages/cpd/refused.html",
+            reason=reason,
+            form_type=form_type,
+            answers=post.answers,
+            problems={},
+            hidden={
+                "form_type": form_type,
+                "record_id": str(record_id or ""),
+                "version": "" if post.version is None else str(post.version),
+                "editor": post.editor or "",
+                "kept_for": request.form.get("kept_for", ""),
+            },
+            files_not_kept=files,
+        ),
+        status,
+    )
+
+
+@bp.route("/your-cpd/sign-in-to-save", methods=["POST"])
+def hold_until_signed_in() -> str | tuple[str, int] | Response:
+    """Hold a refused form's words in this browser's session, then sign in."""
+    form_type = request.form.get("form_type", "")
+    if form_type not in rules.FORM_TYPES:
+        return redirect(url_for("cpd.your_cpd"))
+    post = read_page_post(request.form, request.files, form_type=form_type)
+    record_id = request.form.get("record_id", "")
+    held = {
+        "form_type": form_type,
+        "answers": post.answers,
+        "record_id": int(record_id) if record_id.isdigit() else None,
+        "version": post.version,
+        "editor": post.editor,
+        # Whose page it was, if it says so (signed): only they get it back.
+        "owner": claimed_owner(request.form.get("kept_for")),
+    }
+    if len(json.dumps(held)) > MAX_HELD_BYTES:
+        context = {**_context_of(post.answers, form_type), "too_long": True}
+        return render_template("pages/cpd/refused.html", **context), 400
+    session[UNSAVED_FORM_KEY] = held
+    if current_user.is_authenticated:
+        return redirect(url_for("cpd.unsaved"))
+    flash("Sign in to save your CPD. It will be back on the form, ready to save.", "info")
+    return redirect(url_for("auth.sign_in", next=url_for("cpd.unsaved")))
+
+
+def _context_of(answers: dict[str, Any], form_type: str) -> dict[str, Any]:
+    return {
+        "reason": SIGNED_OUT,
+        "form_type": form_type,
+        "answers": answers,
+        "problems": {},
+        "hidden": {
+            name: request.form.get(name, "")
+            for name in ("form_type", "record_id", "version", "editor", "kept_for")
+        },
+        "files_not_kept": [],
+    }
+
+
+@bp.route("/your-cpd/unsaved")
+@login_required
+def unsaved() -> str | tuple[str, int] | Response:
+    """The refused form's words back on the form, not yet saved, for their writer."""
+    from app.cpd import views
+
+    held = session.pop(UNSAVED_FORM_KEY, None)
+    if not isinstance(held, dict) or held.get("form_type") not in rules.FORM_TYPES:
+        return redirect(url_for("cpd.your_cpd"))
+    if held.get("owner") is not None and held["owner"] != int(current_user.id):
+        flash(
+            "The CPD that was waiting in this browser was written by someone else, so it is "
+            "not shown. It has not been saved to any account.",
+            "info",
+        )
+        return redirect(url_for("cpd.your_cpd"))
+    record = None
+    if held.get("record_id") is not None:
+        try:
+            record = services.get_record(
+                _db(), owner_id=int(current_user.id), record_id=int(held["record_id"])
+            )
+        except services.RecordNotFound:
+            record = None
+    if record is not None and record.form_type != held["form_type"]:
+        record = None
+    flash(
+        "Your answers are back on the form. They are not saved yet: check them and save.",
+        "info",
+    )
+    return views.render_form(
+        held["form_type"],
+        held["answers"],
+        record=record,
+        based_on_version=held.get("version") if record is not None else None,
+        editor=held.get("editor") if record is not None else None,
+    )
