@@ -13,7 +13,8 @@ from typing import Any
 from flask import flash, render_template, request, session
 from sqlalchemy.exc import OperationalError
 
-from app.cpd import rules, services
+from app.cpd import rules
+from app.cpd.answers import from_form as answers_from_form
 from app.cpd.kept import FORM_ENDPOINTS
 from app.db import get_session, is_busy
 
@@ -46,7 +47,7 @@ def database_busy(error: OperationalError) -> Any:
         if form_type in rules.FORM_TYPES:
             flash(BUSY_MESSAGE, "info")
             body, _status = views.render_form(
-                form_type, services.answers_from_form(request.form, form_type), record=record
+                form_type, answers_from_form(request.form, form_type), record=record
             )
             # The message was put in and taken out again as the page was drawn: the
             # browser session is as it was, so nothing more is written to a busy database.

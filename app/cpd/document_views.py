@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 
 from app import uploads
 from app.cpd import anonymity, bp, rules, services, views
+from app.cpd.answers import from_form as answers_from_form
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
 from app.cpd.models import CpdDocument, CpdRecord
 from app.cpd.page import PageSaved
@@ -125,7 +126,7 @@ def storage_full_answer() -> Any:
     form_type = record.form_type if record is not None else str(view_args.get("form_type"))
     if form_type not in rules.FORM_TYPES:
         abort(404)
-    answers = services.answers_from_form(request.form, form_type)
+    answers = answers_from_form(request.form, form_type)
     return views.render_form(
         form_type, answers, record=record, problems={"documents": message}, status=400
     )

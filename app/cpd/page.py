@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app import uploads
 from app.cpd import anonymity, rules, services
+from app.cpd.answers import from_form as answers_from_form
 from app.cpd.models import CpdDocument, CpdRecord
 from app.policy import Policy
 from app.uploads import quota
@@ -61,7 +62,7 @@ def read_page_post(form: Any, files: Any, *, form_type: str) -> PagePost:
     record_id = (form.get("record_id") or "").strip()
     return PagePost(
         form_type=form_type,
-        answers=services.answers_from_form(form, form_type),
+        answers=answers_from_form(form, form_type),
         editor=(form.get("editor") or "").strip()[:64] or None,
         # Not a number: nobody's record (0), so "not found" rather than a new one.
         record_id=(_number(record_id) or 0) if record_id else None,

@@ -38,26 +38,6 @@ class VersionConflict(Exception):
         self.record = record
 
 
-def answers_from_form(form: Any, form_type: str) -> dict[str, Any]:
-    """The answers a form posted, normalised the way they are counted (CRLF → LF).
-    Every answer is kept, including ones a radio choice has hidden, so nothing typed
-    disappears because someone changed their mind about the activity type."""
-    answers: dict[str, Any] = {}
-    for name in rules.TEXT_FIELDS:
-        if name in rules.FIELDS_BY_FORM[form_type]:
-            answers[name] = rules.normalise_text(form.get(name, ""))
-    answers["standard_parts"] = [str(part) for part in form.getlist("standard_parts")]
-    # Supporting documents: the ones this form holds, each with its explanation. Which
-    # ids are really the record's is checked where the record is known.
-    documents: list[dict[str, Any]] = []
-    for raw_id in form.getlist("document_ids"):
-        if str(raw_id).isdigit() and int(raw_id) not in [d["id"] for d in documents]:
-            explanation = rules.normalise_text(form.get(f"document_explanation_{raw_id}", ""))
-            documents.append({"id": int(raw_id), "explanation": explanation})
-    answers["documents"] = documents
-    return answers
-
-
 def document_names(db: Session, answers: Mapping[str, Any]) -> dict[int, str]:
     ids = [int(item["id"]) for item in answers.get("documents") or []]
     if not ids:

@@ -27,6 +27,7 @@ from sqlmodel import Session, func, select
 
 from app import uploads
 from app.cpd import rules
+from app.cpd.answers import parse as parse_answers
 from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
 from app.db import utcnow
 from app.keep.archive import FORMAT, FORMAT_VERSION, RECORDS_JSON
@@ -41,7 +42,6 @@ MAX_RECORDS_JSON_BYTES = 50 * 1024 * 1024
 MAX_TOKENS_PER_RECORD = 500
 # Problems listed on the refusal page; the rest are counted.
 MAX_PROBLEMS = 30
-ANSWER_KEYS = {*rules.TEXT_FIELDS, "standard_parts", "documents"}
 
 
 class ImportRefused(ValueError):
@@ -108,41 +108,6 @@ def _read_entry(archive: zipfile.ZipFile, name: str, limit: int, budget: list[in
     if budget[0] < 0:
         raise ImportRefused(["The file unpacks to more than this service accepts"])
     return data
-
-
-def _answers(raw: Any, where: str, problems: Problems) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: the answers are missing")
-        return {}
-    unknown = set(raw) - ANSWER_KEYS
-    if unknown:
-        problems.append(f"{where}: unknown answers ({', '.join(sorted(unknown))})")
-    answers: dict[str, Any] = {}
-    for name in rules.TEXT_FIELDS:
-        if name in raw:
-            if not isinstance(raw[name], str):
-                problems.append(f"{where}: {name} is not text")
-            else:
-                answers[name] = rules.normalise_text(raw[name])
-    parts = raw.get("standard_parts", [])
-    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
-        problems.append(f"{where}: the parts of the standard are not a list")
-        parts = []
-    answers["standard_parts"] = parts
-    items = raw.get("documents", [])
-    if not isinstance(items, list) or not all(
-        isinstance(i, dict)
-        and isinstance(i.get("id"), int)
-        and isinstance(i.get("explanation", ""), str)
-        for i in items
-    ):
-        problems.append(f"{where}: the document list cannot be read")
-        items = []
-    answers["documents"] = [
-        {"id": i["id"], "explanation": rules.normalise_text(i.get("explanation", ""))}
-        for i in items
-    ]
-    return answers
 
 
 def read_export(
@@ -219,9 +184,11 @@ def _plan(
     if status not in (DRAFT, RECORDED):
         problems.append(f"{where}: the status is neither draft nor recorded")
         status = DRAFT
-    answers = _answers(raw.get("answers"), where, problems)
+    answers = parse_answers(raw.get("answers"), problems=problems, where=where)
     changes = raw.get("draft_changes")
-    draft_changes = None if changes is None else _answers(changes, where, problems)
+    draft_changes = (
+        None if changes is None else parse_answers(changes, problems=problems, where=where)
+    )
     plan = PlannedRecord(number, form_type, status, answers, draft_changes)
     listed = raw.get("documents") or []
     if not isinstance(listed, list):

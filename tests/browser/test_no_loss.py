@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import open_page
+from tests.browser.conftest import assert_mode, open_page
 from tests.browser.steps import PASSWORD, create_account, sign_in, sign_out, unique_email
 from tests.support.browser import start_htmx
+from tests.support.records import records_of
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -179,3 +180,48 @@ def test_two_tabs_on_one_record_see_the_conflict_with_both_texts(
     page.goto("/your-cpd")
     expect(page.get_by_role("heading", name="Open in two tabs")).to_have_count(2)
     page.context.close()
+
+
+DESCRIBE = "Describe your CPD and how it meets the CPD standard"
+REFUSED_WORDS = "Written before signing out in another tab.\nEvery word of it must come back."
+
+
+def test_a_form_saved_after_signing_out_in_another_tab_shows_its_words_back(
+    journey: Page, live_server: LiveServer, mode: str
+) -> None:
+    """Open the unstructured form, type, sign out in another tab of the same browser,
+    press "Save as draft": nothing is saved, but the words are shown back in the same
+    form, with a way to sign in; after signing in and saving, they are saved."""
+    page = journey
+    email = unique_email("refused")
+    create_account(page, email)
+    page.goto("/your-cpd/new/unstructured")
+    assert_mode(page, mode)
+    page.get_by_label("Title").fill("Care Act refresher")
+    page.get_by_label(DESCRIBE).fill(REFUSED_WORDS)
+    other_tab = page.context.new_page()
+    other_tab.goto("/account")
+    sign_out(other_tab)
+    other_tab.close()
+    # With JavaScript the title may have been autosaved before the sign-out.
+    before = records_of(live_server.database_url, email)
+
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your CPD is not saved yet")
+    expect(page.get_by_label("Title")).to_have_value("Care Act refresher")
+    expect(page.get_by_label(DESCRIBE)).to_have_value(REFUSED_WORDS)
+    assert records_of(live_server.database_url, email) == before, "a refused post was written"
+
+    page.get_by_role("button", name="Sign in to save it").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_text("They are not saved yet")).to_be_visible()
+    expect(page.get_by_label(DESCRIBE)).to_have_value(REFUSED_WORDS)
+    assert records_of(live_server.database_url, email) == before
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_text("is saved as a draft")).to_be_visible()
+    [(status, answers)] = records_of(live_server.database_url, email)
+    assert status == "draft" and answers["description"] == REFUSED_WORDS
