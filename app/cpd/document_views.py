@@ -35,6 +35,7 @@ from app.extensions import limiter
 from app.policy import Policy, current_policy
 from app.request_limits import live_check_rate, person_or_address
 from app.uploads import quota
+from app.uploads.full import StorageFull
 
 # The endpoints a form with files is posted to.
 UPLOAD_ENDPOINTS = {
@@ -104,8 +105,8 @@ def refuse_saves_when_the_account_is_full() -> Any:
     return storage_full_answer()
 
 
-@bp.errorhandler(quota.StorageFull)
-def storage_full(_error: quota.StorageFull) -> Any:
+@bp.errorhandler(StorageFull)
+def storage_full(_error: StorageFull) -> Any:
     """A save whose transaction found it would take the account past its quota
     (rolled back: nothing of it is stored)."""
     return storage_full_answer()

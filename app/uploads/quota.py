@@ -24,6 +24,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.cpd.models import CpdDocument, CpdRecord, CpdRevision, KeptForm
 from app.policy import Policy, describe_size
+from app.uploads.full import StorageFull
+
+__all__ = ["StorageFull", "StorageUse", "charge", "measure", "recount", "room_left", "size_of"]
 
 
 class StorageUse(SQLModel, table=True):
@@ -35,10 +38,6 @@ class StorageUse(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("user_account.id"), primary_key=True)
     )
     stored_bytes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-
-
-class StorageFull(Exception):
-    """The write would take the account over its quota: nothing of it is stored."""
 
 
 def size_of(answers: Mapping[str, Any] | None) -> int:
