@@ -35,7 +35,7 @@ from app.extensions import limiter
 from app.policy import Policy, current_policy
 from app.request_limits import live_check_rate, person_or_address
 from app.uploads import quota
-from app.uploads.full import StorageFull
+from app.uploads.full import RecordsFull, StorageFull
 
 # The endpoints a form with files is posted to.
 UPLOAD_ENDPOINTS = {
@@ -106,16 +106,16 @@ def refuse_saves_when_the_account_is_full() -> Any:
 
 
 @bp.errorhandler(StorageFull)
-def storage_full(_error: StorageFull) -> Any:
-    """A save whose transaction found it would take the account past its quota
-    (rolled back: nothing of it is stored)."""
-    return storage_full_answer()
+def storage_full(error: StorageFull) -> Any:
+    """A save whose transaction found it would take the account past its quota, or
+    past the records it may hold (rolled back: nothing of it is stored)."""
+    return storage_full_answer(records=isinstance(error, RecordsFull))
 
 
-def storage_full_answer() -> Any:
+def storage_full_answer(*, records: bool = False) -> Any:
     """What a save refused for the quota answers, keeping every word on the page."""
     policy = current_policy()
-    message = quota.full_message(policy)
+    message = quota.records_full_message(policy) if records else quota.full_message(policy)
     if request.endpoint == "cpd.upload_documents" and _is_htmx():
         # Where autosave speaks (a polite status region); the chosen file stays chosen.
         body = render_template("pages/cpd/_storage-full.html", message=message)
@@ -124,7 +124,11 @@ def storage_full_answer() -> Any:
         return render_template("pages/cpd/_storage-full.html", message=message), 507
     view_args = request.view_args or {}
     record = views._owned(int(view_args["record_id"])) if "record_id" in view_args else None
-    form_type = record.form_type if record is not None else str(view_args.get("form_type"))
+    form_type = (
+        record.form_type
+        if record is not None
+        else str(view_args.get("form_type") or request.form.get("form_type"))
+    )
     if form_type not in rules.FORM_TYPES:
         abort(404)
     answers = answers_from_form(request.form, form_type)

@@ -173,6 +173,8 @@ def save_page(
     # 2. One transaction, committed once.
     created = made_by_other_request = False
     if record is None:
+        if services.records_held(db, owner_id=owner_id) >= policy.max_records_per_account:
+            raise quota.RecordsFull(owner_id)
         record, created = services.start_record(
             db, owner_id=owner_id, form_type=post.form_type, editor=post.editor
         )

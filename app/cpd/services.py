@@ -153,6 +153,16 @@ def claim_version(
     db.refresh(record)
 
 
+def records_held(db: Session, *, owner_id: int) -> int:
+    """How many records the account holds, recently deleted ones too (the policy's
+    max_records_per_account bounds it)."""
+    return int(
+        db.exec(
+            select(func.count()).select_from(CpdRecord).where(CpdRecord.owner_id == owner_id)
+        ).one()
+    )
+
+
 def start_record(
     db: Session, *, owner_id: int, form_type: str, editor: str | None
 ) -> tuple[CpdRecord, bool]:

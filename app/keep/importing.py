@@ -23,12 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from app import uploads
 from app.cpd import rules
 from app.cpd.answers import parse as parse_answers
 from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
+from app.cpd.services import records_held
 from app.db import utcnow
 from app.keep.archive import FORMAT, FORMAT_VERSION, RECORDS_JSON
 from app.policy import Policy, describe_size
@@ -254,9 +255,7 @@ def write_import(
     report = ImportReport()
     stored_bytes = 0
     try:
-        held = db.exec(
-            select(func.count()).select_from(CpdRecord).where(CpdRecord.owner_id == owner_id)
-        ).one()
+        held = records_held(db, owner_id=owner_id)
         if held + len(planned) > policy.max_records_per_account:
             raise ImportRefused(
                 [

@@ -5,3 +5,7 @@ being imported (app.uploads.quota reads the CPD tables)."""
 
 class StorageFull(Exception):
     """The write would take the account over its quota: nothing of it is stored."""
+
+
+class RecordsFull(StorageFull):
+    """A new record would take the account past the records it may hold."""

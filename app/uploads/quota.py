@@ -24,9 +24,18 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.cpd.models import CpdDocument, CpdRecord, CpdRevision, KeptForm
 from app.policy import Policy, describe_size
-from app.uploads.full import StorageFull
+from app.uploads.full import RecordsFull, StorageFull
 
-__all__ = ["StorageFull", "StorageUse", "charge", "measure", "recount", "room_left", "size_of"]
+__all__ = [
+    "RecordsFull",
+    "StorageFull",
+    "StorageUse",
+    "charge",
+    "measure",
+    "recount",
+    "room_left",
+    "size_of",
+]
 
 
 class StorageUse(SQLModel, table=True):
@@ -161,4 +170,12 @@ def full_message(policy: Policy) -> str:
         f"{describe_size(policy.storage_quota_bytes)}, so this was not saved. Your text is "
         f"still here. Call {policy.help_phone} or email {policy.help_email} for help "
         "making room"
+    )
+
+
+def records_full_message(policy: Policy) -> str:
+    return (
+        f"Your account holds {policy.max_records_per_account:,} CPD records, the most one "
+        "account can, so this was not saved. Your text is still here. Delete records you "
+        f"no longer need, or call {policy.help_phone} or email {policy.help_email} for help"
     )

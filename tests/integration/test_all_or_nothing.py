@@ -745,3 +745,31 @@ def test_refused_words_are_given_back_only_to_the_person_whose_page_it_was(
     assert "written by someone else" in page
     db.expire_all()
     assert db.exec(select(CpdRecord)).all() == []
+
+
+def test_a_new_record_past_the_accounts_record_limit_is_refused_with_the_words_kept(
+    app: Flask, signed_in_client: FlaskClient, db: Session, user, policy: Policy
+) -> None:
+    import dataclasses
+
+    assert user.id is not None
+    _save(db, user.id, policy, editor="first")
+    app.extensions["policy"] = dataclasses.replace(policy, max_records_per_account=1)
+    form = signed_in_client.get("/your-cpd/new/unstructured").get_data(as_text=True)
+    typed = "A second record the account has no room for"
+    response = signed_in_client.post(
+        "/your-cpd/new/unstructured",
+        data={"csrf_token": csrf_token_from(form), "title": "Second", "description": typed},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Your account holds 1 CPD records, the most one account can" in page
+    assert typed in page
+    autosave = signed_in_client.post(
+        "/your-cpd/autosave",
+        data={"form_type": "unstructured", "title": "Third", "editor": "another-page"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(form)},
+    )
+    assert autosave.status_code == 507
+    db.expire_all()
+    assert len(db.exec(select(CpdRecord)).all()) == 1
