@@ -309,3 +309,49 @@ def test_kept_for_still_keeps_a_form_after_the_session_timed_out(
     assert "restore=" in unquote(response.headers["Location"])
     [kept] = db.exec(select(KeptForm)).all()
     assert kept.user_id == user.id
+
+
+def test_kept_forms_are_bounded_per_account_and_count_against_its_storage(
+    app, signed_in_client: FlaskClient, db: Session, user
+) -> None:
+    """Posts with a stale token of the person's own session are kept for them: no more
+    than the policy's max_kept_forms_per_account, and inside the storage quota."""
+    import dataclasses
+
+    from app.uploads import quota
+
+    policy = app.extensions["policy"]
+    app.extensions["policy"] = dataclasses.replace(policy, max_kept_forms_per_account=3)
+    big = "A long answer kept after the page went stale. " * 200
+    for _ in range(5):
+        response = signed_in_client.post(
+            "/your-cpd/new/structured",
+            data={
+                "csrf_token": stale_token_of_this_session(signed_in_client),
+                **ANSWERS,
+                "what_you_did": big,
+            },
+        )
+        assert response.status_code == 302
+    db.expire_all()
+    kept = db.exec(select(KeptForm)).all()
+    assert len(kept) == 3
+    assert quota.used_bytes(db, owner_id=user.id) == quota.measure(db, owner_id=user.id)
+    assert quota.used_bytes(db, owner_id=user.id) >= 3 * len(big)
+    # A full account keeps no more (even dropping its oldest kept form would not make
+    # room for this one): the words are shown back instead.
+    app.extensions["policy"] = dataclasses.replace(
+        app.extensions["policy"], storage_quota_bytes=quota.used_bytes(db, owner_id=user.id)
+    )
+    response = signed_in_client.post(
+        "/your-cpd/new/structured",
+        data={
+            "csrf_token": stale_token_of_this_session(signed_in_client),
+            **ANSWERS,
+            "what_you_did": big * 2,
+        },
+    )
+    assert response.status_code == 400
+    assert "Your CPD is not saved yet" in response.get_data(as_text=True)
+    db.expire_all()
+    assert len(db.exec(select(KeptForm)).all()) == 3
