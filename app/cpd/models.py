@@ -43,6 +43,16 @@ class CpdRecord(SQLModel, table=True):
             "has_peer_reflection",
             "completed_on",
         ),
+        # Your CPD's parts of the standard shown (app/cpd/listing.parts_shown): each
+        # distinct set of parts a person's recorded CPD shows, then its dates.
+        Index(
+            "ix_cpd_record_parts",
+            "owner_id",
+            "status",
+            "deleted_at",
+            "standard_parts_key",
+            "completed_on",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -70,6 +80,9 @@ class CpdRecord(SQLModel, table=True):
     # Whether ``answers`` has a peer reflection (rules.has_peer_reflection), kept up to
     # date whenever the answers are written (below), so counting reads no answers.
     has_peer_reflection: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The parts of the standard ``answers`` show (rules.standard_parts_key), kept the same
+    # way, so which parts a year shows is read from an index.
+    standard_parts_key: str | None = Field(default=None)
 
     @property
     def is_recorded(self) -> bool:
@@ -85,8 +98,10 @@ class CpdRecord(SQLModel, table=True):
 @event.listens_for(CpdRecord, "before_update")
 def _keep_peer_reflection(_mapper: Any, _connection: Any, record: CpdRecord) -> None:
     """Every write of a record, whichever code path, stores whether its answers have a
-    peer reflection (a bulk ``update()`` of the answers would have to set it itself)."""
+    peer reflection and which parts they show (a bulk ``update()`` of the answers would
+    have to set them itself)."""
     record.has_peer_reflection = rules.has_peer_reflection(record.answers or {})
+    record.standard_parts_key = rules.standard_parts_key(record.answers or {})
 
 
 class CpdRevision(SQLModel, table=True):
