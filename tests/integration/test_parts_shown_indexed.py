@@ -5,6 +5,7 @@ of records, at a cost that does not grow with how many records someone has."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -236,3 +237,50 @@ def other_user_id(db: Session, policy: Policy) -> int:
     )
     assert other.id is not None
     return other.id
+
+
+def test_the_migration_fills_in_the_parts_of_existing_records(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from app.cli import alembic_config
+    from tests.support.database import throwaway_database
+
+    answers = {
+        1: '{"title": "A", "standard_parts": ["4.3", "4.1", "4.3"]}',
+        2: '{"title": "B", "standard_parts": []}',
+        3: '{"title": "C", "standard_parts": "4.1"}',
+        4: '{"title": "D"}',
+        5: '{"title": "E", "standard_parts": [4, "", "4.8"]}',
+    }
+    with throwaway_database(tmp_path, "parts", revision="b3f1d2e4a6c8") as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (id, email, full_name, password_hash, created_at,"
+                    " password_changed_at) VALUES (1, 'a@example.com', 'A', 'x',"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            for id_, value in answers.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO cpd_record (id, owner_id, form_type, status, version,"
+                        " answers, created_at, updated_at)"
+                        " VALUES (:id, 1, 'structured', 'recorded', 1, :answers,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": id_, "answers": value},
+                )
+        command.upgrade(alembic_config(url), "head")
+        with engine.connect() as connection:
+            stored = dict(
+                connection.execute(text("SELECT id, standard_parts_key FROM cpd_record")).all()
+            )
+        engine.dispose()
+    # The same keys as every write of a record now stores.
+    assert stored == {
+        id_: rules.standard_parts_key(json.loads(value)) for id_, value in answers.items()
+    }
+    assert stored == {1: '["4.1","4.3"]', 2: None, 3: None, 4: None, 5: '["4.8"]'}
