@@ -218,16 +218,27 @@ def parts_shown(
     return shown & set(numbers)
 
 
-def progress(db: Session, *, owner_id: int, policy: Policy, today: dt.date) -> rules.Progress:
+def progress(
+    db: Session,
+    *,
+    owner_id: int,
+    policy: Policy,
+    today: dt.date,
+    recorded: int | None = None,
+) -> rules.Progress:
     """This registration year's progress, as rules.progress_for_year says it, from a
-    count and the distinct parts rather than every record."""
+    count and the distinct parts rather than every record. ``recorded``: the year's
+    count when the caller has it already (Ready to renew counts it the same way), so a
+    page counts the year once."""
     start, end = rules.registration_year_containing(today, policy)
     numbers = [part.number for part in policy.standard_parts]
     shown = parts_shown(db, owner_id=owner_id, start=start, end=end, numbers=numbers)
+    if recorded is None:
+        recorded = recorded_count(db, owner_id=owner_id, start=start, end=end)
     return rules.Progress(
         year_start=start,
         year_end=end,
-        recorded=recorded_count(db, owner_id=owner_id, start=start, end=end),
+        recorded=recorded,
         minimum=policy.yearly_minimum_records,
         good_practice=policy.good_practice_records,
         parts_shown=tuple(n for n in numbers if n in shown),

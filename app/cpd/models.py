@@ -43,6 +43,16 @@ class CpdRecord(SQLModel, table=True):
             "has_peer_reflection",
             "completed_on",
         ),
+        # Ready to renew: records recorded since a year began but dated before it,
+        # found by when they were recorded rather than among every earlier record.
+        Index(
+            "ix_cpd_record_recorded",
+            "owner_id",
+            "status",
+            "deleted_at",
+            "recorded_at",
+            "completed_on",
+        ),
         # Your CPD's parts of the standard shown (app/cpd/listing.parts_shown): each
         # distinct set of parts a person's recorded CPD shows, then its dates.
         Index(

@@ -1,4 +1,4 @@
-"""store the parts of the standard each CPD record shows
+"""store the parts of the standard each CPD record shows; index when CPD was recorded
 
 Your CPD says which parts of the standard this year's CPD shows. Asking each record's
 JSON answers grew with the number of records, most when a part is shown by nobody (every
@@ -8,6 +8,9 @@ record (app/cpd/models.py), and indexed with the owner, status and date, so that
 parts a year shows are found by a few searches of the index. Filled in here for existing
 records by the same rule (a copy, so this migration keeps meaning what it meant), a
 batch at a time.
+
+Ready to renew also counts CPD recorded this year but dated in an earlier one: it read
+every earlier record; ``ix_cpd_record_recorded`` finds them by when they were recorded.
 
 Revision ID: c7a2d9f4e1b5
 Revises: b3f1d2e4a6c8
@@ -74,6 +77,14 @@ def upgrade() -> None:
         keys = [row for row in keys if row["key"] is not None]
         if keys:
             connection.execute(update, keys)
+    # Ready to renew's count of CPD recorded this year but dated in an earlier one,
+    # searched by when it was recorded.
+    op.create_index(
+        "ix_cpd_record_recorded",
+        "cpd_record",
+        ["owner_id", "status", "deleted_at", "recorded_at", "completed_on"],
+        unique=False,
+    )
     op.create_index(
         "ix_cpd_record_parts",
         "cpd_record",
@@ -84,5 +95,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_cpd_record_parts", table_name="cpd_record")
+    op.drop_index("ix_cpd_record_recorded", table_name="cpd_record")
     with op.batch_alter_table("cpd_record") as batch:
         batch.drop_column("standard_parts_key")
