@@ -99,15 +99,18 @@ def child(root: Path, cases: list[tuple[int, str]]) -> None:
     clients = {case: signed_in(app, email) for case, (email, _) in people.items()}
 
     # Ready to renew alone: its statement and the status made from it, in a session
-    # kept open (as a request's is), each reading in a transaction of its own.
-    context = app.app_context()
-    context.push()
+    # kept open (as a request's is), each reading in a transaction of its own. No app
+    # context is kept pushed: the test client's requests would share it (and its ``g``,
+    # where the signed-in person is remembered).
     db = Session(app.extensions["db_engine"])
 
     def ready_to_renew(owner_id: int) -> None:
         renewal_services.status_for(db, owner_id=owner_id, policy=policy, today=policy.today())
 
     for case, client in clients.items():
+        # Each client sees its own person's CPD (a check of the benchmark itself).
+        page = client.get(f"{BASE}/your-cpd").get_data(as_text=True)
+        assert f"You have recorded <strong>{case[0]}</strong>" in page, case
         for _ in range(5):  # warm up: templates compiled, caches filled
             assert client.get(f"{BASE}/your-cpd").status_code == 200
             ready_to_renew(people[case][1])

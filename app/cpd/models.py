@@ -24,7 +24,9 @@ class CpdRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("owner_id", "origin_editor", name="uq_cpd_record_owner_origin_editor"),
         # Your CPD (app/cpd/listing.py): one page of a person's recorded CPD in a year,
-        # newest first, read from the index in order, and counted from it alone.
+        # newest first, read from the index in order, and counted from it alone; and
+        # Ready to renew's count of CPD dated before the year but recorded during it,
+        # also from the index alone (hence ``recorded_at``).
         Index(
             "ix_cpd_record_listing",
             "owner_id",
@@ -32,6 +34,7 @@ class CpdRecord(SQLModel, table=True):
             "deleted_at",
             "completed_on",
             "updated_at",
+            "recorded_at",
         ),
         # Ready to renew (app/renewal/services.py): how many of a person's records in a
         # year have a peer reflection, counted from this index alone.
@@ -41,16 +44,6 @@ class CpdRecord(SQLModel, table=True):
             "status",
             "deleted_at",
             "has_peer_reflection",
-            "completed_on",
-        ),
-        # Ready to renew: records recorded since a year began but dated before it,
-        # found by when they were recorded rather than among every earlier record.
-        Index(
-            "ix_cpd_record_recorded",
-            "owner_id",
-            "status",
-            "deleted_at",
-            "recorded_at",
             "completed_on",
         ),
         # Your CPD's parts of the standard shown (app/cpd/listing.parts_shown): each

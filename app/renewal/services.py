@@ -14,8 +14,6 @@ from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.policy import Policy
 from app.renewal.rules import RenewalStatus, RenewalYear, YearCounts, renewal_status, renewal_year
 
-_NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-
 
 def _total(condition: ColumnElement[bool]) -> ColumnElement[int]:
     """How many of a person's rows meet ``condition`` (0 rather than NULL for none)."""
@@ -39,9 +37,6 @@ def _counted(year: RenewalYear, policy: Policy) -> tuple[ColumnElement[bool], ..
             recorded,
             col(record.completed_on) < year.start,
             col(record.recorded_at) >= year_began,
-            # No bound in meaning; a range closed on both sides is what makes SQLite
-            # search ix_cpd_record_recorded by it rather than every earlier record.
-            col(record.recorded_at) < _NEVER,
         ),
     )
 
@@ -67,8 +62,8 @@ def year_counts(
 
 def counts_statement(*, owner_id: int, year: RenewalYear, policy: Policy) -> Select[Any]:
     """One person's four counts for ``year`` as one statement, each a search of an index
-    that holds all it needs (``ix_cpd_record_listing``, ``ix_cpd_record_peer_reflection``,
-    ``ix_cpd_record_recorded``), never of the records."""
+    that holds all it needs (``ix_cpd_record_listing``, ``ix_cpd_record_peer_reflection``),
+    never of the records."""
     record = CpdRecord
     mine = and_(col(record.owner_id) == owner_id, col(record.deleted_at).is_(None))
     return select(

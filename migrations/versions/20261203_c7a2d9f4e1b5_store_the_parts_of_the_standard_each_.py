@@ -1,4 +1,4 @@
-"""store the parts of the standard each CPD record shows; index when CPD was recorded
+"""store the parts of the standard each CPD record shows; when CPD was recorded in the listing's index
 
 Your CPD says which parts of the standard this year's CPD shows. Asking each record's
 JSON answers grew with the number of records, most when a part is shown by nobody (every
@@ -10,7 +10,8 @@ records by the same rule (a copy, so this migration keeps meaning what it meant)
 batch at a time.
 
 Ready to renew also counts CPD recorded this year but dated in an earlier one: it read
-every earlier record; ``ix_cpd_record_recorded`` finds them by when they were recorded.
+every earlier record from the table to see when it was recorded; ``ix_cpd_record_listing``
+now holds ``recorded_at`` too, so the count reads that index alone.
 
 Revision ID: c7a2d9f4e1b5
 Revises: b3f1d2e4a6c8
@@ -78,11 +79,12 @@ def upgrade() -> None:
         if keys:
             connection.execute(update, keys)
     # Ready to renew's count of CPD recorded this year but dated in an earlier one,
-    # searched by when it was recorded.
+    # read from the listing's index alone once it holds when each was recorded.
+    op.drop_index("ix_cpd_record_listing", table_name="cpd_record")
     op.create_index(
-        "ix_cpd_record_recorded",
+        "ix_cpd_record_listing",
         "cpd_record",
-        ["owner_id", "status", "deleted_at", "recorded_at", "completed_on"],
+        ["owner_id", "status", "deleted_at", "completed_on", "updated_at", "recorded_at"],
         unique=False,
     )
     op.create_index(
@@ -95,6 +97,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_cpd_record_parts", table_name="cpd_record")
-    op.drop_index("ix_cpd_record_recorded", table_name="cpd_record")
+    op.drop_index("ix_cpd_record_listing", table_name="cpd_record")
+    op.create_index(
+        "ix_cpd_record_listing",
+        "cpd_record",
+        ["owner_id", "status", "deleted_at", "completed_on", "updated_at"],
+        unique=False,
+    )
     with op.batch_alter_table("cpd_record") as batch:
         batch.drop_column("standard_parts_key")
