@@ -38,6 +38,11 @@ class ActivityType:
     label: str
 
 
+# At most this many parts, each numbered in at most this many characters: what each
+# record stores of the parts it shows stays small enough to index (app/cpd/models.py).
+MOST_STANDARD_PARTS = 16
+PART_NUMBER_MOST_CHARACTERS = 20
+
 DEFAULT_STANDARD_PARTS: tuple[StandardPart, ...] = (
     StandardPart(
         "4.1",
@@ -381,6 +386,14 @@ class Policy:
         numbers = [part.number for part in self.standard_parts]
         if len(set(numbers)) != len(numbers):
             raise PolicyError("standard_parts numbers must be unique")
+        # Bounds of what records store and index of the parts they show
+        # (cpd.rules.standard_parts_key): a policy within them is always read right.
+        if len(numbers) > MOST_STANDARD_PARTS:
+            raise PolicyError(f"standard_parts can list at most {MOST_STANDARD_PARTS} parts")
+        if any(not 0 < len(number) <= PART_NUMBER_MOST_CHARACTERS for number in numbers):
+            raise PolicyError(
+                f"standard_parts numbers must be 1 to {PART_NUMBER_MOST_CHARACTERS} characters long"
+            )
         values = [activity.value for activity in self.activity_types]
         if len(set(values)) != len(values) or "other" not in values:
             raise PolicyError("activity_types values must be unique and include 'other'")

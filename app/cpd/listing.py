@@ -160,53 +160,85 @@ def earlier_years(
     ]
 
 
-def _parts_in(
+# Parts of the standard shown. ``ix_cpd_record_parts`` orders a person's recorded CPD
+# by the set of parts each record shows (``standard_parts_key``), then by date. Each
+# search names the index's columns in ORDER BY so that it reads the index in order:
+# PostgreSQL would not otherwise count "deleted_at IS NULL" as fixing that column, and
+# could guess that reading the table until a first match is cheaper.
+_PARTS_SHOWN = """
+WITH RECURSIVE shown(parts) AS (
+    SELECT (
+        SELECT r.standard_parts_key FROM cpd_record AS r
+        WHERE r.owner_id = :owner AND r.status = :recorded AND r.deleted_at IS NULL
+            AND r.standard_parts_key IS NOT NULL
+        ORDER BY r.owner_id, r.status, r.deleted_at, r.standard_parts_key LIMIT 1
+    )
+    UNION ALL
+    SELECT (
+        SELECT r.standard_parts_key FROM cpd_record AS r
+        WHERE r.owner_id = :owner AND r.status = :recorded AND r.deleted_at IS NULL
+            AND r.standard_parts_key > shown.parts
+        ORDER BY r.owner_id, r.status, r.deleted_at, r.standard_parts_key LIMIT 1
+    )
+    FROM shown WHERE shown.parts IS NOT NULL
+)
+SELECT shown.parts FROM shown
+WHERE shown.parts IS NOT NULL AND (
+    SELECT 1 FROM cpd_record AS r
+    WHERE r.owner_id = :owner AND r.status = :recorded AND r.deleted_at IS NULL
+        AND r.standard_parts_key = shown.parts
+        AND r.completed_on >= :start AND r.completed_on <= :end
+    ORDER BY r.owner_id, r.status, r.deleted_at, r.standard_parts_key, r.completed_on
+    LIMIT 1
+) IS NOT NULL
+"""
+
+
+def parts_shown_statement(
+    *, owner_id: int, start: dt.date, end: dt.date
+) -> tuple[str, dict[str, Any]]:
+    """The SQL of ``parts_shown`` and its parameters. It steps from one distinct set of
+    parts to the next (each step one search of the index, however many records share
+    the set), and for each asks the index whether a record with it is dated in the year
+    (one more search, a subquery with LIMIT, which PostgreSQL keeps a search rather than
+    a join over all of the person's records). So its cost follows how many different
+    sets of parts someone has chosen (a handful; at most every combination of the
+    policy's parts), not how many records they have, and it reads no record."""
+    params = {"owner": owner_id, "recorded": RECORDED, "start": start, "end": end}
+    return _PARTS_SHOWN, params
+
+
+def parts_shown(
     db: Session, *, owner_id: int, start: dt.date, end: dt.date, numbers: Sequence[str]
 ) -> set[str]:
-    """Which of the parts of the standard recorded CPD in a year shows, without loading
-    a record: one EXISTS a part, each stopping at the first record that shows it (someone
-    with a lot of CPD has usually shown every part early). JSON functions differ by
-    engine."""
-    where = (
-        "r.owner_id = :owner AND r.deleted_at IS NULL AND r.status = :recorded"
-        " AND r.completed_on >= :start AND r.completed_on <= :end"
-    )
-    if db.get_bind().dialect.name == "postgresql":
-        shows = (
-            "SELECT 1 FROM cpd_record AS r WHERE {where}"
-            " AND json_typeof(r.answers -> 'standard_parts') = 'array'"
-            " AND EXISTS (SELECT 1 FROM json_array_elements_text(r.answers -> 'standard_parts')"
-            " AS part WHERE part = :part_{n})"
-        )
-    else:
-        shows = (
-            "SELECT 1 FROM cpd_record AS r, json_each(r.answers, '$.standard_parts') AS part"
-            " WHERE {where} AND part.value = :part_{n}"
-        )
-    query = "SELECT " + ", ".join(
-        f"EXISTS ({shows.format(where=where, n=n)})" for n in range(len(numbers))
-    )
-    params: dict[str, Any] = {
-        "owner": owner_id,
-        "recorded": RECORDED,
-        "start": start,
-        "end": end,
-        **{f"part_{n}": number for n, number in enumerate(numbers)},
-    }
-    row = db.execute(text(query), params).one()
-    return {number for number, shown in zip(numbers, row, strict=True) if shown}
+    """Which of ``numbers`` (the policy's parts of the standard) the recorded CPD dated
+    in a year shows, from the index of the parts each record shows, in one statement."""
+    query, params = parts_shown_statement(owner_id=owner_id, start=start, end=end)
+    shown = {part for (key,) in db.execute(text(query), params) for part in rules.parts_in_key(key)}
+    return shown & set(numbers)
 
 
-def progress(db: Session, *, owner_id: int, policy: Policy, today: dt.date) -> rules.Progress:
+def progress(
+    db: Session,
+    *,
+    owner_id: int,
+    policy: Policy,
+    today: dt.date,
+    recorded: int | None = None,
+) -> rules.Progress:
     """This registration year's progress, as rules.progress_for_year says it, from a
-    count and the distinct parts rather than every record."""
+    count and the distinct parts rather than every record. ``recorded``: the year's
+    count when the caller has it already (Ready to renew counts it the same way), so a
+    page counts the year once."""
     start, end = rules.registration_year_containing(today, policy)
     numbers = [part.number for part in policy.standard_parts]
-    shown = _parts_in(db, owner_id=owner_id, start=start, end=end, numbers=numbers)
+    shown = parts_shown(db, owner_id=owner_id, start=start, end=end, numbers=numbers)
+    if recorded is None:
+        recorded = recorded_count(db, owner_id=owner_id, start=start, end=end)
     return rules.Progress(
         year_start=start,
         year_end=end,
-        recorded=recorded_count(db, owner_id=owner_id, start=start, end=end),
+        recorded=recorded,
         minimum=policy.yearly_minimum_records,
         good_practice=policy.good_practice_records,
         parts_shown=tuple(n for n in numbers if n in shown),

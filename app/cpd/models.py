@@ -24,7 +24,9 @@ class CpdRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("owner_id", "origin_editor", name="uq_cpd_record_owner_origin_editor"),
         # Your CPD (app/cpd/listing.py): one page of a person's recorded CPD in a year,
-        # newest first, read from the index in order, and counted from it alone.
+        # newest first, read from the index in order, and counted from it alone; and
+        # Ready to renew's count of CPD dated before the year but recorded during it,
+        # also from the index alone (hence ``recorded_at``).
         Index(
             "ix_cpd_record_listing",
             "owner_id",
@@ -32,6 +34,7 @@ class CpdRecord(SQLModel, table=True):
             "deleted_at",
             "completed_on",
             "updated_at",
+            "recorded_at",
         ),
         # Ready to renew (app/renewal/services.py): how many of a person's records in a
         # year have a peer reflection, counted from this index alone.
@@ -41,6 +44,16 @@ class CpdRecord(SQLModel, table=True):
             "status",
             "deleted_at",
             "has_peer_reflection",
+            "completed_on",
+        ),
+        # Your CPD's parts of the standard shown (app/cpd/listing.parts_shown): each
+        # distinct set of parts a person's recorded CPD shows, then its dates.
+        Index(
+            "ix_cpd_record_parts",
+            "owner_id",
+            "status",
+            "deleted_at",
+            "standard_parts_key",
             "completed_on",
         ),
     )
@@ -70,6 +83,9 @@ class CpdRecord(SQLModel, table=True):
     # Whether ``answers`` has a peer reflection (rules.has_peer_reflection), kept up to
     # date whenever the answers are written (below), so counting reads no answers.
     has_peer_reflection: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The parts of the standard ``answers`` show (rules.standard_parts_key), kept the same
+    # way, so which parts a year shows is read from an index.
+    standard_parts_key: str | None = Field(default=None)
 
     @property
     def is_recorded(self) -> bool:
@@ -85,8 +101,10 @@ class CpdRecord(SQLModel, table=True):
 @event.listens_for(CpdRecord, "before_update")
 def _keep_peer_reflection(_mapper: Any, _connection: Any, record: CpdRecord) -> None:
     """Every write of a record, whichever code path, stores whether its answers have a
-    peer reflection (a bulk ``update()`` of the answers would have to set it itself)."""
+    peer reflection and which parts they show (a bulk ``update()`` of the answers would
+    have to set them itself)."""
     record.has_peer_reflection = rules.has_peer_reflection(record.answers or {})
+    record.standard_parts_key = rules.standard_parts_key(record.answers or {})
 
 
 class CpdRevision(SQLModel, table=True):

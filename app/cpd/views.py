@@ -116,7 +116,12 @@ def _error_links(problems: dict[str, str], answers: dict[str, Any]) -> list[dict
 @login_required
 def your_cpd() -> str:
     db, policy, owner_id = get_session(), current_policy(), _owner_id()
-    progress = listing.progress(db, owner_id=owner_id, policy=policy, today=policy.today())
+    today = policy.today()
+    renewal = renewal_services.status_for(db, owner_id=owner_id, policy=policy, today=today)
+    # The registration year is Ready to renew's year: its count serves both.
+    progress = listing.progress(
+        db, owner_id=owner_id, policy=policy, today=today, recorded=renewal.counts.recorded
+    )
     page = _page_or_404(owner_id, progress.year_start, progress.year_end, progress.recorded)
     return render_template(
         "pages/cpd/your-cpd.html",
@@ -127,9 +132,7 @@ def your_cpd() -> str:
         earlier_years=listing.earlier_years(
             db, owner_id=owner_id, before=progress.year_start, policy=policy
         ),
-        renewal=renewal_services.status_for(
-            db, owner_id=owner_id, policy=policy, today=policy.today()
-        ),
+        renewal=renewal,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlmodel import Session, col
 
 from app.cpd.models import DRAFT, RECORDED, CpdRecord
@@ -59,20 +60,23 @@ def year_counts(
     }
 
 
-def counts_for(db: Session, *, owner_id: int, year: RenewalYear, policy: Policy) -> YearCounts:
-    """One person's counts for ``year`` in one statement of four counts, each read from
-    an index (``ix_cpd_record_listing``, ``ix_cpd_record_peer_reflection``) rather than
-    from the records: what Your CPD shows on every visit."""
+def counts_statement(*, owner_id: int, year: RenewalYear, policy: Policy) -> Select[Any]:
+    """One person's four counts for ``year`` as one statement, each a search of an index
+    that holds all it needs (``ix_cpd_record_listing``, ``ix_cpd_record_peer_reflection``),
+    never of the records."""
     record = CpdRecord
     mine = and_(col(record.owner_id) == owner_id, col(record.deleted_at).is_(None))
-    counts = db.execute(
-        select(
-            *(
-                select(func.count()).select_from(record).where(mine, counted).scalar_subquery()
-                for counted in _counted(year, policy)
-            )
+    return select(
+        *(
+            select(func.count()).select_from(record).where(mine, counted).scalar_subquery()
+            for counted in _counted(year, policy)
         )
-    ).one()
+    )
+
+
+def counts_for(db: Session, *, owner_id: int, year: RenewalYear, policy: Policy) -> YearCounts:
+    """One person's counts for ``year``: what Your CPD shows on every visit."""
+    counts = db.execute(counts_statement(owner_id=owner_id, year=year, policy=policy)).one()
     return YearCounts(*(int(count) for count in counts))
 
 

@@ -44,6 +44,18 @@ def test_an_operator_file_overrides_only_what_it_names(tmp_path: Path):
         ("registration_number_pattern = '['", "registration_number_pattern is not a valid"),
         ("session_warning_minutes = 61", "session_warning_minutes must be less than"),
         ("not toml at all", "is not valid TOML"),
+        (
+            "".join(
+                f"[[standard_parts]]\nnumber = '{n}'\ntitle = 't'\ndescription = 'd'\n"
+                for n in range(17)
+            ),
+            "standard_parts can list at most 16 parts",
+        ),
+        (
+            "[[standard_parts]]\nnumber = '4.1.1.1.1.1.1.1.1.1.1'\ntitle = 't'\n"
+            "description = 'd'\n",
+            "standard_parts numbers must be 1 to 20 characters long",
+        ),
     ],
 )
 def test_a_bad_operator_file_is_refused_with_a_message_naming_the_setting(

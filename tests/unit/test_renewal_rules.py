@@ -109,3 +109,20 @@ def test_the_later_rule_is_a_setting():
     )
     assert policy.yearly_minimum_with_peer_reflection == 1
     assert policy.closing_reminder_days == (30, 7)
+
+
+def test_the_renewal_year_is_the_registration_year_so_your_cpd_counts_it_once() -> None:
+    """Your CPD takes this year's count from Ready to renew for its progress too."""
+    import datetime as dt
+
+    from app.cpd import rules as cpd_rules
+    from app.policy import Policy
+    from app.renewal.rules import renewal_year
+
+    april = Policy(registration_year_start_month=4, registration_year_start_day=6)
+    for policy in (Policy(), april):
+        day = dt.date(2024, 1, 1)
+        while day < dt.date(2026, 1, 1):
+            year = renewal_year(day, policy)
+            assert (year.start, year.end) == cpd_rules.registration_year_containing(day, policy)
+            day += dt.timedelta(days=5)
