@@ -117,9 +117,12 @@ def _start_counting(db: Session, *, owner_id: int) -> int | None:
     dialect = db.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     inserted = db.execute(
-        insert(StorageUse).values(owner_id=owner_id, stored_bytes=measured).on_conflict_do_nothing()
-    )
-    return measured if inserted.rowcount == 1 else None  # type: ignore[attr-defined]
+        insert(StorageUse)
+        .values(owner_id=owner_id, stored_bytes=measured)
+        .on_conflict_do_nothing()
+        .returning(col(StorageUse.owner_id))
+    ).first()
+    return measured if inserted is not None else None
 
 
 def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: bool = True) -> None:

@@ -7,7 +7,7 @@ transaction (app/uploads/quota.py). Filled in here by the same sum, which kept f
 now join.
 
 Revision ID: c4d5e6f7a8b9
-Revises: b3f1d2e4a6c8
+Revises: c7a2d9f4e1b5
 Create Date: 2026-12-03 20:00:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c4d5e6f7a8b9"
-down_revision: str | None = "b3f1d2e4a6c8"
+down_revision: str | None = "c7a2d9f4e1b5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
