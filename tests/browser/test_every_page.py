@@ -71,6 +71,25 @@ def _csrf_failure(page: Page, _context: dict) -> str:
     return posted.value.text()
 
 
+def _cpd_form_refused(page: Page, _context: dict) -> str:
+    """A CPD form sent after signing out in another tab: not saved, its words shown
+    back with a way to sign in (app/cpd/refused.py)."""
+    page.goto("/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Written before signing out in another tab")
+    other_tab = page.context.new_page()
+    other_tab.goto("/account")
+    other_tab.get_by_role("button", name="Sign out").click()
+    other_tab.wait_for_url(re.compile(r"/signed-out$"))
+    other_tab.close()
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "document"
+    ) as posted:
+        page.get_by_role("button", name="Save as draft").click()
+    page.wait_for_load_state()
+    assert posted.value.status == 400
+    return posted.value.text()
+
+
 def _feedback_sent(page: Page, _context: dict) -> str:
     page.goto("/feedback")
     page.get_by_label("What would you like to tell us?").fill("Clear and quick")
@@ -498,6 +517,7 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "cpd-delete": _signed_in(_record_page("/delete")),
     "cpd-conflict": _signed_in(_conflict),
     "recently-deleted": _signed_in(_recently_deleted),
+    "cpd-refused": _signed_in(_cpd_form_refused),
     "your-cpd-with-records": _signed_in(_your_cpd_with_records),
     "your-cpd-second-page": _signed_in(_your_cpd_second_page),
     "your-cpd-earlier-year": _signed_in(_your_cpd_earlier_year),
