@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -61,7 +64,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
+    # Deleted rows are overwritten with zeros, not just marked free: a deleted account's
+    # words must not stay readable in the file (most builds default to it; not all).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def scrub_wal(engine: Engine) -> bool:
+    """Copy the write-ahead log into the database and empty it, after a person's data
+    was deleted for good. Until a checkpoint the -wal file keeps every page a
+    transaction changed, the deleted words among them; secure_delete has zeroed the
+    freed pages, and TRUNCATE leaves the -wal file at zero bytes. It waits (up to the
+    busy timeout) for readers to finish; False if one held on, and the daily
+    purge-expired tries again. Nothing to do on PostgreSQL (see the README)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return True
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    busy = int(row[0])
+    if busy:
+        log.warning("the write-ahead log could not be emptied yet: a reader held on")
+    return not busy
 
 
 def init_app(app: Flask) -> None:
