@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from flask import url_for
 
 from app.security_log import LOGGER_NAME, JsonFormatter
 from tests.conftest import PASSWORD, csrf_token_from, submit
@@ -121,3 +122,57 @@ def test_the_live_server_keeps_an_access_log_without_tokens(live_server):
         time.sleep(0.1)
     assert re.search(r'"GET /reset-password/\[redacted\] HTTP/1.1" 404', log), log[-2000:]
     assert "SECRETTOKEN123" not in log
+
+
+def _your_cpd_post_paths(app) -> list[tuple[str, str]]:
+    """(rule, a path for it) for every route under /your-cpd that takes a POST."""
+    values = {"form_type": "structured", "field": "title"}
+    paths = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.rule.startswith("/your-cpd/") and "POST" in (rule.methods or ()):
+                arguments = {name: values.get(name, 1) for name in rule.arguments}
+                paths.append((rule.rule, url_for(rule.endpoint, **arguments)))
+    return paths
+
+
+def test_a_csrf_failure_on_every_your_cpd_form_is_logged(app, signed_in_client, security_log):
+    paths = _your_cpd_post_paths(app)
+    # The eleven CPD routes (their own CSRF handler keeps answers) and the import.
+    assert len(paths) == 12
+    for rule, path in paths:
+        before = len(security_log())
+        response = signed_in_client.post(path, data={"title": "No token here"})
+        assert response.status_code == 400, path
+        events = [line for line in security_log()[before:] if line["event"] == "csrf_failed"]
+        assert len(events) == 1, path
+        assert events[0]["path"] == rule
+        assert events[0]["user_id"] is not None
+        assert "No token here" not in json.dumps(events)
+
+
+def test_a_database_error_is_logged_without_its_parameters(
+    app, signed_in_client, user, db, caplog, monkeypatch
+):
+    """A failing statement's message names its SQL; its values (an address, a name,
+    session JSON, CPD text) stay out of the traceback the app logs."""
+    from sqlalchemy import text
+
+    from app.account import services
+
+    def failing_change(*, db, user, full_name):
+        # The unique address: an IntegrityError whose parameters are the person's.
+        db.execute(
+            text("INSERT INTO user_account (email, full_name) VALUES (:email, :name)"),
+            {"email": user.email, "name": full_name},
+        )
+
+    monkeypatch.setattr(services, "change_name", failing_change)
+    app.testing = False  # an exception becomes a 500 page and a logged traceback
+    caplog.set_level(logging.ERROR)
+    response = submit(signed_in_client, "/account/change-name", {"full_name": "Marigold Quince"})
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text
+    assert "INSERT INTO user_account" in caplog.text
+    assert "Marigold Quince" not in caplog.text
+    assert user.email not in caplog.text
