@@ -34,11 +34,15 @@ def choose() -> str | Response:
 @csrf.exempt
 def unsubscribe(token: str) -> Response:
     # Every answer no-store: the address carries the link's token.
-    found = emails.read_unsubscribe_token(token)
-    if found is None:
-        return no_store(render_template("pages/reminders/unsubscribe-link-broken.html"), 404)
-    user_id, kind = found
+    link = emails.read_unsubscribe_token(token)
+    if link is None or link.expired:
+        page = render_template(
+            "pages/reminders/unsubscribe-link-broken.html", expired=link is not None
+        )
+        return no_store(page, 404)
     if request.method == "POST":
-        services.turn_off(get_session(), user_id=user_id, kind=kind)
-        return no_store(render_template("pages/reminders/unsubscribed.html", kinds=rules, kind=kind))
-    return no_store(render_template("pages/reminders/unsubscribe.html", kinds=rules, kind=kind))
+        services.turn_off(get_session(), user_id=link.user_id, kind=link.kind)
+        page = render_template("pages/reminders/unsubscribed.html", kinds=rules, kind=link.kind)
+    else:
+        page = render_template("pages/reminders/unsubscribe.html", kinds=rules, kind=link.kind)
+    return no_store(page)

@@ -124,6 +124,23 @@ def test_the_live_server_keeps_an_access_log_without_tokens(live_server):
     assert "SECRETTOKEN123" not in log
 
 
+def test_the_live_server_keeps_unsubscribe_tokens_out_of_the_access_log(live_server):
+    for method in ("GET", "POST"):
+        request = urllib.request.Request(
+            live_server.url + "/unsubscribe/UNSUBSCRIBETOKEN456?x=1", method=method
+        )
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(request)  # noqa: S310
+    line = re.compile(r'"POST /unsubscribe/\[redacted\]\?x=1 HTTP/1.1" 404')
+    deadline = time.monotonic() + 10
+    # gunicorn writes the access line just after the response has gone.
+    while not line.search(log := live_server.log_path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert line.search(log), log[-2000:]
+    assert '"GET /unsubscribe/[redacted]?x=1 HTTP/1.1" 404' in log
+    assert "UNSUBSCRIBETOKEN456" not in log
+
+
 def _your_cpd_post_paths(app) -> list[tuple[str, str]]:
     """(rule, a path for it) for every route under /your-cpd that takes a POST."""
     values = {"form_type": "structured", "field": "title"}
