@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from alembic import command
@@ -32,6 +33,8 @@ from tests.integration.test_account_deletion import (  # noqa: F401  (fixtures)
 )
 from tests.integration.test_documents import post, structured, upload
 from tests.support import sample_files
+from tests.support.http_client import _form_token, signed_in_opener
+from tests.support.servers import start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
 
@@ -130,3 +133,55 @@ def test_the_daily_purge_leaves_none_of_a_deleted_account_in_the_files(
 
     assert _found(_files(database_url), WORDS) == []
     assert _found(_files(database_url), SAM_WORDS) != []
+
+
+def test_under_gunicorn_a_deleted_account_leaves_none_of_it_in_the_files(
+    tmp_path: Path, smtp_server
+) -> None:
+    """The same through real gunicorn workers (two, so another process has the files
+    open), signed up and deleted through the pages as a person does it."""
+    instance = tmp_path / "live"
+    instance.mkdir()
+    url = f"sqlite:///{instance / 'live.db'}"
+    command.upgrade(alembic_config(url), "head")
+    server = start_live_server(
+        database_url=url,
+        instance_dir=instance,
+        env={
+            "MAIL_BACKEND": "smtp",
+            "MAIL_PORT": str(smtp_server.port),
+            "SECRET_KEY": "live-files-test-secret-key",
+            "ACCOUNT_FORMS_LIMIT_PER_ADDRESS": "1000 per 15 minutes",
+        },
+        workers=2,
+    )
+    try:
+        people = {}
+        for email, name in (("jo@example.com", "Jo Tern"), ("kit@example.com", "Kit Wren")):
+            people[email] = signed_in_opener(
+                server.url, smtp_server.catcher, email=email, password=PASSWORD, full_name=name
+            )
+            page = people[email].open(server.url + "/your-cpd/new/structured").read().decode()
+            form = {
+                "csrf_token": _form_token(page),
+                **structured(action="draft", what_you_did=f"{POSTED_TEXT} of {name}"),
+            }
+            people[email].open(
+                server.url + "/your-cpd/new/structured", urlencode(form, doseq=True).encode()
+            )
+        jo_words = ["jo@example.com", "Jo Tern", f"{POSTED_TEXT} of Jo Tern"]
+        assert len(_found(_files(url), jo_words)) >= len(jo_words)
+
+        jo = people["jo@example.com"]
+        page = jo.open(server.url + "/account/delete").read().decode()
+        form = {"csrf_token": _form_token(page), "password": PASSWORD, "confirm": "yes"}
+        answer = jo.open(server.url + "/account/delete", urlencode(form).encode())
+        assert answer.geturl().endswith("/account/deleted")
+        # Kit carries on, on whichever worker answers.
+        assert people["kit@example.com"].open(server.url + "/your-cpd").status == 200
+
+        files = _files(url)
+        assert _found(files, jo_words) == []
+        assert _found(files, ["kit@example.com", "Kit Wren"]) != []
+    finally:
+        stop_live_server(server)
