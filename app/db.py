@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -41,7 +43,26 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, hide_parameters=True, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "handle_error", _keep_values_out_of_the_message)
     return engine
+
+
+# PostgreSQL's own message quotes a value it could not read: `invalid input syntax for
+# type integer: "..."`.
+_QUOTED_VALUE = re.compile(r': ".*"$')
+
+
+def _keep_values_out_of_the_message(context: ExceptionContext) -> None:
+    """hide_parameters keeps SQLAlchemy from writing the values; PostgreSQL writes them
+    itself, in the DETAIL line (`Key (email)=(...) already exists`, `Failing row
+    contains (...)`). Keep the message's first line, with any quoted value hidden. The
+    exception keeps its class, SQLSTATE and diagnostics (constraint names), so code
+    that catches an IntegrityError still can."""
+    # The driver's exception, and SQLAlchemy's, which copied its text when it was made.
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            first_line = error.args[0].split("\n", 1)[0]
+            error.args = (_QUOTED_VALUE.sub(': "[hidden]"', first_line), *error.args[1:])
 
 
 def private_sqlite_file(url: str) -> None:

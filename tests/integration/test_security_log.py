@@ -193,3 +193,32 @@ def test_a_database_error_is_logged_without_its_parameters(
     assert "INSERT INTO user_account" in caplog.text
     assert "Marigold Quince" not in caplog.text
     assert user.email not in caplog.text
+
+
+def test_a_database_error_names_no_value_on_any_database(app, user):
+    """SQLAlchemy's parameters are hidden, and PostgreSQL's own DETAIL line (the
+    failing row, the duplicate key) and quoted values are left out; the error keeps its
+    class, so code that catches an IntegrityError still does."""
+    import traceback
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    engine = app.extensions["db_engine"]
+    statements = [
+        (
+            IntegrityError,
+            "INSERT INTO user_account (email, full_name, password_hash, created_at,"
+            " password_changed_at) VALUES (:email, :name, 'x', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP)",
+            {"email": user.email, "name": "Marigold Quince"},
+        )
+    ]
+    if engine.dialect.name == "postgresql":
+        statements.append((DataError, "SELECT CAST(:name AS integer)", {"name": "Marigold Quince"}))
+    for kind, statement, values in statements:
+        with engine.connect() as connection, pytest.raises(kind) as raised:
+            connection.execute(text(statement), values)
+        written = "".join(traceback.format_exception(raised.value))
+        assert "Marigold Quince" not in written
+        assert user.email not in written
