@@ -151,8 +151,8 @@ def secret_key_problem(key: str) -> str | None:
     length = len(key.encode())
     if length < SECRET_KEY_MIN_LENGTH:
         return f"at least {SECRET_KEY_MIN_LENGTH} characters long (it has {length})"
-    if len(set(key)) < 10:
-        return "random: it uses fewer than 10 different characters"
+    if len(set(key)) < 8:
+        return "random: it uses fewer than 8 different characters"
     pieces = [key[start : start + 8] for start in range(len(key) - 7)]
     if len(set(pieces)) < len(pieces):
         return "random: a run of 8 characters appears in it twice"
