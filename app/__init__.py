@@ -11,7 +11,13 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import assets, db, errors, layout, security, security_log, server_sessions
-from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
+from app.config import (
+    MAKE_A_KEY,
+    PROJECT_ROOT,
+    BaseConfig,
+    config_from_environment,
+    secret_key_problem,
+)
 from app.extensions import check_limits_in_views_only, csrf, limiter
 from app.govuk_fields import error_list, field_params
 from app.policy import load_policy
@@ -44,6 +50,13 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
                 f"RECORD_CPD_CONFIG={app.config['NAME']} needs "
                 + " or ".join(f"{name}={value}" for value in allowed)
                 + f", not {name}={app.config.get(name)!r}"
+            )
+    if app.config.get("CHECK_SECRET_KEY_STRENGTH"):
+        problem = secret_key_problem(app.config["SECRET_KEY"])
+        if problem:
+            raise RuntimeError(
+                f"RECORD_CPD_CONFIG={app.config['NAME']}: SECRET_KEY must be {problem}. "
+                f"Make one with: {MAKE_A_KEY}"
             )
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret_key(
         app.config["SECRET_KEY_FILE"]

@@ -75,3 +75,9 @@ def init_app(app: Flask) -> None:
         if isinstance(limiter.storage, DatabaseStorage):
             counters = limiter.storage.purge_expired()
             click.echo(f"Removed {counters} ended rate-limit counts.")
+        from app.db import get_engine, scrub_wal
+
+        # CPD removed above, and anything an account deletion could not empty from the
+        # write-ahead log while a reader held on, leaves the files too.
+        if not scrub_wal(get_engine()):
+            click.echo("The write-ahead log could not be emptied: a reader held on.")

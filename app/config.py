@@ -88,6 +88,8 @@ class BaseConfig:
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL")
     # Settings without which this configuration must not start.
     REQUIRED_SETTINGS: tuple[str, ...] = ()
+    # Refuse a SECRET_KEY anyone could guess (see secret_key_problem).
+    CHECK_SECRET_KEY_STRENGTH = False
     REQUIRED_VALUES: dict[str, tuple[str, ...]] = {}
 
     # Number of proxies in front of the app that set X-Forwarded-For (0 = none).
@@ -133,6 +135,28 @@ class ProductionConfig(BaseConfig):
     # confirmation links into the log instead of sending them: nobody would receive
     # them, and the log would hold live tokens.
     REQUIRED_VALUES: dict[str, tuple[str, ...]] = {"MAIL_BACKEND": ("smtp",)}
+    # The key signs every session id, CSRF token, kept_for and unsubscribe link.
+    CHECK_SECRET_KEY_STRENGTH = True
+
+
+SECRET_KEY_MIN_LENGTH = 32
+MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak to sign anything, or None. Entropy cannot be measured
+    from one value; this refuses what is certainly weak: short (under 32 characters;
+    a generated key of 32 random bytes is 64 hex characters), few different
+    characters, or a piece repeated. Never names the key itself."""
+    length = len(key.encode())
+    if length < SECRET_KEY_MIN_LENGTH:
+        return f"at least {SECRET_KEY_MIN_LENGTH} characters long (it has {length})"
+    if len(set(key)) < 8:
+        return "random: it uses fewer than 8 different characters"
+    pieces = [key[start : start + 8] for start in range(len(key) - 7)]
+    if len(set(pieces)) < len(pieces):
+        return "random: a run of 8 characters appears in it twice"
+    return None
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -51,7 +56,26 @@ def make_engine(url: str, *, busy_seconds: float = BUSY_SECONDS) -> Engine:
         event.listen(
             engine, "connect", lambda connection, _record: _sqlite_pragmas(connection, busy_ms)
         )
+    event.listen(engine, "handle_error", _keep_values_out_of_the_message)
     return engine
+
+
+# PostgreSQL's own message quotes a value it could not read: `invalid input syntax for
+# type integer: "..."`.
+_QUOTED_VALUE = re.compile(r': ".*"$')
+
+
+def _keep_values_out_of_the_message(context: ExceptionContext) -> None:
+    """hide_parameters keeps SQLAlchemy from writing the values; PostgreSQL writes them
+    itself, in the DETAIL line (`Key (email)=(...) already exists`, `Failing row
+    contains (...)`). Keep the message's first line, with any quoted value hidden. The
+    exception keeps its class, SQLSTATE and diagnostics (constraint names), so code
+    that catches an IntegrityError still can."""
+    # The driver's exception, and SQLAlchemy's, which copied its text when it was made.
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            first_line = error.args[0].split("\n", 1)[0]
+            error.args = (_QUOTED_VALUE.sub(': "[hidden]"', first_line), *error.args[1:])
 
 
 def private_sqlite_file(url: str) -> None:
@@ -76,7 +100,27 @@ def _sqlite_pragmas(dbapi_connection: Any, busy_ms: int) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # Deleted rows are overwritten with zeros, not just marked free: a deleted account's
+    # words must not stay readable in the file (most builds default to it; not all).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def scrub_wal(engine: Engine) -> bool:
+    """Copy the write-ahead log into the database and empty it, after a person's data
+    was deleted for good. Until a checkpoint the -wal file keeps every page a
+    transaction changed, the deleted words among them; secure_delete has zeroed the
+    freed pages, and TRUNCATE leaves the -wal file at zero bytes. It waits (up to the
+    busy timeout) for readers to finish; False if one held on, and the daily
+    purge-expired tries again. Nothing to do on PostgreSQL (see the README)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return True
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    busy = int(row[0])
+    if busy:
+        log.warning("the write-ahead log could not be emptied yet: a reader held on")
+    return not busy
 
 
 def init_app(app: Flask) -> None:

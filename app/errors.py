@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -14,14 +15,28 @@ from app.extensions import limiter
 from app.security_log import security_event
 
 
+def _static_request() -> bool:
+    """Static paths get no session (app/server_sessions.py), and every page of the
+    layout needs one for its CSRF token: drawing one there failed, and a missing file
+    became a 500 with a traceback. Nobody reads these answers but a browser's loader."""
+    return request.path.startswith("/static/")
+
+
+PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(404)
-    def not_found(_error: HTTPException) -> tuple[str, int]:
+    def not_found(_error: HTTPException) -> ResponseReturnValue:
+        if _static_request():
+            return "Not found\n", 404, PLAIN
         _log_if_someone_elses(request.view_args or {})
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(405)
-    def method_not_allowed(_error: HTTPException) -> tuple[str, int]:
+    def method_not_allowed(_error: HTTPException) -> ResponseReturnValue:
+        if _static_request():
+            return "Method not allowed\n", 405, PLAIN
         return render_template("errors/404.html"), 405
 
     @app.errorhandler(CSRFError)
@@ -43,7 +58,9 @@ def init_app(app: Flask) -> None:
         ), 429
 
     @app.errorhandler(500)
-    def server_error(_error: Exception) -> tuple[str, int]:
+    def server_error(_error: Exception) -> ResponseReturnValue:
+        if _static_request():
+            return "Server error\n", 500, PLAIN
         return render_template("errors/500.html"), 500
 
 

@@ -1,5 +1,6 @@
-"""gunicorn's logger with one-time tokens taken out of the access log: a reset or
-account-confirmation link in a log file would let whoever reads the log use it."""
+"""gunicorn's logger with tokens taken out of the access log: a reset,
+account-confirmation, email-change or unsubscribe link in a log file would let
+whoever reads the log use it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 _TOKEN_IN_PATH = re.compile(
-    r"(/reset-password/|/create-account/confirm/|/account/confirm-email/)[^/?\s\"]+"
+    r"(/reset-password/|/create-account/confirm/|/account/confirm-email/|/unsubscribe/)"
+    r"[^/?\s\"]+"
 )
 
 

@@ -166,6 +166,9 @@ class Policy:
     # person who is not ready is reminded, and how long a draft sits untouched first.
     closing_reminder_days: tuple[int, ...] = (30, 7)
     stale_draft_reminder_days: int = 30
+    # How long the unsubscribe link in a reminder email works (more than the 30 days
+    # mail rules ask for; a year-old link no longer names anyone for sure).
+    unsubscribe_link_valid_days: int = 60
     # "Download all your CPD" read back in: the largest ZIP accepted, and how much it
     # may unpack to.
     max_import_bytes: int = 200 * 1024 * 1024
@@ -284,6 +287,7 @@ class Policy:
             "good_practice_records",
             "renewal_window_days",
             "stale_draft_reminder_days",
+            "unsubscribe_link_valid_days",
             "max_import_bytes",
             "max_import_unpacked_bytes",
             "recently_deleted_days",

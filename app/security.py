@@ -35,6 +35,9 @@ def no_store(body: str, status: int = 200) -> Response:
     email address, or its URL carries a one-time token."""
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
+    # HTTP/1.0 caches and old browsers (lynx among them) ignore Cache-Control.
+    response.headers["Pragma"] = "no-cache"
+    response.headers["Expires"] = "0"
     return response
 
 

@@ -65,7 +65,12 @@ def _context() -> dict[str, Any]:
 
 def _path_without_token() -> str:
     path = request.path
-    for prefix in ("/reset-password/", "/create-account/confirm/", "/account/confirm-email/"):
+    for prefix in (
+        "/reset-password/",
+        "/create-account/confirm/",
+        "/account/confirm-email/",
+        "/unsubscribe/",
+    ):
         if path.startswith(prefix):
             return prefix + "[redacted]"
     return path

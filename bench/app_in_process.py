@@ -24,7 +24,7 @@ def production_app() -> Any:
         TWO_STEP_KEYS="ab" * 32,
         DATABASE_URL=f"sqlite:///{work}/bench.db",
         RECORD_CPD_INSTANCE_DIR=str(work),
-        SECRET_KEY="benchmark-secret-key",
+        SECRET_KEY="benchmark-secret-key-9c4e1a7f3b8d2c6e0a5f9b3d7e1c4a8f",
         PUBLIC_BASE_URL=BASE,
     )
     os.environ.pop("REDIS_URL", None)

@@ -18,7 +18,7 @@ import app.models  # noqa: F401
 from app import create_app
 from app.auth import services
 from app.policy import Policy
-from tests.support.database import server_url, throwaway_database
+from tests.support.database import throwaway_database
 from tests.support.pages import page_problems
 from tests.support.servers import (
     LiveServer,
@@ -41,7 +41,8 @@ def _empty_every_table(url: str) -> None:
     engine = create_engine(url)
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as connection:
-        if server_url():
+        # By the URL, not TEST_DATABASE_URL: a test may use a SQLite file of its own.
+        if engine.dialect.name == "postgresql":
             quoted = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:

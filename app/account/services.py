@@ -19,7 +19,7 @@ from app.auth.models import PendingAccount, User
 from app.auth.services import find_user_by_email, normalise_email
 from app.auth.sessions import revoke_all_sessions
 from app.cpd.services import delete_with_dependants
-from app.db import utcnow
+from app.db import scrub_wal, utcnow
 from app.policy import Policy
 from app.ratelimit_storage import RateLimitCounter
 from app.server_sessions import BrowserSession
@@ -119,7 +119,8 @@ def close_account(*, db: Session, user: User) -> None:
 
 
 def purge_account(*, db: Session, user_id: int) -> None:
-    """Remove every row of the person: the rows that point at the account (CPD records,
+    """Remove every row of the person, and every copy of them in the database's files:
+    the rows that point at the account (CPD records,
     their revisions and documents, kept forms, sessions, reminders, tokens; found from
     the foreign keys, so a table added later goes too) and the rows that name them
     without a foreign key (sign-ups, rate-limit counts, browser sessions)."""
@@ -147,6 +148,9 @@ def purge_account(*, db: Session, user_id: int) -> None:
     )
     delete_with_dependants(db, User.__table__, [user_id])  # type: ignore[attr-defined]
     db.commit()
+    # Gone from the tables is not gone from the files: SQLite's -wal file still holds
+    # the pages as they were before the delete.
+    scrub_wal(db.get_bind())  # type: ignore[arg-type]
 
 
 def purge_deleted_accounts(*, db: Session, policy: Policy, now: dt.datetime | None = None) -> int:

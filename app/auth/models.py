@@ -14,6 +14,10 @@ from app.db import utcnow
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
+    # An id is never given out twice (SQLite would otherwise reuse a deleted highest
+    # id): it is in links and signed tokens (unsubscribe, a form's kept_for) that must
+    # never reach the next person. PostgreSQL's sequences never go back anyway.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     full_name: str = Field(max_length=200)

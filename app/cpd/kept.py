@@ -30,6 +30,7 @@ from app.cpd.page import read_page_post
 from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
 from app.policy import Policy, current_policy
+from app.security_log import security_event
 from app.uploads import quota
 
 # The hidden field naming a form's owner, signed with the app's secret key so nobody can
@@ -308,7 +309,7 @@ def csrf_failed_on_a_form(error: Exception) -> Any:
     with their cookie, and nothing of it is written (SameSite is not in every browser)."""
     from flask import redirect, render_template
 
-    current_app.logger.info("CSRF check failed on %s: %s", request.path, error)
+    security_event("csrf_failed", reason=getattr(error, "description", str(error)))
     refused = render_template("errors/csrf.html"), 400
     if request.endpoint not in FORM_ENDPOINTS or request.method != "POST":
         return refused

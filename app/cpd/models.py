@@ -56,6 +56,8 @@ class CpdRecord(SQLModel, table=True):
             "standard_parts_key",
             "completed_on",
         ),
+        # Ids are in addresses: never given out twice (see User).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -132,6 +134,8 @@ class KeptForm(SQLModel, table=True):
     had), kept for that person alone to restore after signing in again."""
 
     __tablename__ = "kept_form"
+    # In ?restore= addresses: never given out twice (see User).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
@@ -151,6 +155,8 @@ class CpdDocument(SQLModel, table=True):
     (``removed_at``) and its content, so earlier versions can still show it."""
 
     __tablename__ = "cpd_document"
+    # In addresses: never given out twice (see User).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="cpd_record.id", index=True)

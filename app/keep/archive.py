@@ -99,7 +99,22 @@ def record_entry(record: CpdRecord, known: dict[int, CpdDocument]) -> dict[str, 
     }
 
 
+# A spreadsheet opening records.csv runs a cell that starts with one of these as a
+# formula (=HYPERLINK to another site, +cmd|... to a program). OWASP's CSV injection
+# advice: start such a cell with a single quote, which shows it as text. Only the CSV,
+# for reading; records.json, which the import reads, keeps every answer as typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv_row(record: CpdRecord, known: dict[int, CpdDocument], policy: Policy) -> list[str]:
+    return [csv_cell(value) for value in _csv_values(record, known, policy)]
+
+
+def _csv_values(record: CpdRecord, known: dict[int, CpdDocument], policy: Policy) -> list[str]:
     answers = presenters.answer_list(record.answers, record.form_type, policy)
     return [
         str(record.id),

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from app.db import get_session
 from app.extensions import csrf
 from app.reminders import bp, emails, rules, services
+from app.security import no_store
 
 
 @bp.route("/account/reminders", methods=["GET", "POST"])
@@ -31,12 +32,17 @@ def choose() -> str | Response:
 # signed token in the link is the proof that the address owner asked.
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
-def unsubscribe(token: str) -> str | tuple[str, int]:
-    found = emails.read_unsubscribe_token(token)
-    if found is None:
-        return render_template("pages/reminders/unsubscribe-link-broken.html"), 404
-    user_id, kind = found
+def unsubscribe(token: str) -> Response:
+    # Every answer no-store: the address carries the link's token.
+    link = emails.read_unsubscribe_token(token)
+    if link is None or link.expired:
+        page = render_template(
+            "pages/reminders/unsubscribe-link-broken.html", expired=link is not None
+        )
+        return no_store(page, 404)
     if request.method == "POST":
-        services.turn_off(get_session(), user_id=user_id, kind=kind)
-        return render_template("pages/reminders/unsubscribed.html", kinds=rules, kind=kind)
-    return render_template("pages/reminders/unsubscribe.html", kinds=rules, kind=kind)
+        services.turn_off(get_session(), user_id=link.user_id, kind=link.kind)
+        page = render_template("pages/reminders/unsubscribed.html", kinds=rules, kind=link.kind)
+    else:
+        page = render_template("pages/reminders/unsubscribe.html", kinds=rules, kind=link.kind)
+    return no_store(page)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -433,10 +434,12 @@ def _upload_in_progress(page: Page, _context: dict) -> str:
     return page.content()
 
 
-def _unsubscribe_path() -> str:
-    """A link as a reminder email carries it, signed with the live server's key."""
+def _unsubscribe_path(age_days: int = 0) -> str:
+    """A link as a reminder email carries it, signed with the live server's key, made
+    ``age_days`` ago."""
+    made = int(time.time()) - age_days * 24 * 3600
     token = URLSafeSerializer("live-test-secret-key", salt=UNSUBSCRIBE_SALT).dumps(
-        {"user": 999_999, "kind": "window-opening"}
+        {"user": 999_999, "kind": "window-opening", "made": made}
     )
     return f"/unsubscribe/{token}"
 
@@ -531,6 +534,7 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "unsubscribe": _get(_unsubscribe_path()),
     "unsubscribed": _submit_empty(_unsubscribe_path(), "Stop these reminders"),
     "unsubscribe-link-broken": _get("/unsubscribe/not-a-signed-token"),
+    "unsubscribe-link-expired": _get(_unsubscribe_path(age_days=10_000)),
     "print-record": _signed_in(_record_page("/print")),
     "print-year": _signed_in(_print_year),
     "import": _signed_in(_get("/your-cpd/import")),

@@ -159,3 +159,32 @@ def test_the_debug_server_links_plain_urls(tmp_path, database_url):
     assert '<link rel="stylesheet" href="/static/css/app.css">' in html
     assert _import_map(html) == {}
     debug_app.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/no-such-file.css",
+        "/static/css/app.0123456789ab.css",
+        "/static/js/missing/deeper.mjs",
+        "/static/",
+    ],
+)
+def test_a_missing_static_file_is_a_plain_404(app, client, caplog, path):
+    """Not a 500 with a traceback: a static path has no session, so the service's 404
+    page (which needs one for its CSRF token) cannot be drawn there."""
+    app.testing = False  # as served: an exception would become a 500
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.mimetype == "text/plain"
+    assert len(response.get_data()) < 100
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Traceback" not in caplog.text
+
+
+def test_posting_to_a_static_path_is_a_plain_405(app, client, caplog):
+    app.testing = False
+    response = client.post("/static/no-such-file.css")
+    assert response.status_code == 405
+    assert response.mimetype == "text/plain"
+    assert "Traceback" not in caplog.text

@@ -91,6 +91,39 @@ def test_reset_and_check_your_email_pages_are_never_stored(client, user, caplog)
     assert client.get("/reset-password/expired-token").headers.get("Cache-Control") == "no-store"
 
 
+def _never_stored(response) -> bool:
+    """Cache-Control for HTTP/1.1 caches and browsers; Pragma and Expires for HTTP/1.0
+    caches and old browsers (lynx showed a stale page without them)."""
+    headers = response.headers
+    return (headers.get("Cache-Control"), headers.get("Pragma"), headers.get("Expires")) == (
+        "no-store",
+        "no-cache",
+        "0",
+    )
+
+
+def test_signed_out_pages_with_an_address_or_a_token_say_no_cache_to_old_caches_too(
+    app, client, user, caplog
+):
+    from app.reminders import emails, rules
+
+    link = _reset_link(client, user, caplog)
+    with app.app_context():
+        unsubscribe = f"/unsubscribe/{emails.unsubscribe_token(user.id, rules.STALE_DRAFT)}"
+    for path in (
+        link,
+        "/forgot-password/check-your-email",
+        "/create-account/check-your-email",
+        "/reset-password/expired-token",
+        "/create-account/confirm/expired-token",
+        "/account/confirm-email/expired-token",
+        unsubscribe,
+        unsubscribe + "x",
+    ):
+        assert _never_stored(client.get(path)), path
+    assert _never_stored(client.post(unsubscribe)), "unsubscribed"
+
+
 def test_the_sqlite_database_and_its_files_are_readable_only_by_the_app(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'instance' / 'fresh.db'}"
     application = create_app(

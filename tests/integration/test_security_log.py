@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from flask import url_for
 
 from app.security_log import LOGGER_NAME, JsonFormatter
 from tests.conftest import PASSWORD, csrf_token_from, submit
@@ -121,3 +122,103 @@ def test_the_live_server_keeps_an_access_log_without_tokens(live_server):
         time.sleep(0.1)
     assert re.search(r'"GET /reset-password/\[redacted\] HTTP/1.1" 404', log), log[-2000:]
     assert "SECRETTOKEN123" not in log
+
+
+def test_the_live_server_keeps_unsubscribe_tokens_out_of_the_access_log(live_server):
+    for method in ("GET", "POST"):
+        request = urllib.request.Request(
+            live_server.url + "/unsubscribe/UNSUBSCRIBETOKEN456?x=1", method=method
+        )
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(request)  # noqa: S310
+    line = re.compile(r'"POST /unsubscribe/\[redacted\]\?x=1 HTTP/1.1" 404')
+    deadline = time.monotonic() + 10
+    # gunicorn writes the access line just after the response has gone.
+    while not line.search(log := live_server.log_path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert line.search(log), log[-2000:]
+    assert '"GET /unsubscribe/[redacted]?x=1 HTTP/1.1" 404' in log
+    assert "UNSUBSCRIBETOKEN456" not in log
+
+
+def _your_cpd_post_paths(app) -> list[tuple[str, str]]:
+    """(rule, a path for it) for every route under /your-cpd that takes a POST."""
+    values = {"form_type": "structured", "field": "title"}
+    paths = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.rule.startswith("/your-cpd/") and "POST" in (rule.methods or ()):
+                arguments = {name: values.get(name, 1) for name in rule.arguments}
+                paths.append((rule.rule, url_for(rule.endpoint, **arguments)))
+    return paths
+
+
+def test_a_csrf_failure_on_every_your_cpd_form_is_logged(app, signed_in_client, security_log):
+    paths = _your_cpd_post_paths(app)
+    # The eleven CPD routes (their own CSRF handler keeps answers) and the import.
+    assert len(paths) == 12
+    for rule, path in paths:
+        before = len(security_log())
+        response = signed_in_client.post(path, data={"title": "No token here"})
+        assert response.status_code == 400, path
+        events = [line for line in security_log()[before:] if line["event"] == "csrf_failed"]
+        assert len(events) == 1, path
+        assert events[0]["path"] == rule
+        assert events[0]["user_id"] is not None
+        assert "No token here" not in json.dumps(events)
+
+
+def test_a_database_error_is_logged_without_its_parameters(
+    app, signed_in_client, user, db, caplog, monkeypatch
+):
+    """A failing statement's message names its SQL; its values (an address, a name,
+    session JSON, CPD text) stay out of the traceback the app logs."""
+    from sqlalchemy import text
+
+    from app.account import services
+
+    def failing_change(*, db, user, full_name):
+        # The unique address: an IntegrityError whose parameters are the person's.
+        db.execute(
+            text("INSERT INTO user_account (email, full_name) VALUES (:email, :name)"),
+            {"email": user.email, "name": full_name},
+        )
+
+    monkeypatch.setattr(services, "change_name", failing_change)
+    app.testing = False  # an exception becomes a 500 page and a logged traceback
+    caplog.set_level(logging.ERROR)
+    response = submit(signed_in_client, "/account/change-name", {"full_name": "Marigold Quince"})
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text
+    assert "INSERT INTO user_account" in caplog.text
+    assert "Marigold Quince" not in caplog.text
+    assert user.email not in caplog.text
+
+
+def test_a_database_error_names_no_value_on_any_database(app, user):
+    """SQLAlchemy's parameters are hidden, and PostgreSQL's own DETAIL line (the
+    failing row, the duplicate key) and quoted values are left out; the error keeps its
+    class, so code that catches an IntegrityError still does."""
+    import traceback
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    engine = app.extensions["db_engine"]
+    statements = [
+        (
+            IntegrityError,
+            "INSERT INTO user_account (email, full_name, password_hash, created_at,"
+            " password_changed_at) VALUES (:email, :name, 'x', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP)",
+            {"email": user.email, "name": "Marigold Quince"},
+        )
+    ]
+    if engine.dialect.name == "postgresql":
+        statements.append((DataError, "SELECT CAST(:name AS integer)", {"name": "Marigold Quince"}))
+    for kind, statement, values in statements:
+        with engine.connect() as connection, pytest.raises(kind) as raised:
+            connection.execute(text(statement), values)
+        written = "".join(traceback.format_exception(raised.value))
+        assert "Marigold Quince" not in written
+        assert user.email not in written

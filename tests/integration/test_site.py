@@ -123,7 +123,7 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(client, user):
 
 def test_production_cookies_are_secure_and_host_prefixed_with_hsts(tmp_path, database_url):
     class Production(ProductionConfig):
-        SECRET_KEY = "production-test-key"
+        SECRET_KEY = "5f0c9b2e8a41d7c3e6b9f2a0d4c8e1b7a3f6d9c2e5b8a1f4d7c0e3b6a9f2d5c8"
         SQLALCHEMY_URL = database_url
         PUBLIC_BASE_URL = "https://localhost"
         MAIL_BACKEND = "smtp"

@@ -169,7 +169,7 @@ def production_server(database_url: str, instance_dir: Path) -> Iterator[LiveSer
         instance_dir=instance_dir,
         env={
             "RECORD_CPD_CONFIG": "production",
-            "SECRET_KEY": "benchmark-secret-key",
+            "SECRET_KEY": "benchmark-secret-key-9c4e1a7f3b8d2c6e0a5f9b3d7e1c4a8f",
             "TWO_STEP_KEYS": "ab" * 32,
             "REDIS_URL": None,
             "MAIL_BACKEND": "smtp",
