@@ -161,7 +161,9 @@ def save_page(
         policy=policy,
         already=len(answers["documents"]) + (len(wanted) if copy_from is not None else 0),
         scanner=scanner,
-        room=uploads.room_left(db, owner_id=owner_id, policy=policy),
+        # Measured for files only: every save is charged against the quota anyway,
+        # in its transaction; this lets each refused file say so by name.
+        room=uploads.room_left(db, owner_id=owner_id, policy=policy) if files else None,
     )
     keeps_something = upload.any or remove is not None or copy_from is not None
     if action == services.RECORD and not keeps_something:
