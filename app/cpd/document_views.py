@@ -1,7 +1,7 @@
 """Supporting documents and the anonymisation help: download, remove, upload on
 selection (htmx), and the checks a box gets when it loses focus (htmx).
 
-Without JavaScript, files arrive with the CPD form itself and views.save_form stores
+Without JavaScript, files arrive with the CPD form itself and page.save_page stores
 them; these routes add what a plain form cannot do on its own page."""
 
 from __future__ import annotations

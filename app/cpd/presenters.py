@@ -41,6 +41,13 @@ def record_title(
     return f"Untitled draft started {format_moment(record.created_at, policy)}"
 
 
+@dataclass(frozen=True)
+class YearGroup:
+    heading: str
+    is_current: bool
+    records: Sequence[CpdRecord]
+
+
 def distinct_titles(groups: Sequence[YearGroup], policy: Policy) -> dict[int | None, str]:
     """Each record's title on Your CPD, numbered where two would read the same: its
     View, Edit and Delete links are named by it, and a screen reader's list of links
@@ -120,37 +127,3 @@ def answer_list(answers: Mapping[str, Any], form_type: str, policy: Policy) -> l
             question = "Peer reflection"
         rows.append(Answer(question, text or "Not answered", missing=not text, items=items))
     return rows
-
-
-@dataclass(frozen=True)
-class YearGroup:
-    heading: str
-    is_current: bool
-    records: Sequence[CpdRecord]
-
-
-def group_by_registration_year(records: Sequence[CpdRecord], policy: Policy) -> list[YearGroup]:
-    """Records by registration year, newest first; drafts without a real date first,
-    so unfinished work is seen."""
-    undated = [r for r in records if r.completed_on is None]
-    by_year: dict[dt.date, list[CpdRecord]] = {}
-    ends: dict[dt.date, dt.date] = {}
-    for record in records:
-        if record.completed_on is None:
-            continue
-        start, end = rules.registration_year_containing(record.completed_on, policy)
-        by_year.setdefault(start, []).append(record)
-        ends[start] = end
-    current_start, _ = rules.registration_year_containing(policy.today(), policy)
-    groups: list[YearGroup] = []
-    if undated:
-        groups.append(YearGroup("Drafts without a date yet", False, undated))
-    for start in sorted(by_year, reverse=True):
-        groups.append(
-            YearGroup(
-                rules.describe_registration_year(start, ends[start]),
-                start == current_start,
-                by_year[start],
-            )
-        )
-    return groups

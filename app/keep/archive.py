@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app import uploads
 from app.cpd import presenters, services
 from app.cpd.models import CpdDocument, CpdRecord
 from app.db import as_utc, utcnow
@@ -138,7 +139,6 @@ def export_stream(
     owner_id: int,
     policy: Policy,
     render_year: Callable[[printable.YearInFull], str],
-    read_content: Callable[[Session, CpdDocument], bytes],
 ) -> Iterator[bytes]:
     sink = _Sink()
     records = services.list_records(db, owner_id=owner_id)
@@ -172,7 +172,7 @@ def export_stream(
 
         for record in records:
             for document in record_entry(record, known.get(record.id or 0, {}))["documents"]:
-                content = read_content(db, known[record.id or 0][document["id"]])
+                content = uploads.read_content(db, known[record.id or 0][document["id"]])
                 with archive.open(document["path"], "w") as entry:
                     for offset in range(0, len(content), CHUNK):
                         entry.write(content[offset : offset + CHUNK])

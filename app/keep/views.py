@@ -14,7 +14,6 @@ from wtforms import ValidationError
 
 from app import uploads
 from app.cpd import services
-from app.cpd.models import CpdDocument
 from app.db import get_engine, get_session
 from app.extensions import csrf
 from app.keep import archive, bp, importing, printable
@@ -23,11 +22,6 @@ from app.policy import current_policy, describe_size
 
 def _owner_id() -> int:
     return int(current_user.id)
-
-
-def read_document(db: Session, document: CpdDocument) -> bytes:
-    """The one place the export reads a document's bytes (storage may move modules)."""
-    return uploads.read_content(db, document)
 
 
 @bp.route("/your-cpd/<int:record_id>/print")
@@ -75,7 +69,6 @@ def download() -> Response:
                 owner_id=owner_id,
                 policy=policy,
                 render_year=lambda year: render_template("keep/year-summary.html", year=year),
-                read_content=read_document,
             )
 
     filename = f"your-cpd-{policy.today().isoformat()}.zip"
