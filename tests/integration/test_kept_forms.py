@@ -196,9 +196,9 @@ def test_a_forged_or_missing_owner_keeps_nothing(
             "/your-cpd/new/structured",
             data={"csrf_token": csrf_token_from(page), "kept_for": owner, **ANSWERS},
         )
-        # Refused, and said so: nothing shows whose these words are.
-        assert response.status_code == 400
-        assert "could not accept that form" in response.get_data(as_text=True)
+        # Refused, and said so; the words are shown back to whoever sent them (issue
+        # 18), but written nowhere.
+        assert_refused(response)
     assert db.exec(select(KeptForm)).all() == []
 
 
@@ -218,7 +218,7 @@ def test_a_signed_in_post_with_a_missing_or_foreign_csrf_token_writes_nothing(
             "/your-cpd/new/structured", data={"csrf_token": token, **ANSWERS}
         )
         assert response.status_code == 400, token
-        assert "could not accept that form" in response.get_data(as_text=True)
+        assert_refused(response)
         autosaved = signed_in_client.post(
             "/your-cpd/autosave",
             data={"form_type": "structured", "csrf_token": token, **ANSWERS},
@@ -264,8 +264,12 @@ def post_from(client: FlaskClient, page: str, csrf_token: str | None = None):
 
 
 def assert_refused(response) -> None:
+    """Refused and said so, nothing written (the callers check), and the words shown
+    back in the same form with a way to sign in and save them (app/cpd/refused.py)."""
     assert response.status_code == 400
-    assert "could not accept that form" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Your CPD is not saved yet" in page
+    assert ANSWERS["title"] in page
 
 
 def test_kept_for_keeps_nothing_after_signing_out(
