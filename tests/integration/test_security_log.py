@@ -155,8 +155,9 @@ def _your_cpd_post_paths(app) -> list[tuple[str, str]]:
 
 def test_a_csrf_failure_on_every_your_cpd_form_is_logged(app, signed_in_client, security_log):
     paths = _your_cpd_post_paths(app)
-    # The eleven CPD routes (their own CSRF handler keeps answers) and the import.
-    assert len(paths) == 12
+    # The eleven CPD routes (their own CSRF handler keeps answers), the import, and the
+    # refused form's "Sign in to save it" (app/cpd/refused.py).
+    assert len(paths) == 13
     for rule, path in paths:
         before = len(security_log())
         response = signed_in_client.post(path, data={"title": "No token here"})
