@@ -10,8 +10,8 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, layout, security, security_log, server_sessions
-from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
+from app import assets, db, errors, layout, people, security, security_log, server_sessions
+from app.config import INSTANCE_DIR, PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import check_limits_in_views_only, csrf, limiter
 from app.govuk_fields import error_list, field_params
 from app.policy import load_policy
@@ -49,6 +49,12 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         app.config["SECRET_KEY_FILE"]
     )
     app.extensions["policy"] = app.config.get("POLICY") or load_policy()
+    # The anonymisation help's data, loaded now (once per worker) rather than by the
+    # first person to leave a box.
+    people.configure(
+        terms_file=app.extensions["policy"].anonymisation_terms_file or None,
+        cache_dir=str(INSTANCE_DIR / "cache"),
+    )
 
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]

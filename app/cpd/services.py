@@ -14,7 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, func, select
 
-from app.cpd import rules
+from app.cpd import anonymity, rules
 from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.db import as_utc, utcnow
 from app.policy import Policy
@@ -54,6 +54,11 @@ def answers_from_form(form: Any, form_type: str) -> dict[str, Any]:
             explanation = rules.normalise_text(form.get(f"document_explanation_{raw_id}", ""))
             documents.append({"id": int(raw_id), "explanation": explanation})
     answers["documents"] = documents
+    # Names the person said are not real people (only when there are some, so a record
+    # without any keeps the answers it always had).
+    not_people = anonymity.not_people_from_form(form)
+    if not_people:
+        answers[anonymity.NOT_PEOPLE_FIELD] = not_people
     return answers
 
 

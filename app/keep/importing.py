@@ -26,7 +26,9 @@ from app.policy import Policy
 
 MAX_ENTRIES = 20_000
 MAX_RECORDS_JSON_BYTES = 50 * 1024 * 1024
-ANSWER_KEYS = {*rules.TEXT_FIELDS, "standard_parts", "documents"}
+# "not_people": names the person said are not real people (app/cpd/anonymity.py).
+ANSWER_KEYS = {*rules.TEXT_FIELDS, "standard_parts", "documents", "not_people"}
+MAX_NOT_PEOPLE = 50
 
 
 class ImportRefused(ValueError):
@@ -104,6 +106,13 @@ def _answers(raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
         {"id": i["id"], "explanation": rules.normalise_text(i.get("explanation", ""))}
         for i in items
     ]
+    names = raw.get("not_people", [])
+    if not isinstance(names, list) or len(names) > MAX_NOT_PEOPLE:
+        problems.append(f"{where}: the names said not to be real people cannot be read")
+    elif names and all(isinstance(n, str) and len(n) <= 100 for n in names):
+        answers["not_people"] = names
+    elif names:
+        problems.append(f"{where}: the names said not to be real people cannot be read")
     return answers
 
 
