@@ -329,6 +329,7 @@ def find_people_and_places(
     word_list = terms(_settings["terms_file"]) if word_list is None else word_list
     confirmed = {n.strip() for n in not_people if n.strip()}
     tokens = _tokens(text)
+    sentences = _sentences(text)
     allowed = _cited(tokens, word_list)
     found: list[Found] = []
     places = list(_places(text, tokens, allowed, word_list))
@@ -339,13 +340,19 @@ def find_people_and_places(
         if f.start not in in_place and f.text not in confirmed
     ]
     found.extend(people)
+    person_sentences = {bisect.bisect_right(sentences, f.start) for f in people}
     found.extend(f for f in _families(text, tokens, allowed, word_list) if f.text not in confirmed)
     # A street locates someone only with someone in the sentence ("the family live on
     # Mill Lane"), not "our office is near Baker Street station".
-    found.extend(p for p in places if p.why != _STREET or _about_a_person(text, p.start, people))
-    found.extend(_towns(text, tokens, allowed, word_list, people + places, in_place))
+    found.extend(
+        p
+        for p in places
+        if p.why != _STREET or _about_a_person(text, sentences, p.start, person_sentences)
+    )
+    person_sentences.update(bisect.bisect_right(sentences, f.start) for f in places)
+    found.extend(_towns(text, sentences, tokens, allowed, word_list, person_sentences, in_place))
     found.extend(_references(text))
-    found.extend(_combinations(text))
+    found.extend(_combinations(text, sentences))
     return found
 
 
@@ -586,14 +593,13 @@ def _phrase_set(phrases: tuple[tuple[str, ...], ...]) -> frozenset[tuple[str, ..
 
 def _towns(
     text: str,
+    sentences: list[int],
     tokens: list[_Token],
     allowed: set[int],
     word_list: Terms,
-    people: list[Found],
+    person_sentences: set[int],
     in_place: set[int],
 ) -> Iterator[Found]:
-    sentences = _sentences(text)
-    person_sentences = {bisect.bisect_right(sentences, f.start) for f in people}
     for i, token in enumerate(tokens[:-1]):
         if token.text not in _PREPOSITIONS:
             continue
@@ -611,9 +617,7 @@ def _towns(
             continue
         if any(t.base in _INSTITUTION_WORDS for t in tokens[j:end]):
             continue
-        sentence = bisect.bisect_right(sentences, token.start)
-        lo = sentences[sentence - 1]
-        hi = sentences[sentence] if sentence < len(sentences) else len(text)
+        sentence, lo, hi = _sentence_around(text, sentences, token.start)
         words_here = {w.lower() for w in _words(text[lo:hi])}
         if words_here & _EVENT_WORDS:
             continue
@@ -630,16 +634,26 @@ def _towns(
 
 
 _STREET = "may name a street"
+# A "sentence" is read at most this far either side of a place: text with no full stops
+# (a pasted table, a document's text) must not make each look at it cost its length.
+_NEAR = 300
 
 
-def _about_a_person(text: str, position: int, people: list[Found]) -> bool:
+def _sentence_around(text: str, sentences: list[int], position: int) -> tuple[int, int, int]:
+    """The index of the sentence holding ``position`` and its bounds, within _NEAR."""
+    here = bisect.bisect_right(sentences, position)
+    lo = max(sentences[here - 1], position - _NEAR)
+    hi = min(sentences[here] if here < len(sentences) else len(text), position + _NEAR)
+    return here, lo, hi
+
+
+def _about_a_person(
+    text: str, sentences: list[int], position: int, person_sentences: set[int]
+) -> bool:
     """Whether the sentence around ``position`` mentions a person: a name found in it,
     or a word such as "she", "family" or "mum"."""
-    sentences = _sentences(text)
-    here = bisect.bisect_right(sentences, position)
-    lo = sentences[here - 1]
-    hi = sentences[here] if here < len(sentences) else len(text)
-    if any(lo <= f.start < hi for f in people):
+    here, lo, hi = _sentence_around(text, sentences, position)
+    if here in person_sentences:
         return True
     return bool({w.lower() for w in _words(text[lo:hi])} & _PERSON_WORDS)
 
@@ -668,12 +682,9 @@ def _references(text: str) -> Iterator[Found]:
         )
 
 
-def _combinations(text: str) -> Iterator[Found]:
-    sentences = _sentences(text)
+def _combinations(text: str, sentences: list[int]) -> Iterator[Found]:
     for match in _AGE.finditer(text):
-        sentence = bisect.bisect_right(sentences, match.start())
-        lo = sentences[sentence - 1]
-        hi = sentences[sentence] if sentence < len(sentences) else len(text)
+        _, lo, hi = _sentence_around(text, sentences, match.start())
         if _RARE.search(text, lo, hi):
             yield Found(
                 "combination",

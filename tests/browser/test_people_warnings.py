@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import assert_mode
 from tests.browser.steps import create_account, unique_email
 from tests.browser.test_document_journeys import fill_basics, open_form
+from tests.support.audit import ARTIFACTS, axe_violations
 from tests.support.browser import htmx_done
 
 pytestmark = pytest.mark.db
@@ -18,6 +19,24 @@ WHAT_YOU_DID = "What did you do, and why is it relevant to your practice?"
 STORY = "I sat with Amira while she read the letter from the court."
 WARNING = f"{WHAT_YOU_DID} may identify a person: ‘Amira’ may be a person's name."
 NOT_A_PERSON = "‘Amira’ is not a real person"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+def look_at_the_warning(page: Page, mode: str) -> None:
+    """Screenshots of the warning, desktop and 320 px wide; axe where scripts run (axe
+    needs timers, which a JavaScript-off context does not run)."""
+    if mode == "javascript":
+        assert axe_violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    region = page.locator("#what_you_did-identifiers")
+    region.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"people-warning-{mode}-desktop.png"))
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 900})
+    region.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"people-warning-{mode}-320.png"))
+    if size:
+        page.set_viewport_size(size)
 
 
 def test_a_name_is_named_in_the_warning_and_can_be_said_not_to_be_a_person(
@@ -40,6 +59,7 @@ def test_a_name_is_named_in_the_warning_and_can_be_said_not_to_be_a_person(
         expect(journey.get_by_text(WARNING)).to_be_visible()
         expect(journey.get_by_label(WHAT_YOU_DID)).to_have_value(STORY)  # nothing lost
 
+    look_at_the_warning(journey, mode)
     group = journey.get_by_role("group", name="Is a name here not a real person?")
     group.get_by_label(NOT_A_PERSON).check()
     journey.get_by_role("button", name="Save and record CPD").click()
