@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.anonymisation import PEOPLE_KINDS, describe, describe_parts, find_identifiers
+from app.anonymisation import describe, describe_parts, find_identifiers
 from app.cpd import rules
 from app.cpd.models import CpdDocument
 from app.uploads.extraction import NOT_READ_BECAUSE
@@ -66,13 +66,14 @@ def findings_in(text: str | None, not_people: Sequence[str] = ()) -> list[str]:
     """Each likely identifier in ``text`` as warning wording: what was found and why,
     e.g. "an email address (j•••@e•••.com)" or "‘Amira’ may be a person's name"."""
     found = find_identifiers(rules.normalise_text(text), not_people=not_people)
-    return [_wording(f.kind, describe(f)) for f in found]
+    return [describe(f) for f in found]
 
 
-def _wording(kind: str, described: str) -> str:
-    """A clause for the warning: "it looks like it has a postcode (S1 •••)", or for a
-    person or place, what and why on its own ("‘Amira’ may be a person's name")."""
-    return described if kind in PEOPLE_KINDS else f"it looks like it has {described}"
+def about_people(finding: str) -> bool:
+    """Whether a finding's wording is a person or place (said whole, "‘Amira’ may be a
+    person's name"), rather than a structured identifier the warning introduces with
+    "it looks like it has" ("a postcode (S1 •••)")."""
+    return finding.startswith("‘")
 
 
 def names_in(text: str | None, not_people: Sequence[str] = ()) -> list[str]:
@@ -98,10 +99,7 @@ class Warning:
 
 def document_findings(document: CpdDocument, not_people: Sequence[str] = ()) -> list[str]:
     return [
-        _wording(
-            item.get("kind", ""),
-            describe_parts(item.get("kind", ""), item["masked"], item["description"]),
-        )
+        describe_parts(item.get("kind", ""), item["masked"], item["description"])
         for item in document.findings
         if not (item.get("kind") in NAME_KINDS and item["masked"] in not_people)
     ]
