@@ -10,8 +10,9 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, layout, security, security_log, server_sessions
+from app import assets, db, errors, layout, people, security, security_log, server_sessions
 from app.config import (
+    INSTANCE_DIR,
     MAKE_A_KEY,
     PROJECT_ROOT,
     BaseConfig,
@@ -62,6 +63,12 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         app.config["SECRET_KEY_FILE"]
     )
     app.extensions["policy"] = app.config.get("POLICY") or load_policy()
+    # The anonymisation help's data, loaded now (once per worker) rather than by the
+    # first person to leave a box.
+    people.configure(
+        terms_file=app.extensions["policy"].anonymisation_terms_file or None,
+        cache_dir=str(INSTANCE_DIR / "cache"),
+    )
 
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]

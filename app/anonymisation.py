@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 KINDS: tuple[str, ...] = (
@@ -42,6 +42,15 @@ KINDS: tuple[str, ...] = (
     "name_after_title",
     "street_address",
 )
+# People and places (app/people.py): shown as written, since only their writer sees them.
+PEOPLE_KINDS: tuple[str, ...] = (
+    "person_name",
+    "family_name",
+    "place",
+    "case_reference",
+    "combination",
+)
+ALL_KINDS = KINDS + PEOPLE_KINDS
 
 DESCRIPTIONS: dict[str, str] = {
     "email": "an email address",
@@ -52,6 +61,11 @@ DESCRIPTIONS: dict[str, str] = {
     "date_of_birth": "a date of birth",
     "name_after_title": "a name after a title",
     "street_address": "a street address",
+    "person_name": "may be a person's name",
+    "family_name": "may be a family's surname",
+    "place": "may be a place that locates someone",
+    "case_reference": "may be a case or system reference number",
+    "combination": "is an age that, with the other details, could identify someone",
 }
 
 # When two candidates of the same length overlap, the kind listed first wins: the checked,
@@ -68,6 +82,11 @@ _SPECIFICITY: dict[str, int] = {
             "date_of_birth",
             "street_address",
             "name_after_title",
+            "case_reference",
+            "family_name",
+            "person_name",
+            "place",
+            "combination",
         )
     )
 }
@@ -87,15 +106,34 @@ class Finding:
 
 
 def describe(finding: Finding) -> str:
-    """Wording for a warning, e.g. "an email address (j•••@e•••.com)"."""
-    return f"{finding.description} ({finding.masked})"
+    """Wording for a warning: what was found and why it matters, e.g. "an email address
+    (j•••@e•••.com)" or "‘Amira’ may be a person's name"."""
+    return describe_parts(finding.kind, finding.masked, finding.description)
 
 
-def find_identifiers(text: str) -> list[Finding]:
-    """Likely identifiers in ``text``, sorted by start and never overlapping."""
+def describe_parts(kind: str, masked: str, description: str) -> str:
+    if kind in PEOPLE_KINDS:
+        return f"‘{masked}’ {description}"
+    return f"{description} ({masked})"
+
+
+def find_identifiers(
+    text: str, *, people: bool = True, not_people: Iterable[str] = ()
+) -> list[Finding]:
+    """Likely identifiers in ``text``, sorted by start and never overlapping. With
+    ``people`` (the default) names, families, places, case references and identifying
+    combinations too (app/people.py), except the names in ``not_people``: the ones the
+    person has confirmed are not real people."""
     if not text:
         return []
     candidates = [finding for finder in _FINDERS for finding in finder(text)]
+    if people:
+        from app.people import find_people_and_places  # loads its data once, on first use
+
+        candidates.extend(
+            Finding(found.kind, found.start, found.end, found.text, found.why)
+            for found in find_people_and_places(text, not_people=not_people)
+        )
     # Longest first, then most specific, so the greedy pass below keeps the best of a clash.
     candidates.sort(key=lambda f: (f.start - f.end, _SPECIFICITY[f.kind], f.start))
     starts: list[int] = []

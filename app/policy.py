@@ -202,6 +202,10 @@ class Policy:
     # All the documents of one form together, well within gunicorn's 60-second timeout.
     upload_read_seconds: float = 30.0
     document_read_memory_bytes: int = 512 * 1024 * 1024
+    # The anonymisation help's list of what CPD cites and must not be flagged (theorists,
+    # Acts, tools, organisations), of words that are not names and of places that do not
+    # locate anyone: a TOML file like app/data/anonymisation-terms.toml. Empty: that file.
+    anonymisation_terms_file: str = ""
     # Everything one account keeps: its drafts, recorded CPD, every saved version and
     # every document. Reaching it keeps what was typed on the form and says so.
     storage_quota_bytes: int = 250 * 1024 * 1024
@@ -311,6 +315,13 @@ class Policy:
         for name in positive_ints:
             if getattr(self, name) < 1:
                 raise PolicyError(f"{name} must be 1 or more")
+        if self.anonymisation_terms_file:
+            from app.people import load_terms
+
+            try:
+                load_terms(self.anonymisation_terms_file)
+            except (OSError, ValueError) as error:  # tomllib's errors are ValueErrors
+                raise PolicyError(f"anonymisation_terms_file cannot be read: {error}") from error
         if self.account_purge_delay_days < 0:
             raise PolicyError("account_purge_delay_days must be 0 or more")
         if not 0 < self.document_read_seconds <= self.upload_read_seconds <= 45:

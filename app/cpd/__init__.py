@@ -24,6 +24,14 @@ def cpd_template_helpers() -> dict[str, object]:
     }
 
 
+@bp.app_template_test("about_people")
+def about_people(finding: str) -> bool:
+    """The anonymisation warning words a person or place whole (app/cpd/anonymity.py)."""
+    from app.cpd import anonymity
+
+    return anonymity.about_people(finding)
+
+
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 

@@ -3,7 +3,8 @@ fields, read by ``from_form``) or an import (records.json). Both arrive as a pla
 mapping and leave as the same normalised shape:
 
     {<text question>: str, ..., "standard_parts": [str, ...],
-     "documents": [{"id": int, "explanation": str}, ...]}
+     "documents": [{"id": int, "explanation": str}, ...],
+     "not_people": [str, ...]}  # only if there are some: names said not to be people
 
 Text is normalised the way it is counted (CRLF → LF). What cannot be read is said in
 ``problems`` (an import refuses the file for it; a form's fields are always text)."""
@@ -13,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from app.cpd import rules
+from app.cpd import anonymity, rules
 
-KEYS = frozenset({*rules.TEXT_FIELDS, "standard_parts", "documents"})
+KEYS = frozenset({*rules.TEXT_FIELDS, "standard_parts", "documents", anonymity.NOT_PEOPLE_FIELD})
 
 
 class Problems(Protocol):
@@ -72,6 +73,19 @@ def parse(
             explanation = rules.normalise_text(item.get("explanation", ""))
             documents.append({"id": item["id"], "explanation": explanation})
     answers["documents"] = documents
+    # Names the person said are not real people (app/cpd/anonymity.py), bounded like
+    # everything posted; only when there are some, so other answers keep their shape.
+    names = raw.get(anonymity.NOT_PEOPLE_FIELD, [])
+    if (
+        not isinstance(names, list)
+        or len(names) > anonymity.MAX_NOT_PEOPLE
+        or not all(
+            isinstance(name, str) and len(name) <= anonymity.MAX_NAME_CHARACTERS for name in names
+        )
+    ):
+        say(f"{where}: the names said not to be real people cannot be read")
+    elif names:
+        answers[anonymity.NOT_PEOPLE_FIELD] = list(names)
     return answers
 
 
@@ -85,4 +99,5 @@ def from_form(form: Any, form_type: str) -> dict[str, Any]:
         for raw_id in form.getlist("document_ids")
         if str(raw_id).isascii() and str(raw_id).isdigit()
     ]
+    raw[anonymity.NOT_PEOPLE_FIELD] = anonymity.not_people_from_form(form)
     return parse(raw, form_type=form_type)

@@ -288,10 +288,16 @@ def check_identifiers(field: str) -> tuple[str, int, dict[str, str]]:
     """The anonymisation warning for one box, after it loses focus. Stores nothing."""
     if not anonymity.is_checked_field(field):
         abort(404)
-    found = anonymity.findings_in(request.form.get(field, ""))
-    warning = anonymity.Warning(field, _field_name(field), found) if found else None
+    text = request.form.get(field, "")
+    not_people = anonymity.not_people_from_form(request.form)
+    found = anonymity.findings_in(text, not_people)
+    warning = None
+    if found:
+        names = anonymity.names_in(text, not_people)
+        warning = anonymity.Warning(field, _field_name(field), found, names=names)
     return (
-        render_template("pages/cpd/_identifiers.html", warning=warning),
+        render_template("pages/cpd/_identifiers.html", warning=warning)
+        + render_template("pages/cpd/_not-people.html", not_people=not_people, oob=True),
         200,
         {"Vary": "HX-Request"},
     )

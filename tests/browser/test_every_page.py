@@ -408,7 +408,8 @@ def _anonymity_warnings(page: Page, _context: dict) -> str:
     _open_form(page, "/your-cpd/new/unstructured")
     page.get_by_label("Title").fill("Visit with Mr Brown")
     describe = page.get_by_label("Describe your CPD and how it meets the CPD standard")
-    describe.fill("We met at his home, SW1A 1AA, and talked about his care plan.")
+    # A postcode, and a name with its "not a real person" box (issue 20).
+    describe.fill("We met Amira at her home, SW1A 1AA, and talked about her care plan.")
     if _scripted(page):
         describe.press("Tab")
         page.locator("#description-identifiers .govuk-warning-text").wait_for()

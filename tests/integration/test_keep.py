@@ -58,9 +58,14 @@ def make_account_with_cpd(db: Session, user: User, policy: Policy) -> None:
         db,
         user,
         "structured",
-        structured_answers(peer_reflection="Talked it through with a peer."),
+        # A name its writer said is not a real person (issue 20) goes out and comes back.
+        {
+            **structured_answers(peer_reflection="Talked it through with Amira, a colleague."),
+            "not_people": "Amira",
+        },
         policy,
     )
+    assert structured.answers["not_people"] == ["Amira"]
     _with_document(db, structured, "certificate.pdf", sample_files.pdf(), "", policy)
     unstructured = _saved(db, user, "unstructured", unstructured_answers(), policy)
     _with_document(
@@ -159,7 +164,7 @@ def test_the_csv_and_the_yearly_summary_hold_every_answer_in_full(
     exported = download(signed_in_client)
     rows = list(csv.DictReader(io.StringIO(exported.read("records.csv").decode("utf-8-sig"))))
     assert {row["status"] for row in rows} == {"recorded", "draft"}
-    assert any("Talked it through with a peer." in row["answers"] for row in rows)
+    assert any("Talked it through with Amira, a colleague." in row["answers"] for row in rows)
     summary_name = next(n for n in exported.namelist() if n.startswith("summaries/"))
     summary = exported.read(summary_name).decode()
     assert "I now check consent first." in summary
@@ -176,7 +181,7 @@ def test_print_views_show_every_answer_documents_and_parts(
     assert record is not None
     page = signed_in_client.get(f"/your-cpd/{record.id}/print").get_data(as_text=True)
     assert "A day course on the Care Act duties." in page
-    assert "Talked it through with a peer." in page
+    assert "Talked it through with Amira, a colleague." in page
     assert "certificate.pdf" in page
     assert "Drawing on research, theories and frameworks to inform your practice." in page
     year = signed_in_client.get("/your-cpd/years/2025/print").get_data(as_text=True)

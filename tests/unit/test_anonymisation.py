@@ -198,7 +198,7 @@ NEGATIVES: list[str] = [
     "I worked with a 14-year-old young person who was at risk of exploitation.",
     "Our team supports 12 families on child protection plans.",
     "The group met for 3 sessions.",
-    "The case reference 1234567890 was quoted in the letter.",
+    "The reference 2019/20 budget line was quoted in the letter.",
     "The course cost £1,200 and was funded by my employer.",
     "Attendance improved by 15% over the term.",
     "I re-read pages 10-12 of the practice guidance.",
@@ -446,7 +446,13 @@ def test_modulus_11_rejects_a_changed_check_digit():
 def test_modulus_11_rejects_numbers_whose_check_would_be_ten():
     # The first nine digits 400000008 give a check digit of 10: never issued.
     assert all(not nhs_number_is_valid(f"400000008{d}") for d in "0123456789")
-    assert find_identifiers("ref 4000000080") == []
+    # Not an NHS number; since issue 20 a number after "ref" is a case reference instead.
+    assert [f.kind for f in find_identifiers("ref 4000000080")] == ["case_reference"]
+
+
+def test_a_ten_digit_case_reference_that_fails_modulus_11_is_a_case_reference():
+    [finding] = find_identifiers("The case reference 1234567890 was quoted in the letter.")
+    assert (finding.kind, finding.masked) == ("case_reference", "1234567890")
 
 
 def test_nhs_number_needs_consistent_grouping_and_a_clean_edge():
