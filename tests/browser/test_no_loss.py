@@ -128,7 +128,8 @@ def test_no_javascript_a_page_from_before_signing_out_is_refused_and_writes_noth
     browser: Browser, live_server: LiveServer
 ) -> None:
     """After a deliberate sign-out (a shared computer), an old page's post cannot show
-    it is the signed-in person's: it is refused, said so, and nothing is written."""
+    it is the signed-in person's: it is refused, said so, and nothing is written; its
+    words are shown back to whoever pressed the button, to save if they are theirs."""
     page = open_page(browser, live_server, "no-javascript")
     email = unique_email("signed-out")
     create_account(page, email)
@@ -142,9 +143,9 @@ def test_no_javascript_a_page_from_before_signing_out_is_refused_and_writes_noth
     other.close()
 
     page.get_by_role("button", name="Save and record CPD").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "This page was open for too long, or came from another website"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your CPD is not saved yet")
+    expect(page.get_by_text("we could not accept this form")).to_be_visible()
+    expect(page.get_by_label(LEARNED)).to_have_value(WORDS)
     page.goto("/your-cpd")
     expect(page.get_by_role("heading", name="Kept through sign-in")).to_have_count(0)
     page.context.close()
