@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app import background
-from app.auth import bp, current_policy, throttle, two_step, two_step_pending
+from app.auth import SESSION_TOKEN_KEY, bp, current_policy, throttle, two_step, two_step_pending
 from app.auth.models import User
 from app.auth.passwords import password_matches
 from app.auth.secret_box import SecretBox
@@ -150,7 +150,7 @@ def two_step_set_up() -> Response:
             form,
             user,
             refused="two_step_set_up_refused",
-            check=two_step.confirm_setup,
+            check=_confirm_keeping_this_sign_in,
             code_error="The code is not correct or has expired",
         )
         if codes:
@@ -167,6 +167,11 @@ def two_step_set_up() -> Response:
             qr_code=Markup(two_step.qr_svg(uri)),  # noqa: S704 - segno's own SVG, no input in it
         )
     )
+
+
+def _confirm_keeping_this_sign_in(**check: Any) -> list[str] | None:
+    # Every other device is signed out as it turns on; this one carries on.
+    return two_step.confirm_setup(**check, keep_token=session[SESSION_TOKEN_KEY])
 
 
 def _show_recovery_codes(codes: list[str], *, turned_on: bool) -> Response:
