@@ -157,7 +157,7 @@ def _a_wrong_code(secret: str) -> str:
     return next(code for code in (f"{n:06d}" for n in range(1000)) if code not in near)
 
 
-def test_wrong_codes_sent_at_once_from_many_half_signed_in_browsers_are_checked_no_more_than_the_limit(
+def test_wrong_codes_at_once_from_many_half_signed_in_browsers_are_checked_within_the_limit(
     server,
 ):
     secret = _turn_on_two_step(server.database_url)
