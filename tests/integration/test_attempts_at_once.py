@@ -142,7 +142,11 @@ def _turn_on_two_step(database_url: str) -> str:
         secret = two_step.start_setup(db=db, user_id=user.id, box=box, policy=policy)
         assert secret is not None
         codes = two_step.confirm_setup(
-            db=db, user_id=user.id, box=box, policy=policy, code=pyotp.TOTP(secret).now(),
+            db=db,
+            user_id=user.id,
+            box=box,
+            policy=policy,
+            code=pyotp.TOTP(secret).now(),
             keep_token="-",
         )
         assert codes
