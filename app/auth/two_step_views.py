@@ -236,9 +236,13 @@ def _second_step(template: str, form_class: type, check: str) -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("account.home"))
     policy = current_policy()
+    started = two_step_pending.user_id_or_none() is not None
     pending = two_step_pending.current(policy)
     if pending is None:
-        flash("Sign in again: you need to enter your password first", "info")
+        # Said only to a browser whose half-signed-in state ran out: a message for
+        # anyone else would keep a session row for each of their requests.
+        if started:
+            flash("Sign in again: you need to enter your password first", "info")
         return redirect(url_for("auth.sign_in"))
     db = get_session()
     user = db.get(User, pending.user_id)
