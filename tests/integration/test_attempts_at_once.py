@@ -108,6 +108,7 @@ def server(request, tmp_path: Path) -> Iterator[LiveServer]:
                 "TWO_STEP_KEYS": TWO_STEP_KEYS,
                 "SIGN_IN_LIMIT_PER_ACCOUNT": LIMIT,
                 "TWO_STEP_LIMIT_PER_ACCOUNT": LIMIT,
+                "SIGN_IN_LIMIT_PER_DEVICE": LIMIT,
                 "SIGN_IN_LIMIT_PER_ADDRESS": "1000 per 15 minutes",
                 "REDIS_URL": "redis://127.0.0.1:6379/0" if request.param == "redis" else None,
                 "RATELIMIT_KEY_PREFIX": f"t-{uuid.uuid4().hex}",
@@ -176,3 +177,23 @@ def test_wrong_codes_at_once_from_many_half_signed_in_browsers_are_checked_withi
     statuses = all_at_once(posts)
     # 200: the code was checked and refused; 429: refused before any check.
     assert (statuses.count(200), statuses.count(429)) == (5, 15), statuses
+
+
+def test_wrong_current_passwords_sent_at_once_from_a_signed_in_browser_are_checked_within_the_limit(
+    server,
+):
+    """Whoever finds a computer left signed in may guess the password on the account's
+    pages (change password, change email, sign out others, delete): the same limit."""
+    browser = Browser.new(server.url)
+    signed_in = {"csrf_token": browser.token("/sign-in"), "email": EMAIL, "password": PASSWORD}
+    assert browser.post("/sign-in", signed_in) == 302
+    new = "a brand new passphrase for alex"
+    form = {
+        "csrf_token": browser.token("/account/change-password"),
+        "current_password": "wrong",
+        "password": new,
+        "password_confirmation": new,
+    }
+    statuses = all_at_once([lambda: browser.post("/account/change-password", form)] * 24)
+    # 200: the password was checked and refused; 429: refused before any check.
+    assert (statuses.count(200), statuses.count(429)) == (5, 19), statuses
