@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from flask import Flask, render_template, request
@@ -10,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.attempts import TooManyAttempts
 from app.db import get_session
 from app.extensions import limiter
 from app.security_log import security_event
@@ -50,12 +52,18 @@ def init_app(app: Flask) -> None:
         return render_template("errors/413.html", limit_mb=limit_mb), 413
 
     @app.errorhandler(429)
-    def too_many_requests(error: HTTPException) -> tuple[str, int]:
-        current = limiter.current_limit
-        security_event("rate_limited", limit=str(current.limit) if current else None)
-        return render_template(
-            "errors/429.html", description=error.description, wait=_wait_in_words()
-        ), 429
+    def too_many_requests(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        reset_at, limit = _refused_by(error)
+        security_event("rate_limited", limit=limit)
+        # Flask-Limiter adds Retry-After to its own refusals; a guess refused before it
+        # was checked (app/attempts.py) says it here.
+        headers = {}
+        if isinstance(error, TooManyAttempts):
+            headers["Retry-After"] = str(max(1, math.ceil(error.reset_at - time.time())))
+        page = render_template(
+            "errors/429.html", description=error.description, wait=_wait_in_words(reset_at)
+        )
+        return page, 429, headers
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> ResponseReturnValue:
@@ -64,10 +72,17 @@ def init_app(app: Flask) -> None:
         return render_template("errors/500.html"), 500
 
 
-def _wait_in_words() -> str:
-    """How long until the limit that was hit lets the person try again."""
+def _refused_by(error: HTTPException) -> tuple[float | None, str | None]:
+    """When the limit that was hit lets the person try again, and the limit."""
+    if isinstance(error, TooManyAttempts):
+        return error.reset_at, str(error.limit)
     current = limiter.current_limit
-    seconds = max(0, current.reset_at - time.time()) if current else 15 * 60
+    return (current.reset_at, str(current.limit)) if current else (None, None)
+
+
+def _wait_in_words(reset_at: float | None) -> str:
+    """How long until the limit that was hit lets the person try again."""
+    seconds = max(0, reset_at - time.time()) if reset_at is not None else 15 * 60
     if seconds > 90 * 60:
         hours = round(seconds / 3600)
         return f"{hours} hours"

@@ -1,9 +1,14 @@
 """Flask extensions, created unbound and attached in create_app."""
 
-from flask import Flask, request
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+
+from app.ratelimit_storage import READ_FIRST_FIXED_WINDOW
 
 
 def client_address() -> str:
@@ -11,9 +16,22 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def keyed_hash(value: str) -> str:
+    """What a rate-limit count is kept under: the same short length whatever was sent,
+    and keyed, so the counts (kept a day) name no address, email or network, even to
+    someone holding a copy of the table."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_key() -> str:
+    """The client's network address, as rate limits count it."""
+    return "address:" + keyed_hash(client_address())
+
+
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(client_address, default_limits=[], strategy="fixed-window")
+limiter = Limiter(client_key, default_limits=[], strategy=READ_FIRST_FIXED_WINDOW)
 
 
 def limits_apply_to_every_request(limiter: Limiter) -> bool:

@@ -6,6 +6,10 @@ Redis is at hand.
 Why a table rather than a second file or memory: the counts must survive a worker
 restart and be shared by every worker, and the database is the one thing every worker
 already shares. One upsert per hit keeps each count atomic, on SQLite and PostgreSQL.
+
+A request already over its limit is refused on a read (ReadFirstFixedWindow): counting
+it too would write to the database once per refused request, the one kind of request
+an attacker can send without end.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from limits.storage import Storage
+from limits import RateLimitItem
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel
@@ -46,6 +52,12 @@ _INCREMENT = text(
 )
 
 
+_REFUND = text(
+    "UPDATE rate_limit_counter SET count = count - 1 "
+    "WHERE key = :key AND count > 0 AND expires_at > :now"
+)
+
+
 class DatabaseStorage(Storage):
     """A `limits` storage (fixed windows) on a SQLAlchemy database URL:
     ``database+sqlite:///path/to.db`` or ``database+postgresql+psycopg://...``."""
@@ -66,6 +78,12 @@ class DatabaseStorage(Storage):
                 _INCREMENT, {"key": key, "amount": amount, "now": time.time(), "expiry": expiry}
             ).scalar_one()
         return int(count)
+
+    def refund(self, key: str) -> None:
+        """Give one back to a window still open; never below nothing, and never into a
+        window that has ended (that would give the next window an extra try)."""
+        with self.engine.begin() as connection:
+            connection.execute(_REFUND, {"key": key, "now": time.time()})
 
     def get(self, key: str) -> int:
         with self.engine.connect() as connection:
@@ -115,3 +133,41 @@ def storage_uri_for(database_url: str) -> str:
     if database_url in ("sqlite://", "sqlite:///:memory:"):
         return "memory://"
     return SCHEME_PREFIX + database_url
+
+
+class ReadFirstFixedWindow(FixedWindowRateLimiter):
+    """Fixed windows, where a request whose count is already full is refused on a read
+    and counts nothing: only requests that may yet pass are counted (atomically, by
+    the storage's increment, which decides)."""
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        if not self.test(item, *identifiers, cost=cost):
+            return False
+        return super().hit(item, *identifiers, cost=cost)
+
+
+# Flask-Limiter finds its strategy by name in this table (Limiter(strategy=...)).
+READ_FIRST_FIXED_WINDOW = "fixed-window-read-first"
+STRATEGIES[READ_FIRST_FIXED_WINDOW] = ReadFirstFixedWindow
+
+# Redis: one back, only while the window lasts and the count is above nothing.
+_REDIS_REFUND = b"""
+local count = tonumber(redis.call('get', KEYS[1]) or '0')
+if count > 0 then return redis.call('decr', KEYS[1]) end
+return 0
+"""
+
+
+def refund(storage: Storage, key: str) -> None:
+    """Take back one count of ``key`` (a request that turned out not to count)."""
+    if isinstance(storage, DatabaseStorage):
+        storage.refund(key)
+    elif isinstance(storage, RedisStorage):
+        script = storage.get_connection().register_script(_REDIS_REFUND)
+        script(keys=[storage.prefixed_key(key)])
+    elif isinstance(storage, MemoryStorage):
+        # One process (tests, an in-memory database): nothing runs in between.
+        if storage.get(key) > 0:
+            storage.incr(key, 1, amount=-1)
+    else:
+        raise TypeError(f"no refund for {type(storage).__name__}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from app.extensions import client_address
+from app.extensions import client_key
 from app.policy import current_policy
 
 
@@ -16,7 +16,7 @@ def person_or_address() -> str:
     workplace address, and they are signed in."""
     if current_user.is_authenticated:
         return f"account:{current_user.id}"
-    return client_address()
+    return client_key()
 
 
 def live_check_rate() -> str:

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -94,8 +93,9 @@ def _unauthorized() -> ResponseReturnValue:
             next_path=g.get("return_to") or _path_to_return_to(),
         )
         return body, 401, {"Vary": "HX-Request"}
-    if not g.get("kept_form"):
-        flash(login_manager.login_message, login_manager.login_message_category)
+    # No flash message: the sign-in page says "Sign in to see that page" whenever it
+    # has a page to return to, and a message kept for a visitor with no session would
+    # be a row written for every signed-out request.
     response = redirect(url_for("auth.sign_in", next=g.get("return_to") or _path_to_return_to()))
     response.vary.add("HX-Request")
     return response

@@ -3,34 +3,59 @@ sign out everywhere else."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app import background
+from app.attempts import Limit, count_attempt
 from app.auth import SESSION_TOKEN_KEY, bp, current_policy, emails, services, signed_in_user
 from app.auth.forms import ChangePasswordForm, SignOutOthersForm
 from app.auth.passwords import password_matches
 from app.auth.sessions import active_sessions, hash_token, revoke_other_sessions
 from app.cpd.presenters import format_moment
 from app.db import get_session
-from app.extensions import limiter
 from app.security_log import security_event
 
 
-def _user_key() -> str:
-    return f"user:{current_user.get_id()}"
+def password_guesses(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+    """Guessing the password here is guessing a sign-in: a post is counted for the
+    account before the view checks the password (app/attempts.py; a refusal raises the
+    429 page), and given back when the view redirects, as it does only for a right
+    password."""
 
+    @functools.wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> Response:
+        if request.method != "POST":
+            return make_response(view(*args, **kwargs))
+        attempt = count_attempt(
+            Limit(
+                current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
+                "account-password",
+                f"user:{current_user.get_id()}",
+            )
+        )
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 302:
+            attempt.refund()
+        return response
 
-# Only wrong passwords count: guessing the password here is guessing a sign-in.
-password_guesses = limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
-    key_func=_user_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
+    return counted
 
 
 @bp.route("/account/change-password", methods=["GET", "POST"])

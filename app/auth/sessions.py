@@ -155,7 +155,9 @@ def active_sessions(*, db: Session, user_id: int, policy: Policy) -> list[UserSe
     ]
 
 
-def revoke_other_sessions(*, db: Session, user_id: int, keep_token: str) -> None:
+def end_other_sessions(*, db: Session, user_id: int, keep_token: str) -> None:
+    """Every sign-in of the account but ``keep_token``'s ends, in the caller's
+    transaction (the caller commits)."""
     db.exec(
         update(UserSession)
         .where(col(UserSession.user_id) == user_id)
@@ -163,4 +165,8 @@ def revoke_other_sessions(*, db: Session, user_id: int, keep_token: str) -> None
         .where(col(UserSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+def revoke_other_sessions(*, db: Session, user_id: int, keep_token: str) -> None:
+    end_other_sessions(db=db, user_id=user_id, keep_token=keep_token)
     db.commit()

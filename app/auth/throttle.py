@@ -1,6 +1,7 @@
 """Sign-in throttling that slows an attacker without locking the real owner out.
 
-Failed sign-ins are counted (in storage every worker shares, see ratelimit_storage):
+Sign-ins are counted before the password is checked, and given back when it was right
+(app/attempts.py), in storage every worker shares (see ratelimit_storage):
 - per network address: many accounts tried from one place;
 - per account, for browsers the account has never signed in from: guessing one person's
   password. Tiers of limits make the wait grow (a minute, then a quarter of an hour,
@@ -16,7 +17,6 @@ out of their usual device, and a stolen cookie buys only its own small allowance
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
@@ -24,7 +24,10 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from app.extensions import client_address
+from app.attempts import Attempt, Limit, count_attempt
+from app.auth.forms import EMAIL_MAX_LENGTH
+from app.auth.services import normalise_email
+from app.extensions import client_key, keyed_hash
 
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
 _SALT = "record-cpd-device-cookie"
@@ -42,8 +45,7 @@ def _cookie_name() -> str:
 
 def _account_tag(email: str) -> str:
     """Names the account without putting its address in a readable cookie."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+    return keyed_hash(normalise_email(email))
 
 
 def remember_device(response: Response, *, email: str) -> None:
@@ -77,24 +79,42 @@ def _device_nonce_for(email: str) -> str | None:
 
 
 def _email_tried() -> str:
-    return request.form.get("email", "").strip().lower()
+    """The address typed, as the form reads it, or nothing when it is longer than any
+    address can be: what is hashed for a key, or checked against the device cookie,
+    is never longer than that."""
+    email = normalise_email(request.form.get("email", ""))
+    return email if len(email) <= EMAIL_MAX_LENGTH else ""
 
 
-def is_trusted_device() -> bool:
-    return _device_nonce_for(_email_tried()) is not None
+def is_trusted_device(email: str | None = None) -> bool:
+    """Whether this browser holds the device cookie of the account ``email`` names (by
+    default the one in the posted form)."""
+    tried = _email_tried() if email is None else normalise_email(email)
+    return _device_nonce_for(tried) is not None
 
 
-def is_untrusted_device() -> bool:
-    return not is_trusted_device()
+def count_sign_in(email: str) -> Attempt:
+    """Count a sign-in with ``email`` (from a valid form) before its password is checked,
+    or raise TooManyAttempts. Give the attempt back if the password was right.
+
+    A browser holding this account's device cookie is counted on its own; any other is
+    counted per network address and per account. Every key is a keyed hash."""
+    config = current_app.config
+    email = normalise_email(email)
+    nonce = _device_nonce_for(email)
+    if nonce is not None:
+        return count_attempt(
+            Limit(config["SIGN_IN_LIMIT_PER_DEVICE"], "sign-in", "device:" + keyed_hash(nonce))
+        )
+    return count_attempt(
+        Limit(config["SIGN_IN_LIMIT_PER_ADDRESS"], "sign-in", client_key()),
+        Limit(config["SIGN_IN_LIMIT_PER_ACCOUNT"], "sign-in", "account:" + keyed_hash(email)),
+    )
 
 
-def account_key() -> str:
-    return "account:" + _email_tried()
-
-
-def device_key() -> str:
-    return "device:" + (_device_nonce_for(_email_tried()) or "none")
-
-
-def address_key() -> str:
-    return "address:" + client_address()
+def count_code_guess(user_id: int) -> Attempt:
+    """Count a two-step code (or the password asked with it) for one account, whichever
+    browser sends it, before it is checked; give it back if it was right."""
+    return count_attempt(
+        Limit(current_app.config["TWO_STEP_LIMIT_PER_ACCOUNT"], "two-step-codes", f"user:{user_id}")
+    )

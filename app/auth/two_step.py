@@ -22,6 +22,7 @@ import segno
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.auth.secret_box import SecretBox
+from app.auth.sessions import end_other_sessions
 from app.auth.two_step_models import RecoveryCode, TwoStepSetting
 from app.db import as_utc, utcnow
 from app.policy import Policy
@@ -161,10 +162,14 @@ def confirm_setup(
     box: SecretBox,
     policy: Policy,
     code: str,
+    keep_token: str,
     now: dt.datetime | None = None,
 ) -> list[str] | None:
     """Turn two-step sign-in on if ``code`` comes from the app given the waiting secret.
-    Returns the new recovery codes (shown once, never kept), or None."""
+    Every other sign-in of the account ends with it, as at a password change: one made
+    with the password alone must not outlast the second step being asked for; the
+    sign-in ``keep_token`` names (the one turning it on) carries on. Returns the new
+    recovery codes (shown once, never kept), or None."""
     now = now or utcnow()
     setting = _setting(db, user_id)
     if setting is None or setting.confirmed_at is not None:
@@ -184,6 +189,7 @@ def confirm_setup(
     if turned_on.rowcount != 1:  # another request confirmed it first
         db.rollback()
         return None
+    end_other_sessions(db=db, user_id=user_id, keep_token=keep_token)
     return _replace_recovery_codes(db, user_id=user_id, policy=policy, now=now)
 
 

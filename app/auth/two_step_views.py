@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app import background
-from app.auth import bp, current_policy, throttle, two_step, two_step_pending
+from app.auth import SESSION_TOKEN_KEY, bp, current_policy, throttle, two_step, two_step_pending
 from app.auth.models import User
 from app.auth.passwords import password_matches
 from app.auth.secret_box import SecretBox
@@ -29,7 +29,6 @@ from app.auth.two_step_forms import (
 )
 from app.auth.views import _safe_next, _sign_in
 from app.db import get_session
-from app.extensions import limiter
 from app.policy import Policy
 from app.security import no_store
 from app.security_log import security_event
@@ -54,25 +53,8 @@ def _box() -> SecretBox:
     return box
 
 
-def _account_key() -> str:
-    """Whose codes are being tried: the half-signed-in account, or the signed-in one."""
-    if current_user.is_authenticated:
-        return f"two-step:{current_user.get_id()}"
-    return f"two-step:{two_step_pending.user_id_or_none()}"
-
-
 def _refuse(event: str, user_id: int) -> None:
-    g.two_step_refused = True  # only wrong codes count towards the limit
     security_event(event, account_id=user_id)  # never the code itself
-
-
-code_guesses = limiter.shared_limit(
-    lambda: current_app.config["TWO_STEP_LIMIT_PER_ACCOUNT"],
-    scope="two-step-codes",
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=lambda _response: bool(g.get("two_step_refused")),
-)
 
 
 def _notify(kind: str, user_id: int) -> None:
@@ -102,6 +84,9 @@ def _password_then_code(
     accepted; else None, with the form's error, the refusal logged and counted towards
     the code limit. The password comes first: a wrong one must not use up a right code."""
     assert user.id is not None
+    # Counted before either is checked (a refusal raises the 429 page); given back
+    # when both were right.
+    attempt = throttle.count_code_guess(user.id)
     if not password_matches(user.password_hash, form.password.data or ""):
         _refuse(refused, user.id)
         form.password.errors = ["Your password is not correct"]
@@ -117,6 +102,7 @@ def _password_then_code(
         _refuse(refused, user.id)
         form.code.errors = [code_error]
         return None
+    attempt.refund()
     return accepted
 
 
@@ -136,7 +122,6 @@ def two_step_status() -> str:
 
 @bp.route("/account/two-step-sign-in/set-up", methods=["GET", "POST"])
 @login_required
-@code_guesses
 def two_step_set_up() -> Response:
     db, user = get_session(), current_user._get_current_object()
     policy = current_policy()
@@ -150,7 +135,7 @@ def two_step_set_up() -> Response:
             form,
             user,
             refused="two_step_set_up_refused",
-            check=two_step.confirm_setup,
+            check=_confirm_keeping_this_sign_in,
             code_error="The code is not correct or has expired",
         )
         if codes:
@@ -169,6 +154,11 @@ def two_step_set_up() -> Response:
     )
 
 
+def _confirm_keeping_this_sign_in(**check: Any) -> list[str] | None:
+    # Every other device is signed out as it turns on; this one carries on.
+    return two_step.confirm_setup(**check, keep_token=session[SESSION_TOKEN_KEY])
+
+
 def _show_recovery_codes(codes: list[str], *, turned_on: bool) -> Response:
     # Shown once, in the answer to the form: never stored, never in a redirect's session.
     return no_store(
@@ -178,7 +168,6 @@ def _show_recovery_codes(codes: list[str], *, turned_on: bool) -> Response:
 
 @bp.route("/account/two-step-sign-in/recovery-codes", methods=["GET", "POST"])
 @login_required
-@code_guesses
 def two_step_new_recovery_codes() -> str | Response:
     db, user = get_session(), current_user._get_current_object()
     policy = current_policy()
@@ -201,7 +190,6 @@ def two_step_new_recovery_codes() -> str | Response:
 
 @bp.route("/account/two-step-sign-in/turn-off", methods=["GET", "POST"])
 @login_required
-@code_guesses
 def two_step_turn_off() -> str | Response:
     db, user = get_session(), current_user._get_current_object()
     if not two_step.is_on(db=db, user_id=user.id):
@@ -248,15 +236,22 @@ def _second_step(template: str, form_class: type, check: str) -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("account.home"))
     policy = current_policy()
+    started = two_step_pending.user_id_or_none() is not None
     pending = two_step_pending.current(policy)
     if pending is None:
-        flash("Sign in again: you need to enter your password first", "info")
+        # Said only to a browser whose half-signed-in state ran out: a message for
+        # anyone else would keep a session row for each of their requests.
+        if started:
+            flash("Sign in again: you need to enter your password first", "info")
         return redirect(url_for("auth.sign_in"))
     db = get_session()
     user = db.get(User, pending.user_id)
     assert user is not None
     form = form_class(policy=policy) if form_class is SignInCodeForm else form_class()
     if form.validate_on_submit():
+        # Counted for the account before the code is checked, whichever browser sends
+        # it (a refusal raises the 429 page); given back if it was right.
+        attempt = throttle.count_code_guess(pending.user_id)
         if check == "app":
             ok = two_step.use_app_code(
                 db=db, user_id=pending.user_id, box=_box(), policy=policy, code=form.code.data or ""
@@ -266,6 +261,7 @@ def _second_step(template: str, form_class: type, check: str) -> str | Response:
                 db=db, user_id=pending.user_id, code=form.recovery_code.data or ""
             )
         if ok:
+            attempt.refund()
             response = _finish_sign_in(pending, user)
             if check == "recovery":
                 _after_recovery_code(user)
@@ -297,12 +293,10 @@ def _after_recovery_code(user: User) -> None:
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-@code_guesses
 def sign_in_code() -> str | Response:
     return _second_step("pages/auth/sign-in-code.html", SignInCodeForm, "app")
 
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
-@code_guesses
 def sign_in_recovery_code() -> str | Response:
     return _second_step("pages/auth/sign-in-recovery-code.html", RecoveryCodeForm, "recovery")

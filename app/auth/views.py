@@ -86,11 +86,6 @@ def _sign_in(user: User, *, shared_device: bool = False) -> None:
     login_user(user)
 
 
-def _failed(response: Response) -> bool:
-    # Only failed attempts count towards the limits; signing in successfully costs nothing.
-    return response.status_code != 302
-
-
 @bp.route("/create-account", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["ACCOUNT_FORMS_LIMIT_PER_ADDRESS"], methods=["POST"])
 def create_account() -> str | Response:
@@ -148,37 +143,20 @@ def confirm_account(token: str) -> Response:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
-    key_func=throttle.address_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    exempt_when=throttle.is_trusted_device,
-)
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    key_func=throttle.account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    exempt_when=throttle.is_trusted_device,
-)
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
-    key_func=throttle.device_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    exempt_when=throttle.is_untrusted_device,
-)
 def sign_in() -> str | Response:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
+        email = form.email.data or ""
+        # Counted before the password is checked (a refusal raises the 429 page).
+        attempt = throttle.count_sign_in(email)
         user = services.authenticate(
-            db=get_session(), email=form.email.data or "", password=form.password.data or ""
+            db=get_session(), email=email, password=form.password.data or ""
         )
         if user is not None:
+            attempt.refund()  # a right password costs nothing
             shared_device = bool(form.shared_device.data)
             if user.id is not None and two_step.is_on(db=get_session(), user_id=user.id):
                 # The password was right, but nobody is signed in until the second step.
@@ -194,8 +172,8 @@ def sign_in() -> str | Response:
         failed = True
         security_event(
             "sign_in_failed",
-            account=account_tag(form.email.data or ""),
-            known_device=throttle.is_trusted_device(),
+            account=account_tag(email),
+            known_device=throttle.is_trusted_device(email),
         )
         # One message for both "no such account" and "wrong password".
         form.email.errors = ["Enter a correct email address and password"]

@@ -28,7 +28,13 @@ def _code(secret: str, moment: dt.datetime) -> str:
 def _turned_on(db, user, policy, now=NOW):
     secret = two_step.start_setup(db=db, user_id=user.id, box=BOX, policy=policy, now=now)
     codes = two_step.confirm_setup(
-        db=db, user_id=user.id, box=BOX, policy=policy, code=_code(secret, now), now=now
+        db=db,
+        user_id=user.id,
+        box=BOX,
+        policy=policy,
+        code=_code(secret, now),
+        now=now,
+        keep_token="-",
     )
     assert codes is not None
     return secret, codes
@@ -49,7 +55,13 @@ def test_a_wrong_code_does_not_turn_two_step_on(db, user, policy):
     two_step.start_setup(db=db, user_id=user.id, box=BOX, policy=policy, now=NOW)
     assert (
         two_step.confirm_setup(
-            db=db, user_id=user.id, box=BOX, policy=policy, code="000000", now=NOW
+            db=db,
+            user_id=user.id,
+            box=BOX,
+            policy=policy,
+            code="000000",
+            now=NOW,
+            keep_token="-",
         )
         is None
     )
@@ -61,7 +73,13 @@ def test_a_secret_left_waiting_too_long_is_replaced(db, user, policy):
     late = NOW + policy.two_step_setup_lasts + dt.timedelta(seconds=1)
     assert (
         two_step.confirm_setup(
-            db=db, user_id=user.id, box=BOX, policy=policy, code=_code(first, late), now=late
+            db=db,
+            user_id=user.id,
+            box=BOX,
+            policy=policy,
+            code=_code(first, late),
+            now=late,
+            keep_token="-",
         )
         is None
     )

@@ -187,6 +187,17 @@ def test_turning_it_on_shows_recovery_codes_once_and_emails_a_notice(
     assert len(db.exec(select(RecoveryCode)).all()) == 10
 
 
+def test_turning_it_on_signs_out_every_other_device(app, signed_in_client, user, clock):
+    """As a password change does: whoever signed in elsewhere with the password alone
+    (a thief, perhaps) must not stay signed in past the second step being asked for."""
+    elsewhere = app.test_client()
+    assert _password_step(elsewhere, user).status_code == 302
+    assert elsewhere.get("/account").status_code == 200
+    _turn_on(signed_in_client, clock)
+    assert elsewhere.get("/account").status_code == 302
+    assert signed_in_client.get("/account").status_code == 200
+
+
 # --- Signing in ------------------------------------------------------------------------------
 
 
