@@ -213,6 +213,17 @@ document.addEventListener('htmx:configRequest', (event) => {
   saving.textContent = 'Saving your latest changes…'
   status.replaceChildren(saving)
 })
+// htmx puts what it gets into its target: a box's live region or the status line.
+// A whole page never goes there (a proxy's or a server's error page would put a skip
+// link, a header and a footer inside the form, read out entire by screen readers):
+// it is treated as the error it is, and the target keeps what it said.
+const WHOLE_PAGE = /<(?:!doctype|html|body|header|footer|main)[\s>]/i
+document.addEventListener('htmx:beforeSwap', (event) => {
+  if (!WHOLE_PAGE.test(event.detail.serverResponse || '')) return
+  event.detail.shouldSwap = false
+  event.detail.isError = true
+})
+
 // Nothing reached the server (offline, server down): say so in the status line
 // rather than staying silent. The text stays in the form.
 function autosaveFailed (event) {
