@@ -238,14 +238,22 @@ document.addEventListener('htmx:sendError', autosaveFailed)
 document.addEventListener('htmx:responseError', autosaveFailed)
 
 // The autosave status stays in view at the foot of the window (app.scss). When a
-// message appears there, the box being typed in is scrolled clear of it (the page's
-// scroll-padding makes room for it), so the status never covers someone's typing.
-document.addEventListener('htmx:afterSwap', (event) => {
-  const status = event.detail.target
+// message appears there, or the focus moves to a field behind it, the field is
+// scrolled clear of it: the page's scroll-padding makes room for a short message, not
+// for a long one, and the status must never hide the focused field (WCAG 2.4.11).
+function keepFocusClearOfStatus () {
+  const status = document.getElementById('autosave-status')
   const field = document.activeElement
-  if (!status || status.id !== 'autosave-status' || !field || field === document.body) return
-  if (field.getBoundingClientRect().bottom > status.getBoundingClientRect().top &&
-      field.getBoundingClientRect().top < status.getBoundingClientRect().bottom) {
-    field.scrollIntoView({ block: 'nearest' })
-  }
+  if (!status || !field || field === document.body || status.contains(field)) return
+  if (getComputedStyle(status).position !== 'sticky') return
+  const bar = status.getBoundingClientRect()
+  const box = field.getBoundingClientRect()
+  if (box.bottom <= bar.top || box.top >= bar.bottom) return
+  // Its bottom clear of the bar, or, for a box taller than the room left, its top
+  // at the top of the window.
+  window.scrollBy(0, Math.min(box.bottom - bar.top, box.top))
+}
+document.addEventListener('htmx:afterSwap', (event) => {
+  if (event.detail.target && event.detail.target.id === 'autosave-status') keepFocusClearOfStatus()
 })
+document.addEventListener('focusin', () => window.requestAnimationFrame(keepFocusClearOfStatus))
