@@ -231,7 +231,11 @@ function autosaveFailed (event) {
   if (window.recordCpdDeviceCopies) return // device-copies.mjs reports instead
   if (event.detail.xhr && event.detail.xhr.status === 507) return // the server's reason is shown
   if (status && event.detail.elt && event.detail.elt.id === 'cpd-form') {
-    status.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
+    // A paragraph, as the server's messages are, so the status line stays in view.
+    const line = document.createElement('p')
+    line.className = 'govuk-body govuk-!-margin-bottom-0 app-status--problem'
+    line.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
+    status.replaceChildren(line)
   }
 }
 document.addEventListener('htmx:sendError', autosaveFailed)
