@@ -120,3 +120,22 @@ def test_dillo_and_netsurf_draw_the_qr_code_and_the_key(
         out.unlink(missing_ok=True)
         _screenshot(engine, saved, out, home)
         assert out.exists()
+
+
+def test_recovery_codes_carry_their_numbers_in_the_text(signed_in_client, clock) -> None:  # noqa: F811
+    """Printed, list markers were clipped: the tenth code was numbered "0."."""
+    page = signed_in_client.get(SET_UP).get_data(as_text=True)
+    secret = re.search(r'id="secret"[^>]*>([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    import pyotp  # noqa: PLC0415
+
+    shown = signed_in_client.post(
+        SET_UP,
+        data={
+            "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+            "code": pyotp.TOTP(secret).at(clock()),
+            "password": "correct horse battery staple",
+        },
+    ).get_data(as_text=True)
+    items = re.findall(r"<li>(.*?)</li>", shown.split('id="recovery-codes"')[1], re.S)
+    texts = [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items[:10]]
+    assert [t.split(" ")[0] for t in texts] == [f"{n}." for n in range(1, 11)]
