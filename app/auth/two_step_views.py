@@ -276,9 +276,18 @@ def _second_step(template: str, form_class: type, check: str) -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("account.home"))
     policy = current_policy()
+    started = two_step_pending.user_id_or_none() is not None
     pending = two_step_pending.current(policy)
     if pending is None:
-        flash("Sign in again: you need to enter your password first", "info")
+        if started:  # it ran out: say so, and why
+            minutes = policy.two_step_sign_in_minutes
+            flash(
+                f"Sign in again: more than {minutes} minutes passed after you entered "
+                "your password, so for your security the code can no longer be used",
+                "info",
+            )
+        else:
+            flash("Sign in again: you need to enter your password first", "info")
         return redirect(url_for("auth.sign_in"))
     db = get_session()
     user = db.get(User, pending.user_id)
