@@ -14,7 +14,29 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from app.attempts import TooManyAttempts
 from app.db import get_session
 from app.extensions import limiter
+from app.policy import describe_size
 from app.security_log import security_event
+
+Answer = tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_or_fragment(template: str, message: str, status: int, **context: object) -> Answer:
+    """An error page, or for an htmx request one short message for the box or status
+    line that asked: htmx swaps what it gets into its target, and a whole page there
+    (skip link, header, footer) is read out entire by screen readers."""
+    if is_htmx():
+        body = render_template("errors/_fragment.html", message=message)
+        return body, status, {"Vary": "HX-Request"}
+    return render_template(template, **context), status
+
+
+def largest_post_text() -> str:
+    """The most one post may send here, in words ("25 MB", "38 KB"): never "0 MB"."""
+    return describe_size(request.max_content_length or 0)
 
 
 def _static_request() -> bool:
@@ -33,26 +55,27 @@ def init_app(app: Flask) -> None:
         if _static_request():
             return "Not found\n", 404, PLAIN
         _log_if_someone_elses(request.view_args or {})
-        return render_template("errors/404.html"), 404
+        return page_or_fragment("errors/404.html", NOT_FOUND, 404)
 
     @app.errorhandler(405)
     def method_not_allowed(_error: HTTPException) -> ResponseReturnValue:
         if _static_request():
             return "Method not allowed\n", 405, PLAIN
-        return render_template("errors/404.html"), 405
+        return page_or_fragment("errors/404.html", NOT_FOUND, 405)
 
     @app.errorhandler(CSRFError)
-    def csrf_failed(error: CSRFError) -> tuple[str, int]:
+    def csrf_failed(error: CSRFError) -> Answer:
         security_event("csrf_failed", reason=error.description)
-        return render_template("errors/csrf.html"), 400
+        return page_or_fragment("errors/csrf.html", STALE_PAGE, 400)
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_error: HTTPException) -> tuple[str, int]:
-        limit_mb = (app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024)
-        return render_template("errors/413.html", limit_mb=limit_mb), 413
+    def too_large(_error: HTTPException) -> Answer:
+        largest = largest_post_text()
+        message = f"This is too large to send in one go: it must be smaller than {largest}."
+        return page_or_fragment("errors/413.html", message, 413, largest=largest)
 
     @app.errorhandler(429)
-    def too_many_requests(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    def too_many_requests(error: HTTPException) -> ResponseReturnValue:
         reset_at, limit = _refused_by(error)
         security_event("rate_limited", limit=limit)
         # Flask-Limiter adds Retry-After to its own refusals; a guess refused before it
@@ -60,16 +83,33 @@ def init_app(app: Flask) -> None:
         headers = {}
         if isinstance(error, TooManyAttempts):
             headers["Retry-After"] = str(max(1, math.ceil(error.reset_at - time.time())))
-        page = render_template(
-            "errors/429.html", description=error.description, wait=_wait_in_words(reset_at)
+        wait = _wait_in_words(reset_at)
+        message = f"You have tried too many times. Wait {wait} and try again."
+        body, status, *more = page_or_fragment(
+            "errors/429.html", message, 429, description=error.description, wait=wait
         )
-        return page, 429, headers
+        for extra in more:
+            headers.update(extra)
+        return body, status, headers
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> ResponseReturnValue:
         if _static_request():
             return "Server error\n", 500, PLAIN
-        return render_template("errors/500.html"), 500
+        return page_or_fragment("errors/500.html", SERVER_ERROR, 500)
+
+
+NOT_FOUND = (
+    "This could not be found: it may have been removed. Reload the page to see it as it is now."
+)
+STALE_PAGE = (
+    "This page was open for too long to send this. Your text is still here: "
+    "use “Save as draft” to keep it."
+)
+SERVER_ERROR = (
+    "Something went wrong on our side, so this was not done. Your text is still here: "
+    "try again in a few minutes."
+)
 
 
 def _refused_by(error: HTTPException) -> tuple[float | None, str | None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import io
 import secrets
 import time
 from urllib.parse import quote
@@ -52,20 +53,41 @@ def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     return f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer)}"
 
 
-def qr_svg(uri: str) -> str:
-    """The QR code as inline SVG: drawn on the server, so it needs no script."""
-    svg: str = segno.make(uri, error="m").svg_inline(
-        scale=4,
-        border=4,
-        svgclass="app-qr-code",
-        lineclass=None,
-        omitsize=False,
-        light="#fff",
-    )
-    # An image with a name for screen readers (the secret in text is right below it). An
-    # aria-label, not an SVG <title>: a second <title> in the page confuses some tools.
-    label = "QR code for your authenticator app"
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+def secret_spelled_out(secret: str) -> str:
+    """The key a character at a time, for screen readers, which read "K5VW" as a word
+    or a number: "K 5 V W, A B C D"."""
+    return ", ".join(" ".join(secret[i : i + 4]) for i in range(0, len(secret), 4))
+
+
+QR_SCALE, QR_BORDER = 4, 4
+
+
+def qr_png(uri: str) -> bytes:
+    """The QR code as a PNG image, drawn on the server: every graphical browser shows a
+    PNG (lynx shows its text alternative), where old engines drew no inline SVG."""
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="png", scale=QR_SCALE, border=QR_BORDER)
+    return buffer.getvalue()
+
+
+def qr_png_size(uri: str) -> tuple[int, int]:
+    """Its width and height in pixels, so the page keeps room for it as it loads."""
+    width, height = segno.make(uri, error="m").symbol_size(scale=QR_SCALE, border=QR_BORDER)
+    return int(width), int(height)
+
+
+def waiting_secret(
+    *, db: Session, user_id: int, box: SecretBox, policy: Policy, now: dt.datetime | None = None
+) -> str | None:
+    """The secret of a set-up still waiting to be confirmed, or None: never a new one,
+    never one already in use."""
+    now = now or utcnow()
+    setting = _setting(db, user_id)
+    if setting is None or setting.confirmed_at is not None:
+        return None
+    if now - as_utc(setting.created_at) > policy.two_step_setup_lasts:
+        return None
+    return box.open(setting.sealed_secret, context=_context(user_id))
 
 
 def normalise_app_code(raw: str) -> str:

@@ -7,10 +7,19 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
@@ -149,7 +158,9 @@ def two_step_set_up() -> Response:
             "pages/auth/two-step-set-up.html",
             form=form,
             secret=two_step.secret_in_groups(secret),
-            qr_code=Markup(two_step.qr_svg(uri)),  # noqa: S704 - segno's own SVG, no input in it
+            spelled_out=two_step.secret_spelled_out(secret),
+            app_link=uri,
+            qr_size=two_step.qr_png_size(uri),
         )
     )
 
@@ -157,6 +168,23 @@ def two_step_set_up() -> Response:
 def _confirm_keeping_this_sign_in(**check: Any) -> list[str] | None:
     # Every other device is signed out as it turns on; this one carries on.
     return two_step.confirm_setup(**check, keep_token=session[SESSION_TOKEN_KEY])
+
+
+@bp.route("/account/two-step-sign-in/set-up/qr-code.png")
+@login_required
+def two_step_qr_code() -> Response:
+    """The set-up page's QR code, as a PNG any browser draws. Only for a set-up waiting
+    to be confirmed: it never starts one, and never shows a secret already in use."""
+    user = current_user._get_current_object()
+    policy = current_policy()
+    secret = two_step.waiting_secret(db=get_session(), user_id=user.id, box=_box(), policy=policy)
+    if secret is None:
+        abort(404)
+    uri = two_step.provisioning_uri(secret, account=user.email, issuer=policy.service_name)
+    response = make_response(two_step.qr_png(uri))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _show_recovery_codes(codes: list[str], *, turned_on: bool) -> Response:
@@ -241,8 +269,13 @@ def _second_step(template: str, form_class: type, check: str) -> str | Response:
     if pending is None:
         # Said only to a browser whose half-signed-in state ran out: a message for
         # anyone else would keep a session row for each of their requests.
-        if started:
-            flash("Sign in again: you need to enter your password first", "info")
+        if started:  # it ran out: say so, and why
+            minutes = policy.two_step_sign_in_minutes
+            flash(
+                f"Sign in again: more than {minutes} minutes passed after you entered "
+                "your password, so for your security the code can no longer be used",
+                "info",
+            )
         return redirect(url_for("auth.sign_in"))
     db = get_session()
     user = db.get(User, pending.user_id)

@@ -42,7 +42,7 @@ def parse(
         return {"standard_parts": [], "documents": []}
     unknown = set(raw) - KEYS
     if unknown:
-        say(f"{where}: unknown answers ({', '.join(sorted(unknown))})")
+        say(f"{where}: it has answers to questions this service does not ask")
     asked = rules.FIELDS_BY_FORM[form_type] if form_type is not None else rules.TEXT_FIELDS
     answers: dict[str, Any] = {}
     for name in rules.TEXT_FIELDS:

@@ -24,7 +24,7 @@ from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app import uploads
+from app import errors, uploads
 from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.answers import from_form as answers_from_form
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
@@ -138,12 +138,16 @@ def storage_full_answer(*, records: bool = False) -> Any:
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def too_large(_error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+def too_large(_error: HTTPException) -> errors.Answer:
     """A post bigger than the server reads: nothing in it can be kept, so say exactly
-    that, and which answers (every one on the form) were not saved."""
-    limit_mb = (request.max_content_length or 0) // (1024 * 1024)
+    that, and which answers (every one on the form) were not saved. An htmx request
+    gets a short message for the box or status line it was sent for, never a page."""
+    largest = errors.largest_post_text()
+    if request.endpoint in LIVE_CHECKS and _is_htmx():
+        return _too_long_for_a_live_check()
     if request.endpoint not in FORM_ENDPOINTS:
-        return render_template("errors/413.html", limit_mb=limit_mb), 413
+        message = f"This is too large to send in one go: it must be smaller than {largest}."
+        return errors.page_or_fragment("errors/413.html", message, 413, largest=largest)
     if _is_htmx():
         body = render_template("pages/cpd/_autosave-status.html", too_large=True)
         return body, 413, {"HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
@@ -155,9 +159,35 @@ def too_large(_error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[s
         if form_type in rules.FORM_TYPES
     ]
     return (
-        render_template("errors/413.html", limit_mb=limit_mb, not_kept=questions, record=record),
+        render_template("errors/413.html", largest=largest, not_kept=questions, record=record),
         413,
     )
+
+
+def _too_long_for_a_live_check() -> errors.Answer:
+    """A box pasted far past its limit: its live check reads no more than the box can
+    hold (allow_documents), so it says so in the box's own region. The draft itself is
+    still kept (autosave reads as much as the form may send)."""
+    view_args = request.view_args or {}
+    box = LIVE_CHECKS[str(request.endpoint)](view_args)
+    box = anonymity.EXPLANATION_FIELD.sub("document_explanation", box)
+    limit = current_policy().character_limits.get(box)
+    if request.endpoint == "cpd.check_identifiers":
+        name = _field_name(str(view_args.get("field", "")))
+        message = (
+            f"{name} is too long to check for anything that could identify a person. "
+            "Shorten it and it will be checked when you leave the box."
+        )
+        return errors.page_or_fragment("errors/413.html", message, 413)
+    field = (
+        anonymity.explanation_field(int(view_args["document_id"]))
+        if "document_id" in view_args
+        else str(view_args.get("field", ""))
+    )
+    body = render_template(
+        "components/character-count.html", name=field, limit=limit, live=True, too_long=True
+    )
+    return body, 413, {"Vary": "HX-Request"}
 
 
 def _record_named_in_address() -> CpdRecord | None:

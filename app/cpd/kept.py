@@ -309,8 +309,12 @@ def csrf_failed_on_a_form(error: Exception) -> Any:
     with their cookie, and nothing of it is written (SameSite is not in every browser)."""
     from flask import redirect, render_template
 
+    from app.errors import STALE_PAGE as STALE_PAGE_MESSAGE
+    from app.errors import page_or_fragment
+
     security_event("csrf_failed", reason=getattr(error, "description", str(error)))
-    refused = render_template("errors/csrf.html"), 400
+    # An htmx check gets a sentence for its box, not the page (issue 23).
+    refused = page_or_fragment("errors/csrf.html", STALE_PAGE_MESSAGE, 400)
     if request.endpoint not in FORM_ENDPOINTS or request.method != "POST":
         return refused
     htmx = request.headers.get("HX-Request") == "true"

@@ -126,7 +126,7 @@ def read_export(
         names = {entry.filename for entry in entries}
         if RECORDS_JSON not in names:
             raise ImportRefused(
-                [f"The ZIP file has no {RECORDS_JSON}: it is not a download of your CPD"]
+                ["This is not a download of your CPD: it has no list of your CPD in it"]
             )
         budget = [policy.max_import_unpacked_bytes]
         most = policy.max_records_per_account
@@ -137,16 +137,26 @@ def read_export(
             export = json.loads(text)
             del text
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ImportRefused([f"{RECORDS_JSON} is not valid JSON"]) from None
+            raise ImportRefused(
+                [
+                    "The file is damaged: the list of your CPD in it cannot be read. "
+                    "Download all your CPD again and import the new file"
+                ]
+            ) from None
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-            raise ImportRefused([f"{RECORDS_JSON} cannot be unpacked"]) from None
+            raise ImportRefused(
+                [
+                    "The file is damaged: the list of your CPD in it cannot be opened. "
+                    "Download all your CPD again and import the new file"
+                ]
+            ) from None
         if (
             not isinstance(export, dict)
             or export.get("format") != FORMAT
             or export.get("version") != FORMAT_VERSION
             or not isinstance(export.get("records"), list)
         ):
-            raise ImportRefused([f"{RECORDS_JSON} is not a download of your CPD from this service"])
+            raise ImportRefused(["This is not a download of your CPD from this service"])
         if len(export["records"]) > most:
             raise ImportRefused([_too_many_records(most)])
         problems = Problems()
@@ -179,11 +189,11 @@ def _plan(
         return PlannedRecord(number, rules.STRUCTURED, DRAFT, {}, None)
     form_type = raw.get("form_type")
     if form_type not in rules.FORM_TYPES:
-        problems.append(f"{where}: the form type is not one this service has")
+        problems.append(f"{where}: the form is neither the structured nor the unstructured form")
         form_type = rules.STRUCTURED
     status = raw.get("status")
     if status not in (DRAFT, RECORDED):
-        problems.append(f"{where}: the status is neither draft nor recorded")
+        problems.append(f"{where}: it is neither a draft nor recorded CPD")
         status = DRAFT
     answers = parse_answers(raw.get("answers"), problems=problems, where=where)
     changes = raw.get("draft_changes")
@@ -219,7 +229,7 @@ def _plan(
                 raise
             continue
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-            problems.append(f"{where}: {name} cannot be unpacked")
+            problems.append(f"{where}: {name} is damaged and cannot be read")
             continue
         checked, refusal = uploads.check_document(name, data, policy=policy, scanner=scanner)
         if checked is None:

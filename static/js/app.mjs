@@ -215,6 +215,17 @@ document.addEventListener('htmx:configRequest', (event) => {
   saving.textContent = 'Saving your latest changes…'
   status.replaceChildren(saving)
 })
+// htmx puts what it gets into its target: a box's live region or the status line.
+// A whole page never goes there (a proxy's or a server's error page would put a skip
+// link, a header and a footer inside the form, read out entire by screen readers):
+// it is treated as the error it is, and the target keeps what it said.
+const WHOLE_PAGE = /<(?:!doctype|html|body|header|footer|main)[\s>]/i
+document.addEventListener('htmx:beforeSwap', (event) => {
+  if (!WHOLE_PAGE.test(event.detail.serverResponse || '')) return
+  event.detail.shouldSwap = false
+  event.detail.isError = true
+})
+
 // Nothing reached the server (offline, server down): say so in the status line
 // rather than staying silent. The text stays in the form.
 function autosaveFailed (event) {
@@ -222,21 +233,33 @@ function autosaveFailed (event) {
   if (window.recordCpdDeviceCopies) return // device-copies.mjs reports instead
   if (event.detail.xhr && event.detail.xhr.status === 507) return // the server's reason is shown
   if (status && event.detail.elt && event.detail.elt.id === 'cpd-form') {
-    status.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
+    // A paragraph, as the server's messages are, so the status line stays in view.
+    const line = document.createElement('p')
+    line.className = 'govuk-body govuk-!-margin-bottom-0 app-status--problem'
+    line.textContent = 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
+    status.replaceChildren(line)
   }
 }
 document.addEventListener('htmx:sendError', autosaveFailed)
 document.addEventListener('htmx:responseError', autosaveFailed)
 
 // The autosave status stays in view at the foot of the window (app.scss). When a
-// message appears there, the box being typed in is scrolled clear of it (the page's
-// scroll-padding makes room for it), so the status never covers someone's typing.
-document.addEventListener('htmx:afterSwap', (event) => {
-  const status = event.detail.target
+// message appears there, or the focus moves to a field behind it, the field is
+// scrolled clear of it: the page's scroll-padding makes room for a short message, not
+// for a long one, and the status must never hide the focused field (WCAG 2.4.11).
+function keepFocusClearOfStatus () {
+  const status = document.getElementById('autosave-status')
   const field = document.activeElement
-  if (!status || status.id !== 'autosave-status' || !field || field === document.body) return
-  if (field.getBoundingClientRect().bottom > status.getBoundingClientRect().top &&
-      field.getBoundingClientRect().top < status.getBoundingClientRect().bottom) {
-    field.scrollIntoView({ block: 'nearest' })
-  }
+  if (!status || !field || field === document.body || status.contains(field)) return
+  if (getComputedStyle(status).position !== 'sticky') return
+  const bar = status.getBoundingClientRect()
+  const box = field.getBoundingClientRect()
+  if (box.bottom <= bar.top || box.top >= bar.bottom) return
+  // Its bottom clear of the bar, or, for a box taller than the room left, its top
+  // at the top of the window.
+  window.scrollBy(0, Math.min(box.bottom - bar.top, box.top))
+}
+document.addEventListener('htmx:afterSwap', (event) => {
+  if (event.detail.target && event.detail.target.id === 'autosave-status') keepFocusClearOfStatus()
 })
+document.addEventListener('focusin', () => window.requestAnimationFrame(keepFocusClearOfStatus))

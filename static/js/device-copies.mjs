@@ -108,7 +108,15 @@ export function startDeviceCopies (meta, ensureHtmx) {
 
   const keyFor = (path) => `${user}:${path}`
   window.recordCpdDeviceCopies = true // app.mjs leaves the status line to this module
-  const say = (text) => { if (status) status.textContent = text }
+  // A paragraph, as the server's own messages are: the status line is kept in view
+  // (sticky, app.scss) only while it holds one.
+  const say = (text) => {
+    if (!status) return
+    const line = document.createElement('p')
+    line.className = 'govuk-body govuk-!-margin-bottom-0'
+    line.textContent = text
+    status.replaceChildren(line)
+  }
 
   // Send one kept copy (from another page, or an earlier visit) to the server.
   async function send (copy) {

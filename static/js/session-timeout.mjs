@@ -107,10 +107,28 @@ export function startSessionTimeout (holder) {
     signIn.focus()
   }
 
+  // Someone typing when the warning is due: their words are saved first (leaving
+  // the box and coming back is the "change" that autosaves), which the server counts
+  // as activity, so the end moves and no warning is needed. Opening the dialog would
+  // take the focus, autosave, move the end, and leave a countdown that is untrue.
+  // Once a deadline: if that autosave fails, the warning opens as usual.
+  let savedFirst = false
+  function saveTypingFirst () {
+    const form = document.getElementById('cpd-form')
+    const box = document.activeElement
+    if (savedFirst || !form || !form.dataset.unsaved || !box || !form.contains(box)) return false
+    if (!box.matches('textarea, input[type=text]')) return false
+    savedFirst = true
+    box.blur()
+    box.focus()
+    return true
+  }
+
   function check () {
     const left = deadline - Date.now()
     if (left <= 0) return signedOut()
     if (left <= warningMs) {
+      if (!dialog.open && saveTypingFirst()) return
       open()
       // Written every 15 seconds, not every second: the dialog is read out when it
       // opens, and a constantly changing text is noise to a screen reader.
@@ -124,6 +142,10 @@ export function startSessionTimeout (holder) {
 
   function restart () {
     deadline = Date.now() + timeoutMs
+    savedFirst = false
+    // The session was extended (an autosave or an upload reached the server) while
+    // the warning was open: it no longer says something true, so it goes.
+    if (dialog.open && !warning.hidden) close()
   }
 
   async function staySignedIn () {

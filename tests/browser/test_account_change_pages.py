@@ -107,6 +107,7 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "delete-account": _signed_in(_get("/account/delete")),
     "delete-account-errors": _signed_in(_submit_empty("/account/delete", "Delete your account")),
     "account-deleted": _get("/account/deleted"),
+    "two-step-set-up": _signed_in(_get("/account/two-step-sign-in/set-up")),
 }
 
 

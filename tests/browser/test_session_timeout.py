@@ -73,12 +73,22 @@ def test_the_warning_comes_on_time_and_stay_signed_in_works_by_keyboard_then_it_
     title.fill("Typed before the warning")  # focus stays in the box: not saved yet
 
     dialog = page.get_by_role("dialog", name="You will be signed out soon")
-    expect(dialog).to_be_visible(timeout=(WARNING_SECONDS + 8) * 1000)
-    waited = time.monotonic() - loaded
+    # When the warning is due, the words typed are saved first: that is activity, so
+    # the end moves and no warning opens yet (issue 23: one that opened then had an
+    # untrue countdown, frozen at its first figure).
+    expect(page.locator("#autosave-status")).to_contain_text(
+        "Draft saved at", timeout=(WARNING_SECONDS + 8) * 1000
+    )
+    saved = time.monotonic()
+    due = IDLE_SECONDS - WARNING_SECONDS
+    assert due - 2 <= saved - loaded <= due + 6
+    expect(dialog).to_be_hidden()
+    expect(title).to_be_focused()
+    # Nothing more typed: the warning comes one idle period after that save.
+    expect(dialog).to_be_visible(timeout=(IDLE_SECONDS + 5) * 1000)
+    waited = time.monotonic() - saved
     assert IDLE_SECONDS - WARNING_SECONDS - 2 <= waited <= IDLE_SECONDS - WARNING_SECONDS + 6
     expect(dialog).to_contain_text("if you do nothing")
-    # Opening the dialog took focus from the box, so its change was autosaved.
-    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
     assert axe_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "timeout-warning-javascript-desktop.png"))

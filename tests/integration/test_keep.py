@@ -220,13 +220,14 @@ def _export_json(records: list[dict[str, Any]]) -> bytes:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
+        # Plain words, no jargon (issue 23): never "JSON", never a file inside the ZIP.
         (b"not a zip at all", "The file is not a ZIP file"),
-        (_zip({"notes.txt": b"hello"}), "The ZIP file has no records.json"),
-        (_zip({"records.json": b"{not json"}), "records.json is not valid JSON"),
+        (_zip({"notes.txt": b"hello"}), "This is not a download of your CPD"),
+        (_zip({"records.json": b"{not json"}), "The file is damaged: the list of your CPD"),
         (_zip({"records.json": b'{"records": []}'}), "is not a download of your CPD"),
         (
             _zip({"records.json": _export_json([{"form_type": "poem", "status": "recorded"}])}),
-            "Record 1: the form type is not one this service has",
+            "Record 1: the form is neither the structured nor the unstructured form",
         ),
         (
             _zip(
@@ -277,6 +278,7 @@ def test_an_import_it_cannot_read_is_refused_whole_with_the_reason(
     page = response.get_data(as_text=True)
     assert "The file could not be imported" in page and "Nothing was imported." in page
     assert reason in page
+    assert "JSON" not in page and "records.json" not in page
     assert db.exec(select(CpdRecord)).all() == []
     assert db.exec(select(CpdDocument)).all() == []
 

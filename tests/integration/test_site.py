@@ -156,7 +156,10 @@ def test_a_request_that_is_too_large_gets_a_page_in_the_layout(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     response = client.post("/feedback", data={"message": "x" * 5000})
     assert response.status_code == 413
-    assert "The file you sent is too large" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "What you sent is too large" in page
+    assert "smaller than 1 KB" in page
+    assert " 0 MB" not in page
 
 
 def test_help_contact_and_feedback_appear_on_every_page(client):

@@ -120,7 +120,7 @@ def test_the_set_up_page_shows_the_secret_as_text_and_a_qr_code_and_labels_the_c
     assert response.headers["Cache-Control"] == "no-store"
     secret = _secret_on(page)
     assert re.search(r'id="secret"[^>]*>([A-Z2-7]{4} ){7}[A-Z2-7]{4}<', page)
-    assert "<svg" in page and 'role="img"' in page
+    assert '<img src="/account/two-step-sign-in/set-up/qr-code.png"' in page
     code_box = re.search(r"<input[^>]*name=\"code\"[^>]*>", page).group(0)
     for attribute in (
         'inputmode="numeric"',
@@ -394,3 +394,19 @@ def test_new_recovery_codes_replace_the_old_and_email_a_notice(
     new = re.findall(r"\b[a-hjkmnp-z2-9]{5}-[a-hjkmnp-z2-9]{5}\b", response.text)
     assert len(new) == 10 and not set(new) & set(two_step_user["codes"])
     assert "New recovery codes were made for your" in caplog.text
+
+
+def test_the_code_page_says_how_long_it_lasts_and_why_it_ended(
+    app, user, two_step_user, clock, policy
+):
+    """Issue 23: the page never said the code must be entered within 5 minutes, and
+    the message afterwards gave no reason."""
+    browser = app.test_client()
+    _password_step(browser, user)
+    for path in ("/sign-in/code", "/sign-in/recovery-code"):
+        page = browser.get(path).get_data(as_text=True)
+        assert "within 5 minutes of entering your password" in page, path
+    clock.advance(policy.two_step_sign_in_lasts.total_seconds() + 1)
+    response = browser.get("/sign-in/code", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "more than 5 minutes passed after you entered your password" in page

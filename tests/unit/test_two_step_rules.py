@@ -70,12 +70,15 @@ def test_the_app_is_given_the_service_and_the_account_but_nothing_else():
     assert "issuer=Record%20CPD" in uri
 
 
-def test_the_qr_code_is_an_inline_svg_with_a_text_alternative():
-    svg = two_step.qr_svg("otpauth://totp/x?secret=" + SECRET)
-    assert svg.startswith("<svg")
-    assert 'role="img"' in svg
-    assert "<title" in svg or "aria-label" in svg
-    assert "<script" not in svg
+def test_the_qr_code_is_a_png_any_browser_draws():
+    png = two_step.qr_png("otpauth://totp/x?secret=" + SECRET)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = two_step.qr_png_size("otpauth://totp/x?secret=" + SECRET)
+    assert width == height > 100
+
+
+def test_the_key_is_spelled_out_a_character_at_a_time():
+    assert two_step.secret_spelled_out("JBSWY3DP") == "J B S W, Y 3 D P"
 
 
 def test_recovery_codes_are_many_unique_and_use_no_look_alike_characters():

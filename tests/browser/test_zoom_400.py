@@ -1,0 +1,74 @@
+"""At 400 % zoom (a 1280 x 1024 screen is 320 x 256 CSS pixels, each drawn 4 times
+over) the autosave status never covers the field that has the keyboard focus (WCAG
+2.2, 2.4.11 Focus Not Obscured), even with the longest message it has: the account's
+storage is full (issue 23, item 2)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import open_page
+from tests.browser.steps import create_account, unique_email
+from tests.browser.test_storage_full import FORM, FULL, LEARNED, TYPED, fill_the_account
+from tests.support.audit import ARTIFACTS
+from tests.support.browser import htmx_done, start_htmx
+from tests.support.servers import LiveServer
+
+pytestmark = pytest.mark.db
+
+ZOOMED = {"viewport": {"width": 320, "height": 256}, "device_scale_factor": 4}
+SHOTS = ARTIFACTS / "screenshots"
+
+# How much of the focused element is hidden behind anything drawn over it: the share of
+# sample points across its visible line boxes where the topmost element is not it (or inside it).
+COVERED_SHARE = """() => {
+  const field = document.activeElement
+  let hidden = 0, all = 0
+  // Each line box of it (a link in a hint can wrap onto two lines).
+  for (const box of field.getClientRects()) {
+    const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, innerHeight)
+    for (let y = top + 1; y < bottom - 1; y += 4) {
+      for (let x = box.left + 2; x < box.right - 2; x += 8) {
+        all += 1
+        const there = document.elementFromPoint(x, y)
+        if (!there || !(there === field || field.contains(there))) hidden += 1
+      }
+    }
+  }
+  return all ? hidden / all : 1
+}"""
+
+
+def zoomed_page(browser: Browser, live_server: LiveServer) -> Page:
+    return open_page(browser, live_server, "javascript", **ZOOMED)
+
+
+def test_the_storage_full_message_never_covers_the_focused_field_at_400_percent(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    email = unique_email("zoom-full")
+    page = zoomed_page(browser, live_server)
+    try:
+        create_account(page, email)
+        fill_the_account(live_server.database_url, email)
+        page.goto(FORM)
+        start_htmx(page)
+        page.get_by_label("Title").fill(TYPED["Title"])
+        page.get_by_label(LEARNED).fill(TYPED[LEARNED])
+        with page.expect_response(lambda r: r.url.endswith("/your-cpd/autosave")):
+            page.get_by_label(LEARNED).press("Tab")
+        htmx_done(page)
+        expect(page.get_by_role("status").filter(has_text=FULL)).to_have_count(1)
+        page.screenshot(path=str(SHOTS / "storage-full-zoom-400.png"))
+        assert page.evaluate("() => document.activeElement.id") == "practice_change"
+        assert page.evaluate(COVERED_SHARE) == 0
+
+        # And on through the form, a field at a time, as a keyboard user goes on.
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            assert page.evaluate(COVERED_SHARE) == 0, page.evaluate(
+                "() => document.activeElement.id || document.activeElement.outerHTML.slice(0, 80)"
+            )
+    finally:
+        page.context.close()
