@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import assets, db, errors, layout, security, security_log, server_sessions
+from app.auth import passwords
 from app.config import PROJECT_ROOT, BaseConfig, config_from_environment
 from app.extensions import check_limits_in_views_only, csrf, limiter
 from app.govuk_fields import error_list, field_params
@@ -49,6 +50,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         app.config["SECRET_KEY_FILE"]
     )
     app.extensions["policy"] = app.config.get("POLICY") or load_policy()
+    passwords.use_hash_method(app.config["PASSWORD_HASH_METHOD"])
 
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
