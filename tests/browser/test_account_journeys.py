@@ -94,6 +94,9 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(journey: Page, mode: 
     expect(journey.get_by_role("heading", level=1)).to_have_text("This link has expired")
 
 
+# On PostgreSQL too: the live server keeps its sign-in limits in its own database
+# (app/ratelimit_storage.py), so this is the rate-limit table on PostgreSQL.
+@pytest.mark.postgres_journey
 def test_repeated_wrong_passwords_are_answered_politely(journey: Page, mode: str):
     email = unique_email("limited")
     create_account(journey, email)

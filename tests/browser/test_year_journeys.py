@@ -115,6 +115,9 @@ def test_choosing_reminders_and_unsubscribing_from_an_email(
     expect(choices.get_by_label("When the renewal window is closing")).to_be_checked()
 
 
+# On PostgreSQL too: the import is one transaction of many rows (records, documents)
+# that must all land or none, and the year listing and printing read them back.
+@pytest.mark.postgres_journey
 def test_print_download_and_import_into_another_account(
     journey: Page, mode: str, tmp_path: Path
 ) -> None:

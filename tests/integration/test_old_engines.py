@@ -20,7 +20,9 @@ from tests.support.audit import ARTIFACTS
 from tests.support.http_client import signed_in_opener
 from tests.support.servers import LiveServer, MailCatcher, SmtpServer
 
-pytestmark = pytest.mark.db
+# A browser (Dillo and NetSurf): it draws the same pages whatever the database, so it runs once,
+# not again on PostgreSQL (make test-postgres runs "db and not browser").
+pytestmark = [pytest.mark.db, pytest.mark.browser]
 
 SHOTS = ARTIFACTS / "old-engines"
 PASSWORD = "sunlit orchard kettle"
