@@ -16,6 +16,7 @@ from tests.browser.conftest import assert_mode
 from tests.browser.steps import create_account, sign_out, unique_email
 from tests.browser.test_cpd_journeys import fill_date, heading, open_your_cpd, today
 from tests.support.audit import ARTIFACTS
+from tests.support.screenshots import keep_screenshot
 from tests.support.servers import ROOT, LiveServer, SmtpServer
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -136,7 +137,7 @@ def test_print_download_and_import_into_another_account(
     journey.emulate_media(media="print")
     expect(journey.get_by_role("link", name="Your CPD")).to_be_hidden()
     expect(journey.get_by_role("heading", name="Printed and kept")).to_be_visible()
-    journey.screenshot(path=str(SCREENSHOTS / f"print-record-{mode}-print.png"), full_page=True)
+    keep_screenshot(journey, SCREENSHOTS / f"print-record-{mode}-print.png", full_page=True)
     journey.emulate_media(media="screen")
 
     open_your_cpd(journey)
