@@ -88,10 +88,13 @@ test: install-test
 lighthouse: install-test
 	timeout 900 $(BIN)/python bench/lighthouse.py
 
-# The database-touching tests again, against PostgreSQL in a database they create and drop.
+# What depends on the database engine, again on PostgreSQL (in a database the run creates
+# and drops): the database tests without a browser, and the few browser journeys marked
+# postgres_journey (each says why it was chosen). Browsers, lynx and the old engines
+# draw the same pages whatever the engine: they run once, in `make test`.
 test-postgres: install-test
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest -m db $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -m "(db and not browser) or postgres_journey" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests $(wildcard bench) deploy migrations wsgi.py

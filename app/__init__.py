@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import assets, db, errors, layout, people, security, security_log, server_sessions
+from app.auth import passwords
 from app.config import (
     INSTANCE_DIR,
     MAKE_A_KEY,
@@ -69,6 +70,7 @@ def create_app(config: type[BaseConfig] | dict[str, Any] | None = None) -> Flask
         terms_file=app.extensions["policy"].anonymisation_terms_file or None,
         cache_dir=str(INSTANCE_DIR / "cache"),
     )
+    passwords.use_hash_method(app.config["PASSWORD_HASH_METHOD"])
 
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]

@@ -14,6 +14,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("RECORD_CPD_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
+# Werkzeug's scrypt at the strength it uses by default (about 0.1 s a hash here):
+# deliberately slow, so sign-in is rate-limited first (app/auth/passwords.py).
+PRODUCTION_HASH_METHOD = "scrypt:32768:8:1"
+
+
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -98,6 +103,10 @@ class BaseConfig:
     # How often a session's "last seen" time is written: not on every request, so that
     # autosaves do not each cost a second write; a fraction of the idle timeout.
     SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 30)
+    # How new password hashes are made. Not read from the environment: only the test
+    # configuration below makes it cheaper, and production refuses anything else.
+    PASSWORD_HASH_METHOD = PRODUCTION_HASH_METHOD
+
     # Keep the layout's skip link, header and footer once rendered (app/layout.py); off,
     # every page runs the GOV.UK macros again (the tests compare the two).
     LAYOUT_CACHE = True
@@ -117,6 +126,11 @@ class TestConfig(BaseConfig):
     SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key-not-for-production")
     SESSION_TOUCH_SECONDS = _env_int("SESSION_TOUCH_SECONDS", 0)
     PUBLIC_BASE_URL = BaseConfig.PUBLIC_BASE_URL or "http://localhost"
+    # scrypt at 1/256 of the production work (n=128 is the least OpenSSL allows at r=8):
+    # tests make and sign in hundreds of accounts, and at 0.1-0.2 s a hash that was most
+    # of their set-up time. The same algorithm and code path; tests/unit/test_passwords.py
+    # checks the production parameters.
+    PASSWORD_HASH_METHOD = "scrypt:128:8:1"  # noqa: S105 - a method, not a password
 
 
 class ProductionConfig(BaseConfig):
@@ -134,7 +148,10 @@ class ProductionConfig(BaseConfig):
     # Settings that must hold one of these values. MAIL_BACKEND=log writes reset and
     # confirmation links into the log instead of sending them: nobody would receive
     # them, and the log would hold live tokens.
-    REQUIRED_VALUES: dict[str, tuple[str, ...]] = {"MAIL_BACKEND": ("smtp",)}
+    REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
+        "MAIL_BACKEND": ("smtp",),
+        "PASSWORD_HASH_METHOD": (PRODUCTION_HASH_METHOD,),
+    }
     # The key signs every session id, CSRF token, kept_for and unsubscribe link.
     CHECK_SECRET_KEY_STRENGTH = True
 

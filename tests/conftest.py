@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 import app.models  # noqa: F401
 from app import create_app
 from app.auth import services
+from app.config import TestConfig
 from app.policy import Policy
 from tests.support.database import throwaway_database
 from tests.support.pages import page_problems
@@ -27,6 +28,7 @@ from tests.support.servers import (
     start_smtp_server,
     stop_live_server,
 )
+from tests.support.templates import share_compiled_templates
 
 PASSWORD = "correct horse battery staple"
 
@@ -63,8 +65,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "MAIL_BACKEND": "log",
             "PUBLIC_BASE_URL": "http://localhost",
             "MAIL_IN_BACKGROUND": False,
+            # Cheap scrypt, as the test configuration (and so the live server) has it.
+            "PASSWORD_HASH_METHOD": TestConfig.PASSWORD_HASH_METHOD,
         }
     )
+    share_compiled_templates(application.jinja_env)
     yield application
     application.extensions["db_engine"].dispose()
     _empty_every_table(database_url)

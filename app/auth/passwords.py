@@ -10,11 +10,12 @@ import re
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.config import PRODUCTION_HASH_METHOD
 from app.policy import Policy
 
-# A hash of a random password, checked when no account matches an address so that
-# "no such account" takes as long as "wrong password".
-_TIMING_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
+# The method new hashes are made with; create_app sets it from PASSWORD_HASH_METHOD. A
+# hash names its own method and parameters, so checking one never depends on this.
+_hash_method = PRODUCTION_HASH_METHOD
 
 MIN_NAME_PART_LENGTH = 4
 # Fewer different characters than this is a keyboard held down, however long.
@@ -31,14 +32,33 @@ def common_passwords() -> frozenset[str]:
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
 
 
+def use_hash_method(method: str) -> None:
+    """Called by create_app: one process serves one app, and passwords are hashed outside
+    requests too (the CLI, tests making accounts), where there is no app to ask."""
+    global _hash_method
+    generate_password_hash("", method=method)  # a misspelt method fails at start-up
+    _hash_method = method
+
+
+def hash_method() -> str:
+    return _hash_method
+
+
+@functools.cache
+def _timing_dummy_hash(method: str) -> str:
+    """A hash of a random password, checked when no account matches an address so that
+    "no such account" takes as long as "wrong password": made with the method new
+    hashes are made with, so both cost the same."""
+    return generate_password_hash("not-a-real-password-just-for-timing", method=method)
+
+
 def hash_password(password: str) -> str:
-    # Werkzeug's default is scrypt: deliberately slow, so sign-in is rate-limited first.
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_hash_method)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
     if password_hash is None:
-        check_password_hash(_TIMING_DUMMY_HASH, password)
+        check_password_hash(_timing_dummy_hash(_hash_method), password)
         return False
     return check_password_hash(password_hash, password)
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser import steps
+from tests.support.screenshots import screenshot_open_pages
 from tests.support.servers import LiveServer, SmtpServer
 
 CHROMIUM_FLAGS = [
@@ -21,6 +22,20 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """A failed browser test leaves a picture of each page it still has open (taken
+    before its fixtures close them): screenshots are otherwise kept only for the pages
+    people look at (tests/support/screenshots.py)."""
+    report = yield
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if call.when == "call" and report.failed and browser is not None:
+        pages = [page for context in browser.contexts for page in context.pages]
+        for path in screenshot_open_pages(pages, item.nodeid):
+            report.sections.append(("screenshot", str(path)))
+    return report
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -39,6 +39,9 @@ def open_your_cpd(page: Page) -> None:
     expect(heading(page)).to_have_text("Your CPD")
 
 
+# On PostgreSQL too: the one write path end to end under gunicorn, and Your CPD's
+# progress, whose "parts shown" query is written once per engine (app/cpd/listing.py).
+@pytest.mark.postgres_journey
 def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str) -> None:
     journey.goto("/")
     assert_mode(journey, mode)

@@ -32,6 +32,7 @@ from tests.support.audit import (
     validate_html,
 )
 from tests.support.browser import start_htmx
+from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -585,12 +586,12 @@ def audit_visit(
 
     assert axe_violations(page) == [], f"{name} ({mode})"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{mode}-desktop.png"), full_page=True)
+    keep_screenshot(page, SCREENSHOTS / f"{name}-{mode}-desktop.png", full_page=True)
 
     page.set_viewport_size({"width": 320, "height": 640})
     assert horizontal_overflow(page) == 0, f"{name} ({mode}) scrolls sideways at 320 px"
     assert axe_violations(page) == [], f"{name} ({mode}) at 320 px"
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{mode}-320.png"), full_page=True)
+    keep_screenshot(page, SCREENSHOTS / f"{name}-{mode}-320.png", full_page=True)
     context.close()
 
 

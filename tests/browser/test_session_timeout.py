@@ -16,6 +16,7 @@ from tests.browser.steps import PASSWORD, create_account, unique_email
 from tests.support.audit import ARTIFACTS, axe_violations
 from tests.support.browser import start_htmx
 from tests.support.database import throwaway_database
+from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
 
 pytestmark = pytest.mark.db
@@ -91,10 +92,10 @@ def test_the_warning_comes_on_time_and_stay_signed_in_works_by_keyboard_then_it_
     expect(dialog).to_contain_text("if you do nothing")
     assert axe_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "timeout-warning-javascript-desktop.png"))
+    keep_screenshot(page, SCREENSHOTS / "timeout-warning-javascript-desktop.png")
     page.set_viewport_size({"width": 320, "height": 640})
     assert axe_violations(page) == []
-    page.screenshot(path=str(SCREENSHOTS / "timeout-warning-javascript-320.png"))
+    keep_screenshot(page, SCREENSHOTS / "timeout-warning-javascript-320.png")
 
     # Keyboard only: focus is in the dialog, on "Stay signed in".
     stay = dialog.get_by_role("button", name="Stay signed in")
@@ -116,7 +117,7 @@ def test_the_warning_comes_on_time_and_stay_signed_in_works_by_keyboard_then_it_
     expect(ended).to_be_visible(timeout=(IDLE_SECONDS + 8) * 1000)
     assert time.monotonic() - escaped >= IDLE_SECONDS - 3
     assert axe_violations(page) == []
-    page.screenshot(path=str(SCREENSHOTS / "timeout-ended-javascript-320.png"))
+    keep_screenshot(page, SCREENSHOTS / "timeout-ended-javascript-320.png")
     ended.get_by_role("link", name="Sign in again").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -141,7 +142,7 @@ def test_at_400_percent_zoom_the_warning_opens_with_its_heading_in_view_and_the_
     expect(stay).to_be_focused()
     expect(stay).to_be_in_viewport()
     expect(dialog.get_by_role("heading", name="You will be signed out soon")).to_be_in_viewport()
-    page.screenshot(path=str(SCREENSHOTS / "timeout-warning-javascript-400-percent.png"))
+    keep_screenshot(page, SCREENSHOTS / "timeout-warning-javascript-400-percent.png")
     # The time left is said again as it runs down (a polite live region), not only
     # when the dialog opens.
     expect(dialog.locator("[aria-live=polite]")).to_have_text(

@@ -22,6 +22,7 @@ from tests.support.audit import (
     horizontal_overflow,
     validate_html,
 )
+from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.db
@@ -119,11 +120,11 @@ def _snapshot(page: Page, name: str, blocked: set[str], pages: dict[str, str]) -
     pages[name] = page.content()
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"two-step-{name}-desktop.png"), full_page=True)
+    keep_screenshot(page, folder / f"two-step-{name}-desktop.png", full_page=True)
     page.set_viewport_size({"width": 320, "height": 640})
     if overflow := horizontal_overflow(page):
         problems.append(f"{name}: {overflow}px wider than a 320px window")
-    page.screenshot(path=str(folder / f"two-step-{name}-320.png"), full_page=True)
+    keep_screenshot(page, folder / f"two-step-{name}-320.png", full_page=True)
     page.set_viewport_size({"width": 1024, "height": 768})
     return problems
 
@@ -163,10 +164,10 @@ def test_every_two_step_page_passes_axe_and_the_html_checker_and_fits_320_pixels
     codes = re.findall(r"\b[a-hjkmnp-z2-9]{5}-[a-hjkmnp-z2-9]{5}\b", pages["recovery-codes"])
     problems += [f"recovery-codes: {v}" for v in axe_violations(page)]
     shots = ARTIFACTS / "screenshots"
-    page.screenshot(path=str(shots / "two-step-recovery-codes-desktop.png"), full_page=True)
+    keep_screenshot(page, shots / "two-step-recovery-codes-desktop.png", full_page=True)
     page.set_viewport_size({"width": 320, "height": 640})
     assert horizontal_overflow(page) == 0, "the recovery codes page scrolls sideways"
-    page.screenshot(path=str(shots / "two-step-recovery-codes-320.png"), full_page=True)
+    keep_screenshot(page, shots / "two-step-recovery-codes-320.png", full_page=True)
     page.set_viewport_size({"width": 1024, "height": 768})
 
     page.goto("/account/two-step-sign-in")

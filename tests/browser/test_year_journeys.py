@@ -16,6 +16,7 @@ from tests.browser.conftest import assert_mode
 from tests.browser.steps import create_account, sign_out, unique_email
 from tests.browser.test_cpd_journeys import fill_date, heading, open_your_cpd, today
 from tests.support.audit import ARTIFACTS
+from tests.support.screenshots import keep_screenshot
 from tests.support.servers import ROOT, LiveServer, SmtpServer
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -115,6 +116,9 @@ def test_choosing_reminders_and_unsubscribing_from_an_email(
     expect(choices.get_by_label("When the renewal window is closing")).to_be_checked()
 
 
+# On PostgreSQL too: the import is one transaction of many rows (records, documents)
+# that must all land or none, and the year listing and printing read them back.
+@pytest.mark.postgres_journey
 def test_print_download_and_import_into_another_account(
     journey: Page, mode: str, tmp_path: Path
 ) -> None:
@@ -133,7 +137,7 @@ def test_print_download_and_import_into_another_account(
     journey.emulate_media(media="print")
     expect(journey.get_by_role("link", name="Your CPD")).to_be_hidden()
     expect(journey.get_by_role("heading", name="Printed and kept")).to_be_visible()
-    journey.screenshot(path=str(SCREENSHOTS / f"print-record-{mode}-print.png"), full_page=True)
+    keep_screenshot(journey, SCREENSHOTS / f"print-record-{mode}-print.png", full_page=True)
     journey.emulate_media(media="screen")
 
     open_your_cpd(journey)

@@ -18,6 +18,7 @@ from app.cpd.models import CpdDocument, CpdRecord, CpdRevision
 from app.policy import Policy
 from tests.conftest import csrf_token_from
 from tests.support import sample_files
+from tests.support.answers import structured_answers, unstructured_answers
 
 pytestmark = pytest.mark.db
 
@@ -30,35 +31,23 @@ def stand_in_scanner(app: Flask) -> None:
 
 
 def structured(**overrides: Any) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "title": "Safeguarding adults refresher",
-        "completed_day": "3",
-        "completed_month": "6",
-        "completed_year": "2026",
-        "activity_type": "course",
-        "what_you_did": "A day course on the Care Act 2014 duties.",
-        "what_you_learned": "How to make a section 42 enquiry proportionate.",
-        "practice_change": "I now check consent first.",
-        "peer_reflection": "",
-        "standard_parts": ["4.3", "4.4"],
-        "action": "record",
-    }
-    answers.update(overrides)
-    return answers
+    return structured_answers(
+        **{
+            "what_you_did": "A day course on the Care Act 2014 duties.",
+            "what_you_learned": "How to make a section 42 enquiry proportionate.",
+            **overrides,
+        }
+    )
 
 
 def unstructured(**overrides: Any) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "title": "Workplace development review",
-        "completed_day": "10",
-        "completed_month": "1",
-        "completed_year": "2026",
-        "description": "My review with my manager, attached, covers the year's learning.",
-        "standard_parts": ["4.2"],
-        "action": "record",
-    }
-    answers.update(overrides)
-    return answers
+    return unstructured_answers(
+        **{
+            "title": "Workplace development review",
+            "description": "My review with my manager, attached, covers the year's learning.",
+            **overrides,
+        }
+    )
 
 
 def upload(data: bytes, name: str) -> tuple[io.BytesIO, str]:

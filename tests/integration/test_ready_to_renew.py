@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlmodel import Session
 
 from app.cpd.models import DRAFT, RECORDED, CpdRecord
@@ -18,6 +17,7 @@ from app.db import utcnow
 from app.policy import Policy
 from app.renewal import services
 from app.renewal.rules import YearCounts, renewal_year
+from tests.support.queries import statements_sent
 
 pytestmark = pytest.mark.db
 
@@ -138,19 +138,10 @@ def test_the_counts_are_one_aggregate_query_however_many_records(
     assert user.id is not None
     for day in range(1, 21):
         add_record(db, user.id, completed_on=dt.date(2026, 6, day))
-    statements: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent(app) as statements:
         status = services.status_for(
             db, owner_id=user.id, policy=policy, today=dt.date(2026, 10, 1)
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
     assert status.counts.recorded == 20
     assert len(statements) == 1
     assert statements[0].lower().count("count(") == 4

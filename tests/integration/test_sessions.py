@@ -6,6 +6,7 @@ from sqlmodel import Session, select, update
 from app.auth.models import UserSession
 from app.auth.sessions import check_session, revoke_all_sessions, revoke_session, start_session
 from app.policy import Policy
+from tests.support.queries import statements_sent
 
 pytestmark = pytest.mark.db
 
@@ -87,39 +88,17 @@ def test_last_seen_is_not_rewritten_on_every_request(db, user, policy: Policy):
 
 
 def test_a_signed_in_request_finds_the_session_and_its_user_in_one_query(db, user, policy):
-    from sqlalchemy import event
-
     token = start_session(db=db, user_id=user.id)
     db.expunge_all()  # nothing already loaded: count what a fresh request does
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(db.get_bind()) as statements:
         result = check_session(db=db, token=token, policy=policy, touch_after=dt.timedelta(hours=1))
-        assert result.user is not None and result.user.email == user.email
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    assert result.user is not None and result.user.email == user.email
     assert len(statements) == 1, statements
 
 
 def _statements_during(app, request) -> list[str]:
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app) as statements:
         request()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return statements
 
 

@@ -18,7 +18,9 @@ from tests.support.http_client import signed_in_opener
 from tests.support.records import records_of
 from tests.support.servers import LiveServer, SmtpServer
 
-pytestmark = pytest.mark.db
+# A browser (lynx): it draws the same pages whatever the database, so it runs once,
+# not again on PostgreSQL (make test-postgres runs "db and not browser").
+pytestmark = [pytest.mark.db, pytest.mark.browser]
 
 EMAIL = "lynx-user@example.com"
 PASSWORD = "sunlit orchard kettle"

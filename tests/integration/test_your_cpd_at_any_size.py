@@ -21,6 +21,7 @@ from app.cpd.listing import PAGE_SIZE
 from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.db import utcnow
 from app.policy import Policy
+from tests.support.queries import statements_sent
 
 pytestmark = pytest.mark.db
 
@@ -53,19 +54,8 @@ def this_year(policy: Policy) -> tuple[dt.date, dt.date]:
     return rules.registration_year_containing(policy.today(), policy)
 
 
-@contextmanager
-def counting_statements(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+# The one query recorder (tests/support/queries.py), by the name this file used.
+counting_statements = statements_sent
 
 
 def _your_cpd(app: Flask, client: FlaskClient) -> tuple[str, int]:

@@ -83,6 +83,17 @@ def start_smtp_server() -> SmtpServer:
     return SmtpServer(port=port, catcher=catcher, controller=controller)
 
 
+# Which database each live server started by this process uses, by its URL: a browser
+# test knows the server only by its page's address (tests/browser/steps.py).
+DATABASE_OF_SERVER: dict[str, str] = {}
+
+
+def database_of(page_url: str) -> str:
+    """The database of the live server that served ``page_url``."""
+    origin = "/".join(page_url.split("/")[:3])
+    return DATABASE_OF_SERVER[origin]
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -147,6 +158,7 @@ def start_live_server(
             process.kill()
             raise RuntimeError(f"the live server did not start:\n{log_path.read_text()}")
         time.sleep(0.2)
+    DATABASE_OF_SERVER[url] = database_url
     return LiveServer(url=url, database_url=database_url, process=process, log_path=log_path)
 
 
