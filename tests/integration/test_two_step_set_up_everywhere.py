@@ -17,8 +17,15 @@ import pytest
 import segno
 
 from app.auth import two_step
-from tests.integration.test_old_engines import NETSURF_CHOICES, PASSWORD, SHOTS, _screenshot
+from tests.integration.test_old_engines import (
+    NETSURF_CHOICES,
+    PASSWORD,
+    SCREEN,
+    SHOTS,
+    _engine_command,
+)
 from tests.integration.test_two_step_sign_in import SET_UP, _turn_on, clock  # noqa: F401
+from tests.support import screen
 from tests.support.http_client import signed_in_opener
 from tests.support.servers import LiveServer, SmtpServer
 
@@ -115,11 +122,15 @@ def test_dillo_and_netsurf_draw_the_qr_code_and_the_key(
     (home / ".config" / "netsurf").mkdir(parents=True)
     (home / ".config" / "netsurf" / "Choices").write_text(NETSURF_CHOICES)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for engine in ("dillo", "netsurf"):
-        out = SHOTS / f"{engine}-two-step-set-up.png"
-        out.unlink(missing_ok=True)
-        _screenshot(engine, saved, out, home)
-        assert out.exists()
+    with screen.virtual_screen(SCREEN) as display:
+        for engine in ("dillo", "netsurf"):
+            out = SHOTS / f"{engine}-two-step-set-up.png"
+            out.unlink(missing_ok=True)
+            command, env = _engine_command(engine, saved)  # NetSurf's home beside the page
+            with screen.showing(display, command, env):
+                assert not screen.drawn(display).is_blank()
+                screen.save_png(display, out)
+            assert out.exists()
 
 
 def test_recovery_codes_carry_their_numbers_in_the_text(signed_in_client, clock) -> None:  # noqa: F811
