@@ -47,6 +47,9 @@ PUBLIC_ENDPOINTS = {
     "account.confirm_email",
     # Shown after the account, and its sign-in, have gone.
     "account.deleted",
+    # A refused CPD form's "Sign in to save it": its words are held in this browser's
+    # session, not in any account, while its writer signs in (app/cpd/refused.py).
+    "cpd.hold_until_signed_in",
 }
 
 
