@@ -41,7 +41,11 @@ def password_guesses(view: Callable[..., ResponseReturnValue]) -> Callable[..., 
 
     @functools.wraps(view)
     def counted(*args: Any, **kwargs: Any) -> Response:
-        if request.method != "POST":
+        # The password this form checks (changing it asks for the current one). A post
+        # without one guesses nothing (the form only says it is missing): not counted,
+        # or a few empty forms would lock the person out of their own account pages.
+        guessed = request.form.get("current_password", request.form.get("password", ""))
+        if request.method != "POST" or not guessed:
             return make_response(view(*args, **kwargs))
         attempt = count_attempt(
             Limit(

@@ -123,3 +123,28 @@ def test_guessing_the_current_password_is_rate_limited(app, signed_in_client):
     for _ in range(2):
         assert _change(signed_in_client, "a wrong guess here").status_code == 200
     assert _change(signed_in_client, "a wrong guess here").status_code == 429
+
+
+def test_forms_sent_without_a_password_are_not_counted_as_guesses(signed_in_client, user) -> None:
+    """A form posted with its password box empty guesses nothing: a dozen of them (more
+    than the 10 in 15 minutes allowed) must not lock the person out of their account
+    pages, and the right password still works after them."""
+    from tests.conftest import PASSWORD, csrf_token_from
+
+    for _ in range(12):
+        page = signed_in_client.get("/account/change-email").get_data(as_text=True)
+        response = signed_in_client.post(
+            "/account/change-email",
+            data={"csrf_token": csrf_token_from(page), "email": "new@example.com", "password": ""},
+        )
+        assert "Enter your password" in response.get_data(as_text=True)
+    page = signed_in_client.get("/account/change-email").get_data(as_text=True)
+    response = signed_in_client.post(
+        "/account/change-email",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": "new@example.com",
+            "password": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
