@@ -166,6 +166,7 @@ def save_page(
         room=uploads.room_left(db, owner_id=owner_id, policy=policy) if files else None,
     )
     keeps_something = upload.any or remove is not None or copy_from is not None
+    warnings: list[anonymity.Warning] | None = None
     if action == services.RECORD and not keeps_something:
         warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
         missing = _recording_problems(db, post, answers, warnings, policy)
@@ -198,9 +199,16 @@ def save_page(
         )
         if remove is not None:
             uploads.mark_removed(db, remove)
-        warnings = anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
+        # The anonymisation check reads every answer (milliseconds): inside the
+        # transaction only when recording needs its confirmation to decide; otherwise
+        # after the commit, with no write held.
         problems: dict[str, str] = {}
         if action == services.RECORD:
+            # Else the check above still holds: nothing in the answers changed since.
+            if warnings is None or keeps_something or made_by_other_request:
+                warnings = anonymity.warnings_for(
+                    answers, post.form_type, uploads.listed(answers, known)
+                )
             problems = _recording_problems(db, post, answers, warnings, policy)
         if upload.refused:
             problems = _with_refusals(problems, upload.refused)
@@ -223,6 +231,13 @@ def save_page(
         db.rollback()  # nothing of this save is stored, files included
         raise
     db.commit()
+    if warnings is None:
+        # An autosave's answer shows no warnings (the box's own live check does).
+        warnings = (
+            []
+            if autosave
+            else anonymity.warnings_for(answers, post.form_type, uploads.listed(answers, known))
+        )
     return PageSaved(
         post,
         record,
