@@ -12,7 +12,6 @@ person (its signed ``kept_for``) is put back only for that person."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -22,6 +21,7 @@ from app.auth import UNSAVED_FORM_KEY
 from app.cpd import bp, rules, services
 from app.cpd.kept import claimed_owner
 from app.cpd.page import read_page_post
+from app.db import get_session
 
 # The most a refused form's words may take in the browser's session while its writer
 # signs in: every box of the longest form at its limit, several times over.
@@ -37,18 +37,12 @@ def _form_type() -> str | None:
     if record_id is not None and current_user.is_authenticated:
         try:
             record = services.get_record(
-                _db(), owner_id=int(current_user.id), record_id=int(record_id)
+                get_session(), owner_id=int(current_user.id), record_id=int(record_id)
             )
             form_type = record.form_type
         except services.RecordNotFound:
             pass
     return form_type if form_type in rules.FORM_TYPES else None
-
-
-def _db() -> Any:
-    from app.db import get_session
-
-    return get_session()
 
 
 def refused_page(reason: str, status: int) -> tuple[str, int] | None:
@@ -57,8 +51,16 @@ def refused_page(reason: str, status: int) -> tuple[str, int] | None:
     form_type = _form_type()
     if form_type is None:
         return None
-    post = read_page_post(request.form, request.files, form_type=form_type)
     record_id = (request.view_args or {}).get("record_id") or request.form.get("record_id")
+    return _refusal(reason, form_type, record_id, status)
+
+
+def _refusal(
+    reason: str, form_type: str, record_id: object, status: int, *, too_long: bool = False
+) -> tuple[str, int]:
+    """The refused form page: this request's answers back in their boxes, and what the
+    page stood on (its record, version, token and owner) carried on in hidden fields."""
+    post = read_page_post(request.form, request.files, form_type=form_type)
     files = [upload.filename for _, upload in request.files.items(multi=True) if upload.filename]
     return (
         render_template(
@@ -75,6 +77,7 @@ def refused_page(reason: str, status: int) -> tuple[str, int] | None:
                 "kept_for": request.form.get("kept_for", ""),
             },
             files_not_kept=files,
+            too_long=too_long,
         ),
         status,
     )
@@ -98,27 +101,12 @@ def hold_until_signed_in() -> str | tuple[str, int] | Response:
         "owner": claimed_owner(request.form.get("kept_for")),
     }
     if len(json.dumps(held)) > MAX_HELD_BYTES:
-        context = {**_context_of(post.answers, form_type), "too_long": True}
-        return render_template("pages/cpd/refused.html", **context), 400
+        return _refusal(SIGNED_OUT, form_type, record_id, 400, too_long=True)
     session[UNSAVED_FORM_KEY] = held
     if current_user.is_authenticated:
         return redirect(url_for("cpd.unsaved"))
     flash("Sign in to save your CPD. It will be back on the form, ready to save.", "info")
     return redirect(url_for("auth.sign_in", next=url_for("cpd.unsaved")))
-
-
-def _context_of(answers: dict[str, Any], form_type: str) -> dict[str, Any]:
-    return {
-        "reason": SIGNED_OUT,
-        "form_type": form_type,
-        "answers": answers,
-        "problems": {},
-        "hidden": {
-            name: request.form.get(name, "")
-            for name in ("form_type", "record_id", "version", "editor", "kept_for")
-        },
-        "files_not_kept": [],
-    }
 
 
 @bp.route("/your-cpd/unsaved")
@@ -141,7 +129,7 @@ def unsaved() -> str | tuple[str, int] | Response:
     if held.get("record_id") is not None:
         try:
             record = services.get_record(
-                _db(), owner_id=int(current_user.id), record_id=int(held["record_id"])
+                get_session(), owner_id=int(current_user.id), record_id=int(held["record_id"])
             )
         except services.RecordNotFound:
             record = None
