@@ -285,6 +285,29 @@ def test_every_write_point_is_reached_by_some_save(
     assert reached == {name for _module, name in WRITE_POINTS}
 
 
+def _another_tab_saves(
+    engine: Any, owner_id: int, policy: Policy, record_id: Any, title: str
+) -> page.PageSaved:
+    """A save from another tab, on the record as it is stored now, in its own session."""
+    with Session(engine, expire_on_commit=False) as other_tab:
+        fresh = other_tab.get(CpdRecord, record_id)
+        assert fresh is not None
+        return page.save_page(
+            other_tab,
+            owner_id=owner_id,
+            policy=policy,
+            scanner=not_scanned,
+            record=fresh,
+            post=page.PagePost(
+                form_type="unstructured",
+                answers=complete_answers(title=title, documents=fresh.answers["documents"]),
+                record_id=record_id,
+                version=fresh.version,
+                editor="other-tab",
+            ),
+        )
+
+
 def test_a_save_that_loses_the_version_race_during_its_upload_stores_no_document(
     app: Flask,
     database_url: str,
@@ -300,26 +323,8 @@ def test_a_save_that_loses_the_version_race_during_its_upload_stores_no_document
     engine = app.extensions["db_engine"]
 
     def other_tab_saves_while_scanning(content: Any) -> ScanResult:
-        with Session(engine, expire_on_commit=False) as other_tab:
-            fresh = other_tab.get(CpdRecord, record.id)
-            assert fresh is not None
-            saved = page.save_page(
-                other_tab,
-                owner_id=user.id,
-                policy=policy,
-                scanner=not_scanned,
-                record=fresh,
-                post=page.PagePost(
-                    form_type="unstructured",
-                    answers=complete_answers(
-                        title="Other tab", documents=fresh.answers["documents"]
-                    ),
-                    record_id=record.id,
-                    version=fresh.version,
-                    editor="other-tab",
-                ),
-            )
-            assert saved.action is not None and saved.conflict is None
+        saved = _another_tab_saves(engine, user.id, policy, record.id, "Other tab")
+        assert saved.action is not None and saved.conflict is None
         return not_scanned(content)
 
     used_before = quota.used_bytes(db, owner_id=user.id)
@@ -362,26 +367,8 @@ def test_a_discard_racing_a_save_loses_no_update(
         assert seen is not None
         read_version = seen.version
         # Meanwhile, another tab keeps draft changes.
-        with Session(engine, expire_on_commit=False) as other_tab:
-            fresh = other_tab.get(CpdRecord, record.id)
-            assert fresh is not None
-            saved = page.save_page(
-                other_tab,
-                owner_id=user.id,
-                policy=policy,
-                scanner=not_scanned,
-                record=fresh,
-                post=page.PagePost(
-                    form_type="unstructured",
-                    answers=complete_answers(
-                        title="Newer changes", documents=fresh.answers["documents"]
-                    ),
-                    record_id=record.id,
-                    version=fresh.version,
-                    editor="other-tab",
-                ),
-            )
-            assert saved.action == services.DRAFT_ACTION
+        saved = _another_tab_saves(engine, user.id, policy, record.id, "Newer changes")
+        assert saved.action == services.DRAFT_ACTION
         with pytest.raises(services.VersionConflict):
             services.discard_pending_changes(
                 discarding, seen, based_on_version=read_version, policy=policy
