@@ -135,7 +135,7 @@ def _log_if_someone_elses(view_args: dict[str, object]) -> None:
     learns it exists); that is worth a security event, a mistyped address is not."""
     if not current_user.is_authenticated:
         return
-    from app.cpd.models import CpdDocument, CpdRecord  # noqa: PLC0415 - avoids an import cycle
+    from app.records.models import CpdDocument, CpdRecord  # noqa: PLC0415 - avoids an import cycle
 
     user_id = int(current_user.get_id())
     db = get_session()

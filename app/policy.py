@@ -39,7 +39,7 @@ class ActivityType:
 
 
 # At most this many parts, each numbered in at most this many characters: what each
-# record stores of the parts it shows stays small enough to index (app/cpd/models.py).
+# record stores of the parts it shows stays small enough to index (app/records/models.py).
 MOST_STANDARD_PARTS = 16
 PART_NUMBER_MOST_CHARACTERS = 20
 
@@ -402,7 +402,7 @@ class Policy:
         if len(set(numbers)) != len(numbers):
             raise PolicyError("standard_parts numbers must be unique")
         # Bounds of what records store and index of the parts they show
-        # (cpd.rules.standard_parts_key): a policy within them is always read right.
+        # (records.derived.standard_parts_key): a policy within them is always read right.
         if len(numbers) > MOST_STANDARD_PARTS:
             raise PolicyError(f"standard_parts can list at most {MOST_STANDARD_PARTS} parts")
         if any(not 0 < len(number) <= PART_NUMBER_MOST_CHARACTERS for number in numbers):

@@ -85,9 +85,9 @@ def add_records(database_url: str, email: str, count: int) -> None:
 
     from app.auth.models import User
     from app.cpd import rules
-    from app.cpd.models import RECORDED, CpdRecord
     from app.db import utcnow
     from app.policy import load_policy
+    from app.records.models import RECORDED, CpdRecord
 
     policy = load_policy()
     start, end = rules.registration_year_containing(policy.today(), policy)

@@ -53,8 +53,8 @@ def child(root: Path, cases: list[tuple[int, str]]) -> None:
     from sqlmodel import Session
 
     from app.cpd import rules
-    from app.cpd.models import RECORDED, CpdRecord
     from app.db import utcnow
+    from app.records.models import RECORDED, CpdRecord
     from app.renewal import services as renewal_services
 
     policy = app.extensions["policy"]

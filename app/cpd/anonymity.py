@@ -11,7 +11,7 @@ from typing import Any
 
 from app.anonymisation import describe, describe_parts, find_identifiers
 from app.cpd import rules
-from app.cpd.models import CpdDocument
+from app.records.models import CpdDocument
 from app.uploads.extraction import NOT_READ_BECAUSE
 
 CONFIRM_FIELD = "anonymised_confirmed"

@@ -28,11 +28,11 @@ from app import errors, uploads
 from app.cpd import anonymity, bp, rules, services, views
 from app.cpd.answers import from_form as answers_from_form
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
-from app.cpd.models import CpdDocument, CpdRecord
 from app.cpd.page import PageSaved
 from app.db import get_engine, get_session
 from app.extensions import limiter
 from app.policy import Policy, current_policy
+from app.records.models import CpdDocument, CpdRecord
 from app.request_limits import live_check_rate, person_or_address
 from app.uploads import quota
 from app.uploads.full import RecordsFull, StorageFull

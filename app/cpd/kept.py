@@ -25,11 +25,11 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import User, UserSession
 from app.cpd import rules, services
-from app.cpd.models import CpdRecord, KeptForm
 from app.cpd.page import read_page_post
 from app.db import as_utc, get_session, utcnow
 from app.extensions import login_manager
 from app.policy import Policy, current_policy
+from app.records.models import CpdRecord, KeptForm
 from app.security_log import security_event
 from app.uploads import quota
 

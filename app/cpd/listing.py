@@ -14,8 +14,9 @@ from sqlalchemy import select as select_values
 from sqlmodel import Session, col, select
 
 from app.cpd import rules
-from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.policy import Policy
+from app.records import derived
+from app.records.models import DRAFT, RECORDED, CpdRecord
 
 # Twenty cards is about what a phone shows in a few screens; the page stays well inside
 # the HTML budget at this size.
@@ -214,7 +215,9 @@ def parts_shown(
     """Which of ``numbers`` (the policy's parts of the standard) the recorded CPD dated
     in a year shows, from the index of the parts each record shows, in one statement."""
     query, params = parts_shown_statement(owner_id=owner_id, start=start, end=end)
-    shown = {part for (key,) in db.execute(text(query), params) for part in rules.parts_in_key(key)}
+    shown = {
+        part for (key,) in db.execute(text(query), params) for part in derived.parts_in_key(key)
+    }
     return shown & set(numbers)
 
 

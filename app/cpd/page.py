@@ -19,8 +19,8 @@ from sqlmodel import Session
 from app import uploads
 from app.cpd import anonymity, rules, services
 from app.cpd.answers import from_form as answers_from_form
-from app.cpd.models import CpdDocument, CpdRecord
 from app.policy import Policy
+from app.records.models import CpdDocument, CpdRecord
 from app.uploads import quota
 from app.uploads.checks import UploadedFile
 

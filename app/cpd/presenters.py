@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.cpd import rules
-from app.cpd.models import CpdRecord
 from app.policy import Policy, StandardPart, current_policy
+from app.records.models import CpdRecord
 
 
 def count_attributes(name: str) -> dict[str, str]:

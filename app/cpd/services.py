@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, func, select
 
 from app.cpd import rules
-from app.cpd.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.db import as_utc, utcnow
 from app.policy import Policy
+from app.records.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.uploads import quota
 
 # What a person asked for with the button they pressed.

@@ -14,9 +14,9 @@ from app import uploads
 from app.cpd import anonymity, bp, listing, page, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
-from app.cpd.models import CpdDocument, CpdRecord, KeptForm
 from app.db import get_session
 from app.policy import current_policy
+from app.records.models import CpdDocument, CpdRecord, KeptForm
 from app.renewal import services as renewal_services
 
 

@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from app import uploads
 from app.cpd import presenters, services
-from app.cpd.models import CpdDocument, CpdRecord
 from app.db import as_utc, utcnow
 from app.keep import printable
 from app.policy import Policy
+from app.records.models import CpdDocument, CpdRecord
 
 FORMAT = "record-cpd-export"
 FORMAT_VERSION = 1

@@ -28,11 +28,11 @@ from sqlmodel import Session
 from app import uploads
 from app.cpd import rules
 from app.cpd.answers import parse as parse_answers
-from app.cpd.models import DRAFT, RECORDED, CpdRecord, CpdRevision
 from app.cpd.services import records_held
 from app.db import utcnow
 from app.keep.archive import FORMAT, FORMAT_VERSION, RECORDS_JSON
 from app.policy import Policy, describe_size
+from app.records.models import DRAFT, RECORDED, CpdRecord, CpdRevision
 from app.uploads import quota
 
 MAX_ENTRIES = 20_000

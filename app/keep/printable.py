@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from app import uploads
 from app.cpd import presenters, rules
-from app.cpd.models import RECORDED, CpdDocument, CpdRecord
 from app.policy import Policy, StandardPart
+from app.records.models import RECORDED, CpdDocument, CpdRecord
 
 
 @dataclass(frozen=True)

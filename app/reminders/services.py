@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.cpd.models import DRAFT, CpdRecord
 from app.policy import Policy
+from app.records.models import DRAFT, CpdRecord
 from app.reminders import rules
 from app.reminders.models import ReminderOptOut, ReminderSent
 from app.renewal import services as renewal_services

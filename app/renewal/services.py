@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlmodel import Session, col
 
-from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.policy import Policy
+from app.records.models import DRAFT, RECORDED, CpdRecord
 from app.renewal.rules import RenewalStatus, RenewalYear, YearCounts, renewal_status, renewal_year
 
 

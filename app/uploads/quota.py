@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from app.cpd.models import CpdDocument, CpdRecord, CpdRevision, KeptForm
 from app.policy import Policy, describe_size
+from app.records.models import CpdDocument, CpdRecord, CpdRevision, KeptForm
 from app.uploads.full import RecordsFull, StorageFull
 
 __all__ = [

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, literal
 from sqlmodel import Session, select
 
-from app.cpd.models import CpdDocument, CpdDocumentContent, CpdRecord
 from app.db import utcnow
 from app.policy import describe_size
+from app.records.models import CpdDocument, CpdDocumentContent, CpdRecord
 from app.uploads.checks import CheckedFile
 from app.uploads.sniffing import KIND_NAMES
 

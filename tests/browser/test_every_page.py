@@ -19,7 +19,7 @@ from sqlmodel import Session, create_engine, select
 
 from app.auth.models import User
 from app.cpd.listing import PAGE_SIZE
-from app.cpd.models import RECORDED, CpdRecord
+from app.records.models import RECORDED, CpdRecord
 from app.reminders.emails import UNSUBSCRIBE_SALT
 from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support import sample_files

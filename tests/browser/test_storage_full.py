@@ -12,9 +12,9 @@ from playwright.sync_api import Browser, Page, Request, Response, expect
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
-from app.cpd.models import CpdDocument, CpdRecord
 from app.models import User
 from app.policy import Policy
+from app.records.models import CpdDocument, CpdRecord
 from tests.browser.conftest import assert_mode, open_page
 from tests.browser.steps import create_account, unique_email
 from tests.support.browser import device_copies, start_htmx

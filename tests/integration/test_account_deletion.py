@@ -16,8 +16,8 @@ from sqlmodel import Session, SQLModel
 import app.models  # noqa: F401  (every table in the metadata)
 from app.account.models import PendingEmailChange
 from app.auth.models import PasswordReset, User
-from app.cpd.models import CpdDocument, CpdDocumentContent, KeptForm
 from app.ratelimit_storage import RateLimitCounter
+from app.records.models import CpdDocument, CpdDocumentContent, KeptForm
 from app.reminders.models import ReminderOptOut, ReminderSent
 from tests.conftest import PASSWORD, csrf_token_from, submit
 from tests.support.records import save_new_page

@@ -21,8 +21,8 @@ from werkzeug.datastructures import FileStorage
 from app import uploads
 from app.auth import services as auth_services
 from app.cpd import page, services
-from app.cpd.models import CpdRecord
 from app.policy import Policy
+from app.records.models import CpdRecord
 from app.uploads import quota
 from app.uploads.scanning import ScanResult, not_scanned
 from tests.conftest import PASSWORD, csrf_token_from

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from app.cpd import services
-from app.cpd.models import CpdRecord
+from app.records.models import CpdRecord
 from tests.conftest import csrf_token_from
 from tests.support.records import save_new_page
 

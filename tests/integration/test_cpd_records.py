@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from app.cpd import rules
-from app.cpd.models import CpdRecord, CpdRevision
 from app.policy import Policy
+from app.records.models import CpdRecord, CpdRevision
 from tests.conftest import csrf_token_from, submit
 from tests.support.answers import structured_answers, unstructured_answers
 from tests.support.records import save_new_page

@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.cpd.models import CpdDocument, CpdRecord, CpdRevision
 from app.policy import Policy
+from app.records.models import CpdDocument, CpdRecord, CpdRevision
 from tests.conftest import csrf_token_from
 from tests.support import sample_files
 from tests.support.answers import structured_answers, unstructured_answers
@@ -645,7 +645,7 @@ def test_purging_a_long_deleted_record_removes_its_documents(
     import datetime as dt
 
     from app.cpd import services
-    from app.cpd.models import CpdDocumentContent
+    from app.records.models import CpdDocumentContent
 
     post(
         signed_in_client,

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from app.cpd.models import CpdRecord, CpdRevision
+from app.records.models import CpdRecord, CpdRevision
 from tests.conftest import csrf_token_from
 from tests.integration.test_autosave_endpoints import autosave, stored
 from tests.integration.test_cpd_records import text_of, unstructured_answers

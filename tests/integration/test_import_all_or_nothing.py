@@ -23,9 +23,9 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from app import uploads
-from app.cpd.models import CpdDocument, CpdRecord, CpdRevision
 from app.keep import importing
 from app.policy import Policy
+from app.records.models import CpdDocument, CpdRecord, CpdRevision
 from app.uploads import quota
 from tests.integration.test_keep import (
     _export_json,

@@ -19,8 +19,8 @@ from werkzeug.datastructures import MultiDict
 from app import uploads
 from app.auth.models import User
 from app.cpd import page
-from app.cpd.models import CpdDocument, CpdRecord
 from app.policy import Policy
+from app.records.models import CpdDocument, CpdRecord
 from app.uploads.scanning import not_scanned
 from tests.conftest import csrf_token_from
 from tests.integration.test_cpd_records import structured_answers, unstructured_answers

@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from app.auth.models import UserSession
 from app.auth.services import complete_password_reset, find_valid_reset, issue_password_reset
-from app.cpd.models import CpdRecord, KeptForm
 from app.db import utcnow
+from app.records.models import CpdRecord, KeptForm
 from tests.conftest import PASSWORD, csrf_token_from, submit
 from tests.support import sample_files
 

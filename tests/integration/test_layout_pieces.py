@@ -93,8 +93,8 @@ def _cards_of_every_kind(db, owner_id: int, policy) -> None:
     """Recorded, recorded with draft changes, drafts (one untitled, one undated), two
     cards with the same title, and titles with markup and a line break."""
     from app.cpd import rules
-    from app.cpd.models import DRAFT, RECORDED, CpdRecord
     from app.db import utcnow
+    from app.records.models import DRAFT, RECORDED, CpdRecord
 
     start, _ = rules.registration_year_containing(policy.today(), policy)
     date = {

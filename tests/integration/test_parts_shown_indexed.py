@@ -17,9 +17,10 @@ from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from app.cpd import listing, rules
-from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.db import utcnow
 from app.policy import Policy
+from app.records import derived
+from app.records.models import DRAFT, RECORDED, CpdRecord
 from tests.conftest import PASSWORD, submit
 
 pytestmark = pytest.mark.db
@@ -281,6 +282,6 @@ def test_the_migration_fills_in_the_parts_of_existing_records(tmp_path) -> None:
         engine.dispose()
     # The same keys as every write of a record now stores.
     assert stored == {
-        id_: rules.standard_parts_key(json.loads(value)) for id_, value in answers.items()
+        id_: derived.standard_parts_key(json.loads(value)) for id_, value in answers.items()
     }
     assert stored == {1: '["4.1","4.3"]', 2: None, 3: None, 4: None, 5: '["4.8"]'}

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from app.anonymisation import find_identifiers
-from app.cpd.models import CpdRecord
+from app.records.models import CpdRecord
 from bench.peak import Person, autosave_fields, problem_text, recorded_save_form
 from tests.conftest import csrf_token_from
 from tests.support.http_client import Client

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.db import utcnow
 from app.policy import Policy
+from app.records.models import DRAFT, RECORDED, CpdRecord
 from app.renewal import services
 from app.renewal.rules import YearCounts, renewal_year
 from tests.support.queries import statements_sent

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.cpd.models import DRAFT
 from app.db import utcnow
+from app.records.models import DRAFT
 from app.reminders import emails, rules
 from app.reminders.models import ReminderOptOut, ReminderSent
 from tests.conftest import submit

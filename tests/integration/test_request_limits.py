@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.cpd.models import CpdDocument, CpdRecord
+from app.records.models import CpdDocument, CpdRecord
 from app.uploads import quota
 from tests.conftest import csrf_token_from
 from tests.support import sample_files

@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from app.cpd import rules
 from app.cpd.listing import PAGE_SIZE
-from app.cpd.models import DRAFT, RECORDED, CpdRecord
 from app.db import utcnow
 from app.policy import Policy
+from app.records.models import DRAFT, RECORDED, CpdRecord
 from tests.support.queries import statements_sent
 
 pytestmark = pytest.mark.db

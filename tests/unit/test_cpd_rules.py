@@ -230,20 +230,3 @@ def test_each_question_is_defined_once_with_a_limit_for_every_limited_box() -> N
     # The "Other" box asks what type of activity it was, and its error says the same.
     assert rules.QUESTIONS["activity_other"] == "If you chose other, what type of activity was it?"
     assert rules.MISSING["activity_other"] == "Enter what type of activity it was"
-
-
-def test_the_parts_key_holds_each_part_a_policy_could_name_once_in_order() -> None:
-    key = rules.standard_parts_key({"standard_parts": ["4.3", "4.1", "4.3"]})
-    assert key == '["4.1","4.3"]'
-    assert key is not None and rules.parts_in_key(key) == ["4.1", "4.3"]
-    # The same parts in any order are one key, so records group by what they show.
-    assert rules.standard_parts_key({"standard_parts": ["4.1", "4.3"]}) == key
-    for nothing in ({}, {"standard_parts": []}, {"standard_parts": "4.1"}):
-        assert rules.standard_parts_key(nothing) is None
-    # Only what a policy could name, and never more than a policy can have: a hand-made
-    # import or a draft cannot make the stored value large.
-    odd = ["", 8, None, "x" * 21, "4.1", *(f"z{n:03}" for n in range(500))]
-    key = rules.standard_parts_key({"standard_parts": odd})
-    assert key is not None and rules.parts_in_key(key)[0] == "4.1"
-    assert len(rules.parts_in_key(key)) == 16
-    assert len(key) < 400

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from app.cpd import anonymity, rules
-from app.cpd.models import CpdDocument
 from app.policy import Policy, PolicyError, describe_size, policy_from_mapping
+from app.records.models import CpdDocument
 from app.uploads import checks, extraction, names, scanning, sniffing
 from app.uploads.scanning import ScanResult
 from app.uploads.sniffing import ArchiveRefused

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, event, false
 from sqlmodel import Field, SQLModel
 
-from app.cpd import rules
 from app.db import utcnow
+from app.records import derived
 
 DRAFT = "draft"
 RECORDED = "recorded"
@@ -82,10 +82,10 @@ class CpdRecord(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     recorded_at: dt.datetime | None = Field(default=None)
     deleted_at: dt.datetime | None = Field(default=None, index=True)
-    # Whether ``answers`` has a peer reflection (rules.has_peer_reflection), kept up to
+    # Whether ``answers`` has a peer reflection (derived.has_peer_reflection), kept up to
     # date whenever the answers are written (below), so counting reads no answers.
     has_peer_reflection: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
-    # The parts of the standard ``answers`` show (rules.standard_parts_key), kept the same
+    # The parts of the standard ``answers`` show (derived.standard_parts_key), kept the same
     # way, so which parts a year shows is read from an index.
     standard_parts_key: str | None = Field(default=None)
 
@@ -105,8 +105,8 @@ def _keep_peer_reflection(_mapper: Any, _connection: Any, record: CpdRecord) -> 
     """Every write of a record, whichever code path, stores whether its answers have a
     peer reflection and which parts they show (a bulk ``update()`` of the answers would
     have to set them itself)."""
-    record.has_peer_reflection = rules.has_peer_reflection(record.answers or {})
-    record.standard_parts_key = rules.standard_parts_key(record.answers or {})
+    record.has_peer_reflection = derived.has_peer_reflection(record.answers or {})
+    record.standard_parts_key = derived.standard_parts_key(record.answers or {})
 
 
 class CpdRevision(SQLModel, table=True):
