@@ -10,7 +10,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import assets, db, errors, layout, people, security, security_log, server_sessions
+from app import assets, dates, db, errors, layout, people, security, security_log, server_sessions
 from app.auth import passwords
 from app.config import (
     INSTANCE_DIR,
@@ -118,6 +118,8 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["policy"] = app.extensions["policy"]
+    # Dates as people read them, the same on every page and in every email.
+    app.jinja_env.globals["dates"] = dates
     app.jinja_env.globals["field_params"] = field_params
     app.jinja_env.globals["error_list"] = error_list
 

@@ -83,14 +83,14 @@ def add_records(database_url: str, email: str, count: int) -> None:
     from sqlalchemy import create_engine
     from sqlmodel import Session, select
 
+    from app import dates
     from app.auth.models import User
-    from app.cpd import rules
     from app.db import utcnow
     from app.policy import load_policy
     from app.records.models import RECORDED, CpdRecord
 
     policy = load_policy()
-    start, end = rules.registration_year_containing(policy.today(), policy)
+    start, end = dates.registration_year_containing(policy.today(), policy)
     days = (min(end, policy.today()) - start).days + 1
     parts = [part.number for part in policy.standard_parts]
     text = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 8)[:500]

@@ -52,13 +52,13 @@ def child(root: Path, cases: list[tuple[int, str]]) -> None:
     app = production_app()  # first: the app's settings are read as it is imported
     from sqlmodel import Session
 
-    from app.cpd import rules
+    from app import dates
     from app.db import utcnow
     from app.records.models import RECORDED, CpdRecord
     from app.renewal import services as renewal_services
 
     policy = app.extensions["policy"]
-    start, end = rules.registration_year_containing(policy.today(), policy)
+    start, end = dates.registration_year_containing(policy.today(), policy)
     days = (min(end, policy.today()) - start).days + 1
     parts = [part.number for part in policy.standard_parts]
 

@@ -22,13 +22,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app import background
+from app import background, dates
 from app.attempts import Limit, count_attempt
 from app.auth import SESSION_TOKEN_KEY, bp, current_policy, emails, services, signed_in_user
 from app.auth.forms import ChangePasswordForm, SignOutOthersForm
 from app.auth.passwords import password_matches
 from app.auth.sessions import active_sessions, hash_token, revoke_other_sessions
-from app.cpd.presenters import format_moment
 from app.db import get_session
 from app.security_log import security_event
 
@@ -95,7 +94,7 @@ def _devices_page(form: SignOutOthersForm) -> str:
         sessions=records,
         this_session=hash_token(session[SESSION_TOKEN_KEY]),
         form=form,
-        format_moment=format_moment,
+        format_moment=dates.format_moment,
     )
 
 

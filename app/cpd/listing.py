@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, func, text
 from sqlalchemy import select as select_values
 from sqlmodel import Session, col, select
 
+from app import dates
 from app.cpd import rules
 from app.policy import Policy
 from app.records import derived
@@ -64,13 +65,6 @@ def _recorded_between(owner_id: int, start: dt.date, end: dt.date) -> ColumnElem
         col(CpdRecord.completed_on) >= start,
         col(CpdRecord.completed_on) <= end,
     )
-
-
-def year_starting(start_year: int, policy: Policy) -> tuple[dt.date, dt.date]:
-    start = dt.date(
-        start_year, policy.registration_year_start_month, policy.registration_year_start_day
-    )
-    return rules.registration_year_containing(start, policy)
 
 
 def recorded_page(
@@ -131,10 +125,10 @@ def earlier_years(
     if earliest is None:
         return []
     years: list[tuple[dt.date, dt.date]] = []
-    start, end = rules.registration_year_containing(earliest, policy)
+    start, end = dates.registration_year_containing(earliest, policy)
     while start < before:
         years.append((start, end))
-        start, end = rules.registration_year_containing(end + dt.timedelta(days=1), policy)
+        start, end = dates.registration_year_containing(end + dt.timedelta(days=1), policy)
     columns = [
         func.coalesce(
             func.sum(
@@ -233,7 +227,7 @@ def progress(
     count and the distinct parts rather than every record. ``recorded``: the year's
     count when the caller has it already (Ready to renew counts it the same way), so a
     page counts the year once."""
-    start, end = rules.registration_year_containing(today, policy)
+    start, end = dates.registration_year_containing(today, policy)
     numbers = [part.number for part in policy.standard_parts]
     shown = parts_shown(db, owner_id=owner_id, start=start, end=end, numbers=numbers)
     if recorded is None:

@@ -3,12 +3,12 @@ the standard, titles. Templates stay free of rules this way."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app import dates
 from app.cpd import rules
 from app.policy import Policy, StandardPart, current_policy
 from app.records.models import CpdRecord
@@ -24,13 +24,6 @@ def count_attributes(name: str) -> dict[str, str]:
 FORM_NAMES = {rules.STRUCTURED: "Structured form", rules.UNSTRUCTURED: "Unstructured form"}
 
 
-def format_moment(moment: dt.datetime, policy: Policy) -> str:
-    local = policy.local(moment)
-    hour = local.strftime("%I").lstrip("0") or "12"
-    minutes_and_half = local.strftime("%M") + local.strftime("%p").lower()
-    return f"{rules.format_date(local.date())} at {hour}:{minutes_and_half}"
-
-
 def record_title(
     record: CpdRecord, policy: Policy, answers: Mapping[str, Any] | None = None
 ) -> str:
@@ -38,7 +31,7 @@ def record_title(
     title = str((answers if answers is not None else record.answers).get("title") or "").strip()
     if title:
         return title
-    return f"Untitled draft started {format_moment(record.created_at, policy)}"
+    return f"Untitled draft started {dates.format_moment(record.created_at, policy)}"
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ def completed_text(answers: Mapping[str, Any], policy: Policy) -> str:
     """The date as typed, even when it is not a real date yet (drafts can hold anything)."""
     value = rules.parse_date_quietly(answers, policy=policy, today=policy.today())
     if value:
-        return rules.format_date(value)
+        return dates.format_date(value)
     typed = [
         str(answers.get(f"completed_{part}") or "").strip() for part in ("day", "month", "year")
     ]

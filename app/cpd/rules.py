@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from app.dates import format_date, registration_year_containing
 from app.policy import Policy
 from app.records.derived import PEER_REFLECTION
 
@@ -174,10 +175,6 @@ def over_limit_message(question: str, value: str | None, limit: int) -> str:
     )
 
 
-def format_date(value: dt.date) -> str:
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
 @dataclass(frozen=True)
 class DateCheck:
     value: dt.date | None
@@ -303,21 +300,6 @@ def _valid_parts(parts: object, policy: Policy) -> bool:
         return False
     known = {part.number for part in policy.standard_parts}
     return all(part in known for part in parts)
-
-
-def registration_year_containing(day: dt.date, policy: Policy) -> tuple[dt.date, dt.date]:
-    """The registration year (by default 1 December to 30 November) that holds ``day``."""
-    start = dt.date(
-        day.year, policy.registration_year_start_month, policy.registration_year_start_day
-    )
-    if day < start:
-        start = dt.date(day.year - 1, start.month, start.day)
-    end = dt.date(start.year + 1, start.month, start.day) - dt.timedelta(days=1)
-    return start, end
-
-
-def describe_registration_year(start: dt.date, end: dt.date) -> str:
-    return f"{format_date(start)} to {format_date(end)}"
 
 
 @dataclass(frozen=True)

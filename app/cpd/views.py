@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app import uploads
+from app import dates, uploads
 from app.cpd import anonymity, bp, listing, page, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.kept import signed_in_keeping_posts
@@ -141,7 +141,7 @@ def your_cpd() -> str:
 def your_cpd_year(start_year: int) -> str:
     if not 2000 <= start_year <= 2200:
         abort(404)
-    start, end = listing.year_starting(start_year, current_policy())
+    start, end = dates.registration_year_starting(start_year, current_policy())
     total = listing.recorded_count(get_session(), owner_id=_owner_id(), start=start, end=end)
     if not total:
         abort(404)
@@ -386,11 +386,11 @@ def recorded(record_id: int) -> str:
     if not record.is_recorded:
         abort(404)
     assert record.completed_on is not None
-    start, end = rules.registration_year_containing(record.completed_on, current_policy())
+    start, end = dates.registration_year_containing(record.completed_on, current_policy())
     return render_template(
         "pages/cpd/recorded.html",
         record=record,
-        year=rules.describe_registration_year(start, end),
+        year=dates.describe_registration_year(start, end),
         progress=listing.progress(
             get_session(),
             owner_id=_owner_id(),

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app import uploads
-from app.cpd import presenters, rules
+from app import dates, uploads
+from app.cpd import presenters
 from app.policy import Policy, StandardPart
 from app.records.models import RECORDED, CpdDocument, CpdRecord
 
@@ -68,7 +68,7 @@ class YearInFull:
 
 def recorded_in_year(db: Session, *, owner_id: int, start: dt.date, policy: Policy) -> YearInFull:
     """The recorded CPD completed in the registration year beginning ``start``."""
-    start, end = rules.registration_year_containing(start, policy)
+    start, end = dates.registration_year_containing(start, policy)
     records = db.exec(
         select(CpdRecord)
         .where(
@@ -86,7 +86,7 @@ def recorded_in_year(db: Session, *, owner_id: int, start: dt.date, policy: Poli
     return YearInFull(
         start=start,
         end=end,
-        heading=rules.describe_registration_year(start, end),
+        heading=dates.describe_registration_year(start, end),
         records=items,
         parts_shown=[p for p in policy.standard_parts if p.number in shown],
         parts_not_shown=[p for p in policy.standard_parts if p.number not in shown],
@@ -96,7 +96,7 @@ def recorded_in_year(db: Session, *, owner_id: int, start: dt.date, policy: Poli
 def year_starts(records: Sequence[CpdRecord], policy: Policy) -> list[dt.date]:
     """The registration years that hold recorded CPD, newest first."""
     starts = {
-        rules.registration_year_containing(r.completed_on, policy)[0]
+        dates.registration_year_containing(r.completed_on, policy)[0]
         for r in records
         if r.is_recorded and r.completed_on is not None
     }

@@ -3,7 +3,6 @@ and importing."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from flask import Response, abort, render_template, request, stream_with_context
@@ -12,7 +11,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlmodel import Session
 from wtforms import ValidationError
 
-from app import uploads
+from app import dates, uploads
 from app.cpd import services
 from app.db import get_engine, get_session
 from app.extensions import csrf
@@ -44,9 +43,7 @@ def print_year(start_year: int) -> str:
     policy = current_policy()
     if not 2000 <= start_year <= 2200:
         abort(404)
-    start = dt.date(
-        start_year, policy.registration_year_start_month, policy.registration_year_start_day
-    )
+    start, _ = dates.registration_year_starting(start_year, policy)
     year = printable.recorded_in_year(
         get_session(), owner_id=_owner_id(), start=start, policy=policy
     )

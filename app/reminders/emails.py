@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.cpd.rules import format_date
+from app.dates import format_date
 from app.db import utcnow
 from app.links import public_url
 from app.mail import send_mail

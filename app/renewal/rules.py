@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from app.dates import registration_year_containing
 from app.policy import Policy
 
 
@@ -33,12 +34,7 @@ class RenewalYear:
 def renewal_year(today: dt.date, policy: Policy) -> RenewalYear:
     """The registration year holding ``today`` and its renewal window, which closes on
     the year's last day."""
-    start = dt.date(
-        today.year, policy.registration_year_start_month, policy.registration_year_start_day
-    )
-    if today < start:
-        start = dt.date(today.year - 1, start.month, start.day)
-    end = dt.date(start.year + 1, start.month, start.day) - dt.timedelta(days=1)
+    start, end = registration_year_containing(today, policy)
     window_opens = end - dt.timedelta(days=policy.renewal_window_days - 1)
     return RenewalYear(start=start, end=end, window_opens=max(window_opens, start))
 

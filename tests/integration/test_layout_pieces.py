@@ -92,11 +92,11 @@ def test_kept_pieces_hold_nothing_about_the_person(app, client, user, other_clie
 def _cards_of_every_kind(db, owner_id: int, policy) -> None:
     """Recorded, recorded with draft changes, drafts (one untitled, one undated), two
     cards with the same title, and titles with markup and a line break."""
-    from app.cpd import rules
+    from app import dates
     from app.db import utcnow
     from app.records.models import DRAFT, RECORDED, CpdRecord
 
-    start, _ = rules.registration_year_containing(policy.today(), policy)
+    start, _ = dates.registration_year_containing(policy.today(), policy)
     date = {
         "completed_day": str(start.day),
         "completed_month": str(start.month),

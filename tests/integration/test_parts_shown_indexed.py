@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 from sqlmodel import Session, select
 
-from app.cpd import listing, rules
+from app import dates
+from app.cpd import listing
 from app.db import utcnow
 from app.policy import Policy
 from app.records import derived
@@ -89,7 +90,7 @@ def test_parts_shown_are_the_answers_parts_for_every_kind_of_record(
     db: Session, user, other_user_id: int, policy: Policy
 ) -> None:
     assert user.id is not None
-    start, end = rules.registration_year_containing(policy.today(), policy)
+    start, end = dates.registration_year_containing(policy.today(), policy)
     add(db, user.id, ["4.1", "4.3"], on=start)
     add(db, user.id, ["4.3", "4.1"], on=end)  # the same parts in another order
     add(db, user.id, ["4.2"], on=start, status=DRAFT)  # drafts never count
@@ -113,7 +114,7 @@ def test_parts_shown_are_the_answers_parts_for_every_kind_of_record(
 
 def test_parts_follow_every_change_of_a_record(db: Session, user, policy: Policy) -> None:
     assert user.id is not None
-    start, _ = rules.registration_year_containing(policy.today(), policy)
+    start, _ = dates.registration_year_containing(policy.today(), policy)
 
     def shown() -> tuple[str, ...]:
         today = policy.today()
@@ -174,7 +175,7 @@ def test_the_parts_are_read_without_any_record_s_answers_in_one_statement(
     app: Flask, db: Session, user, policy: Policy
 ) -> None:
     assert user.id is not None
-    start, end = rules.registration_year_containing(policy.today(), policy)
+    start, end = dates.registration_year_containing(policy.today(), policy)
     for part in ("4.1", "4.2", "4.3"):
         add(db, user.id, [part], on=start)
     numbers = [part.number for part in policy.standard_parts]
@@ -193,7 +194,7 @@ def test_the_parts_statement_is_served_by_the_index(
     statistics, so there it is asked with a person's 5,000 records in the table (a
     small test table says nothing about a large one)."""
     assert user.id is not None
-    start, end = rules.registration_year_containing(policy.today(), policy)
+    start, end = dates.registration_year_containing(policy.today(), policy)
     add(db, user.id, ["4.1"], on=start)
     statement, params = listing.parts_shown_statement(owner_id=user.id, start=start, end=end)
     if db.get_bind().dialect.name == "postgresql":

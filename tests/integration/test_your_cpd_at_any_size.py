@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from app.cpd import rules
+from app import dates
 from app.cpd.listing import PAGE_SIZE
 from app.db import utcnow
 from app.policy import Policy
@@ -51,7 +51,7 @@ def add_records(
 
 
 def this_year(policy: Policy) -> tuple[dt.date, dt.date]:
-    return rules.registration_year_containing(policy.today(), policy)
+    return dates.registration_year_containing(policy.today(), policy)
 
 
 # The one query recorder (tests/support/queries.py), by the name this file used.
@@ -113,7 +113,7 @@ def test_every_draft_is_on_your_cpd_and_earlier_years_have_their_own_pages(
     page = signed_in_client.get("/your-cpd").get_data(as_text=True)
     assert "Old draft 0" in page
     assert "Old course" not in page
-    earlier_start = rules.registration_year_containing(earlier, policy)[0]
+    earlier_start = dates.registration_year_containing(earlier, policy)[0]
     link = f"/your-cpd/years/{earlier_start.year}"
     assert f'href="{link}"' in page
     year_page = signed_in_client.get(link).get_data(as_text=True)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from app import dates
 from app.cpd import rules
 from app.policy import Policy
 
@@ -201,7 +202,7 @@ def test_other_activity_needs_a_description_and_unknown_parts_are_refused() -> N
 def test_the_registration_year_runs_from_1_december_to_30_november(
     day: dt.date, start: dt.date, end: dt.date
 ) -> None:
-    assert rules.registration_year_containing(day, POLICY) == (start, end)
+    assert dates.registration_year_containing(day, POLICY) == (start, end)
 
 
 def test_progress_counts_only_this_registration_year() -> None:
