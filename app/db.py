@@ -6,14 +6,17 @@ import datetime as dt
 import logging
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Table, event
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 log = logging.getLogger(__name__)
 
@@ -154,3 +157,23 @@ def get_session() -> Session:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     session: Session = g.db_session
     return session
+
+
+def delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> None:
+    """Delete rows by id after the rows of every table that points at them, found from
+    the foreign keys, so a table added later is purged too. It sees the tables that are
+    imported: create_app imports every feature, and with it every table (app/models.py
+    lists them)."""
+    for child in SQLModel.metadata.sorted_tables:
+        for foreign_key in child.foreign_keys:
+            if foreign_key.column.table is not table:
+                continue
+            if "id" not in child.c:  # nothing points at a row without an id
+                db.execute(sa_delete(child).where(foreign_key.parent.in_(ids)))
+                continue
+            child_ids = list(
+                db.execute(sa_select(child.c.id).where(foreign_key.parent.in_(ids))).scalars()
+            )
+            if child_ids:
+                delete_with_dependants(db, child, child_ids)
+    db.execute(sa_delete(table).where(table.c.id.in_(ids)))

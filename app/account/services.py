@@ -12,14 +12,12 @@ from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-import app.models  # noqa: F401  (every table, so the purge below sees every foreign key)
 from app.account.models import PendingEmailChange
 from app.auth import one_time_links
 from app.auth.models import PendingAccount, User
 from app.auth.services import find_user_by_email, normalise_email
 from app.auth.sessions import revoke_all_sessions
-from app.cpd.services import delete_with_dependants
-from app.db import scrub_wal, utcnow
+from app.db import delete_with_dependants, scrub_wal, utcnow
 from app.policy import Policy
 from app.ratelimit_storage import RateLimitCounter
 from app.server_sessions import BrowserSession

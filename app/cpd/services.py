@@ -8,14 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, false, or_, update
-from sqlalchemy import delete as sa_delete
-from sqlalchemy import select as sa_select
+from sqlalchemy import false, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, col, func, select
 
 from app.cpd import rules
-from app.db import as_utc, utcnow
+from app.db import as_utc, delete_with_dependants, utcnow
 from app.policy import Policy
 from app.records.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.uploads import quota
@@ -359,24 +357,6 @@ def purge_expired_deletions(db: Session, *, policy: Policy) -> int:
             quota.recount(db, owner_id=owner_id)
     db.commit()
     return len(ids)
-
-
-def delete_with_dependants(db: Session, table: Table, ids: Sequence[Any]) -> None:
-    """Delete rows by id after the rows of every table that points at them, found from
-    the foreign keys, so a table added later is purged too."""
-    for child in SQLModel.metadata.sorted_tables:
-        for foreign_key in child.foreign_keys:
-            if foreign_key.column.table is not table:
-                continue
-            if "id" not in child.c:  # nothing points at a row without an id
-                db.execute(sa_delete(child).where(foreign_key.parent.in_(ids)))
-                continue
-            child_ids = list(
-                db.execute(sa_select(child.c.id).where(foreign_key.parent.in_(ids))).scalars()
-            )
-            if child_ids:
-                delete_with_dependants(db, child, child_ids)
-    db.execute(sa_delete(table).where(table.c.id.in_(ids)))
 
 
 @dataclass(frozen=True)
