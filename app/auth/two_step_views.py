@@ -14,7 +14,6 @@ from flask import (
     make_response,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -24,7 +23,15 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app import background
-from app.auth import SESSION_TOKEN_KEY, bp, current_policy, throttle, two_step, two_step_pending
+from app.auth import (
+    SESSION_TOKEN_KEY,
+    bp,
+    current_policy,
+    signing_in,
+    throttle,
+    two_step,
+    two_step_pending,
+)
 from app.auth.models import User
 from app.auth.passwords import password_matches
 from app.auth.secret_box import SecretBox
@@ -36,7 +43,6 @@ from app.auth.two_step_forms import (
     SignInCodeForm,
     TurnOffForm,
 )
-from app.auth.views import _safe_next, _sign_in
 from app.db import get_session
 from app.policy import Policy
 from app.security import no_store
@@ -241,25 +247,6 @@ def two_step_turn_off() -> str | Response:
 # --- The second step of signing in -----------------------------------------------------------
 
 
-def begin_sign_in(user: User, *, shared_device: bool) -> Response:
-    """Called by the sign-in page once the password is right: nobody is signed in yet."""
-    assert user.id is not None
-    two_step_pending.begin(
-        user_id=user.id, shared_device=shared_device, next_path=request.args.get("next")
-    )
-    security_event("sign_in_needs_second_step", level=logging.INFO, account_id=user.id)
-    return redirect(url_for("auth.sign_in_code"))
-
-
-def _finish_sign_in(pending: two_step_pending.Pending, user: User) -> Response:
-    _sign_in(user, shared_device=pending.shared_device)  # a new session id, pending gone
-    security_event("sign_in_succeeded", level=logging.INFO, second_step=True)
-    response = redirect(_safe_next(pending.next_path))
-    if not pending.shared_device:
-        throttle.remember_device(response, email=user.email)
-    return response
-
-
 def _second_step(template: str, form_class: type, check: str) -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("account.home"))
@@ -295,7 +282,12 @@ def _second_step(template: str, form_class: type, check: str) -> str | Response:
             )
         if ok:
             attempt.refund()
-            response = _finish_sign_in(pending, user)
+            response = signing_in.finish(
+                user,
+                shared_device=pending.shared_device,
+                next_path=pending.next_path,
+                second_step=True,
+            )
             if check == "recovery":
                 _after_recovery_code(user)
             return response

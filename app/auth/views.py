@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -13,22 +12,20 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from app import background
 from app.auth import (
     SESSION_TOKEN_KEY,
-    SHARED_DEVICE_KEY,
-    UNSAVED_FORM_KEY,
     bp,
     current_policy,
     emails,
     services,
+    signing_in,
     throttle,
     two_step,
 )
-from app.auth.devices import describe_device
 from app.auth.forms import (
     ConfirmAccountForm,
     CreateAccountForm,
@@ -38,52 +35,11 @@ from app.auth.forms import (
 )
 from app.auth.models import User
 from app.auth.passwords import hash_password
-from app.auth.sessions import revoke_session, start_session, touch_session
+from app.auth.sessions import revoke_session, touch_session
 from app.db import get_session
 from app.extensions import limiter
 from app.security import no_store
 from app.security_log import account_tag, security_event
-
-
-def _safe_next(target: str | None) -> str:
-    """Only our own paths: never redirect a user off-site after signing in.
-
-    Browsers read a backslash as a slash (so "/\\evil.example" is "//evil.example", another
-    site) and drop tabs and line breaks from URLs; a line break in a Location header is
-    also refused by the server. Anything but a plain path of printable characters goes
-    to the account home instead.
-    """
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and "%5c" not in target.lower()
-        and target.isprintable()
-        and " " not in target
-    ):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("account.home")
-
-
-def _sign_in(user: User, *, shared_device: bool = False) -> None:
-    assert user.id is not None
-    # A fresh cookie and a fresh server-side session at every sign-in (no fixation);
-    # only a refused CPD form waiting for this sign-in comes along (app/cpd/refused.py).
-    unsaved = session.get(UNSAVED_FORM_KEY)
-    session.clear()
-    if unsaved is not None:
-        session[UNSAVED_FORM_KEY] = unsaved
-    session[SESSION_TOKEN_KEY] = start_session(
-        db=get_session(),
-        user_id=user.id,
-        device=describe_device(request.headers.get("User-Agent")),
-    )
-    # On a shared or public computer nothing is kept on the device: no offline copies.
-    session[SHARED_DEVICE_KEY] = shared_device
-    login_user(user)
 
 
 @bp.route("/create-account", methods=["GET", "POST"])
@@ -131,7 +87,7 @@ def confirm_account(token: str) -> Response:
             user = services.confirm_account(db=db, policy=current_policy(), pending=pending)
         except services.EmailAlreadyRegistered:
             return no_store(render_template("pages/auth/confirm-link-expired.html"), 404)
-        _sign_in(user)
+        signing_in.start(user)
         security_event("account_confirmed", level=logging.INFO)
         flash("Your online account has been created", "success")
         response = redirect(url_for("account.home"))
@@ -145,7 +101,7 @@ def confirm_account(token: str) -> Response:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(signing_in.safe_next(request.args.get("next")))
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
@@ -159,16 +115,10 @@ def sign_in() -> str | Response:
             attempt.refund()  # a right password costs nothing
             shared_device = bool(form.shared_device.data)
             if user.id is not None and two_step.is_on(db=get_session(), user_id=user.id):
-                # The password was right, but nobody is signed in until the second step.
-                from app.auth.two_step_views import begin_sign_in  # noqa: PLC0415 - cycle
-
-                return begin_sign_in(user, shared_device=shared_device)
-            _sign_in(user, shared_device=shared_device)
-            security_event("sign_in_succeeded", level=logging.INFO)
-            response = redirect(_safe_next(request.args.get("next")))
-            if not shared_device:
-                throttle.remember_device(response, email=user.email)
-            return response
+                return signing_in.ask_for_second_step(user, shared_device=shared_device)
+            return signing_in.finish(
+                user, shared_device=shared_device, next_path=request.args.get("next")
+            )
         failed = True
         security_event(
             "sign_in_failed",
