@@ -34,28 +34,24 @@ login_manager = LoginManager()
 limiter = Limiter(client_key, default_limits=[], strategy=READ_FIRST_FIXED_WINDOW)
 
 
-def limits_apply_to_every_request(limiter: Limiter) -> bool:
+def limits_apply_to_every_request(limiter: Limiter, app: Flask) -> bool:
     """Whether any limit is set for every request (application or default limits) or
     for a whole blueprint: those are what Flask-Limiter checks before each request. A
     limit on a view (limiter.limit, shared_limit) is checked by its own decorator."""
     manager = limiter.limit_manager
-    # _blueprint_limits: Flask-Limiter (pinned in requirements.lock) has no public reader.
-    blueprint_limits = getattr(manager, "_blueprint_limits", None)
-    return bool(
-        manager.application_limits
-        or manager.default_limits
-        or blueprint_limits is None
-        or blueprint_limits
-    )
+    if manager.application_limits or manager.default_limits:
+        return True
+    with app.app_context():
+        return any(manager.blueprint_limits(app, name) for name in app.blueprints)
 
 
 def check_limits_in_views_only(app: Flask) -> None:
     """Every limit here is on a view, so Flask-Limiter's check before each request finds
     none to apply, on every request: about 5 % of the cheapest signed-in page (issue
     13). Take that check out while no limit applies to every request; should one ever be
-    set (or Flask-Limiter change so that this cannot tell), the check stays."""
-    if limits_apply_to_every_request(limiter):
+    set, the check stays. Flask-Limiter has no switch for it: its one before-request
+    hook is the one bound to the limiter, found through Flask's public list of hooks."""
+    if limits_apply_to_every_request(limiter, app):
         return
     hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks.remove(limiter._check_request_limit)
+    hooks[:] = [hook for hook in hooks if getattr(hook, "__self__", None) is not limiter]

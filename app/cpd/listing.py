@@ -223,8 +223,9 @@ def progress(
     today: dt.date,
     recorded: int | None = None,
 ) -> rules.Progress:
-    """This registration year's progress, as rules.progress_for_year says it, from a
-    count and the distinct parts rather than every record. ``recorded``: the year's
+    """This registration year's progress (recorded CPD dated in the year, and the parts
+    of the standard it shows), from a count and the distinct parts rather than every
+    record. ``recorded``: the year's
     count when the caller has it already (Ready to renew counts it the same way), so a
     page counts the year once."""
     start, end = dates.registration_year_containing(today, policy)

@@ -8,10 +8,10 @@ services, so a number is counted one way everywhere.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.dates import format_date, registration_year_containing
+from app.dates import format_date
 from app.policy import Policy
 from app.records.derived import PEER_REFLECTION
 
@@ -319,26 +319,3 @@ class Progress:
     @property
     def meets_good_practice(self) -> bool:
         return self.recorded >= self.good_practice
-
-
-def progress_for_year(
-    recorded: Iterable[tuple[dt.date | None, Iterable[str]]], *, policy: Policy, today: dt.date
-) -> Progress:
-    """Counts recorded CPD (completed date, parts shown) in the registration year of today."""
-    start, end = registration_year_containing(today, policy)
-    count = 0
-    shown: set[str] = set()
-    for completed_on, parts in recorded:
-        if completed_on is not None and start <= completed_on <= end:
-            count += 1
-            shown.update(parts)
-    numbers = [part.number for part in policy.standard_parts]
-    return Progress(
-        year_start=start,
-        year_end=end,
-        recorded=count,
-        minimum=policy.yearly_minimum_records,
-        good_practice=policy.good_practice_records,
-        parts_shown=tuple(n for n in numbers if n in shown),
-        parts_not_shown=tuple(n for n in numbers if n not in shown),
-    )

@@ -112,6 +112,20 @@ def test_parts_shown_are_the_answers_parts_for_every_kind_of_record(
     assert progress.recorded == 6
 
 
+def test_progress_counts_only_this_registration_year(db: Session, user, policy: Policy) -> None:
+    assert user.id is not None
+    add(db, user.id, ["4.1", "4.2"], on=dt.date(2025, 12, 1))
+    add(db, user.id, ["4.2"], on=dt.date(2026, 11, 29))
+    add(db, user.id, ["4.8"], on=dt.date(2025, 11, 30))  # last year
+    progress = listing.progress(db, owner_id=user.id, policy=policy, today=dt.date(2026, 11, 29))
+    assert (progress.year_start, progress.year_end) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30))
+    assert progress.recorded == 2
+    assert (progress.minimum, progress.good_practice) == (1, 4)
+    assert progress.meets_minimum and not progress.meets_good_practice
+    assert progress.parts_shown == ("4.1", "4.2")
+    assert "4.8" in progress.parts_not_shown
+
+
 def test_parts_follow_every_change_of_a_record(db: Session, user, policy: Policy) -> None:
     assert user.id is not None
     start, _ = dates.registration_year_containing(policy.today(), policy)

@@ -267,7 +267,8 @@ def test_limits_are_checked_in_their_views_only_while_none_applies_to_every_requ
     limit here applies to every request, and a view's own limit is still enforced."""
     from app.extensions import limiter
 
-    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    hooks = app.before_request_funcs.get(None, [])
+    assert not [hook for hook in hooks if getattr(hook, "__self__", None) is limiter]
     test_feedback_is_rate_limited_per_client(client, policy)
 
 
@@ -278,5 +279,22 @@ def test_a_limit_for_every_request_would_keep_the_check() -> None:
 
     for defaults, expected in (([], False), (["5 per minute"], True)):
         other = Limiter(client_address, default_limits=defaults, storage_uri="memory://")
-        other.init_app(Flask(__name__))
-        assert limits_apply_to_every_request(other) is expected
+        other_app = Flask(__name__)
+        other.init_app(other_app)
+        assert limits_apply_to_every_request(other, other_app) is expected
+
+
+def test_a_limit_on_a_whole_blueprint_would_keep_the_check() -> None:
+    from flask import Blueprint
+    from flask_limiter import Limiter
+
+    from app.extensions import client_address, limits_apply_to_every_request
+
+    other = Limiter(client_address, storage_uri="memory://")
+    other_app = Flask(__name__)
+    other.init_app(other_app)
+    limited = Blueprint("limited", __name__)
+    other_app.register_blueprint(limited)
+    assert not limits_apply_to_every_request(other, other_app)
+    other.limit("5 per minute")(limited)
+    assert limits_apply_to_every_request(other, other_app)

@@ -205,22 +205,6 @@ def test_the_registration_year_runs_from_1_december_to_30_november(
     assert dates.registration_year_containing(day, POLICY) == (start, end)
 
 
-def test_progress_counts_only_this_registration_year() -> None:
-    progress = rules.progress_for_year(
-        [
-            (dt.date(2025, 12, 1), ["4.1", "4.2"]),
-            (dt.date(2026, 11, 29), ["4.2"]),
-            (dt.date(2025, 11, 30), ["4.8"]),  # last year
-        ],
-        policy=POLICY,
-        today=TODAY,
-    )
-    assert progress.recorded == 2
-    assert progress.meets_minimum and not progress.meets_good_practice
-    assert progress.parts_shown == ("4.1", "4.2")
-    assert "4.8" in progress.parts_not_shown
-
-
 def test_each_question_is_defined_once_with_a_limit_for_every_limited_box() -> None:
     names = [question.name for question in rules.QUESTIONS_IN_ORDER]
     assert len(names) == len(set(names))
