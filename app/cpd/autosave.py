@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 
-from app.cpd import bp, views
+from app.cpd import bp, form_views
 from app.cpd.kept import signed_in_keeping_posts
 from app.extensions import limiter
 from app.policy import current_policy
@@ -23,7 +23,7 @@ def _fragment(template: str, status: int = 200, **context: object) -> tuple[str,
 def autosave() -> tuple[str, int, dict]:
     """Keep the form as a draft: never checks mandatory answers (no errors on blur) and
     never un-records recorded CPD (changes to it become a pending draft)."""
-    saved = views.save_page_posted(request.form.get("form_type", ""), autosave=True)
+    saved = form_views.save_page_posted(request.form.get("form_type", ""), autosave=True)
     if saved.conflict is not None:
         return _fragment(
             "pages/cpd/_autosave-status.html", 409, conflict=True, record=saved.conflict

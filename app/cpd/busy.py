@@ -36,17 +36,17 @@ def database_busy(error: OperationalError) -> Any:
         body = render_template("pages/cpd/_autosave-status.html", busy=True)
         return body, 503, {**headers, "HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
     if request.method == "POST" and request.endpoint in FORM_ENDPOINTS:
-        from app.cpd import views
+        from app.cpd import form_views
 
         record = None
         record_id = (request.view_args or {}).get("record_id")
         if record_id is not None:
-            record = views._owned(int(record_id))
+            record = form_views._owned(int(record_id))
         form_type = record.form_type if record else (request.view_args or {}).get("form_type")
         form_type = form_type or request.form.get("form_type", "")
         if form_type in rules.FORM_TYPES:
             flash(BUSY_MESSAGE, "info")
-            body, _status = views.render_form(
+            body, _status = form_views.render_form(
                 form_type, answers_from_form(request.form, form_type), record=record
             )
             # The message was put in and taken out again as the page was drawn: the

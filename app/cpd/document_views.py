@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app import errors, uploads
-from app.cpd import anonymity, bp, rules, services, views
+from app.cpd import anonymity, bp, form_views, rules, services
 from app.cpd.answers import from_form as answers_from_form
 from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
 from app.cpd.page import PageSaved
@@ -123,7 +123,7 @@ def storage_full_answer(*, records: bool = False) -> Any:
     if _is_htmx() or request.endpoint == "cpd.autosave":
         return render_template("pages/cpd/_storage-full.html", message=message), 507
     view_args = request.view_args or {}
-    record = views._owned(int(view_args["record_id"])) if "record_id" in view_args else None
+    record = form_views._owned(int(view_args["record_id"])) if "record_id" in view_args else None
     form_type = (
         record.form_type
         if record is not None
@@ -132,7 +132,7 @@ def storage_full_answer(*, records: bool = False) -> Any:
     if form_type not in rules.FORM_TYPES:
         abort(404)
     answers = answers_from_form(request.form, form_type)
-    return views.render_form(
+    return form_views.render_form(
         form_type, answers, record=record, problems={"documents": message}, status=400
     )
 
@@ -238,7 +238,7 @@ def _document_or_404(record: CpdRecord, document_id: int) -> CpdDocument:
 def download_document(record_id: int, document_id: int) -> Response:
     """The document, to its owner only (anyone else: not found), always as a download:
     never shown inline, never sniffed into something else."""
-    record = views._owned(record_id)
+    record = form_views._owned(record_id)
     document = _document_or_404(record, document_id)
     # Streamed from the database a chunk at a time: a download never holds the file.
     response = Response(
@@ -258,12 +258,12 @@ def download_document(record_id: int, document_id: int) -> Response:
 def remove_document(record_id: int, document_id: int) -> Any:
     """Remove a document from the record (kept in its saved versions). The whole form
     comes with the press, so whatever else was typed is saved as a draft too."""
-    record = views._owned(record_id)
+    record = form_views._owned(record_id)
     document = _document_or_404(record, document_id)
-    saved = views.save_page_posted(record.form_type, record=record, remove=document)
+    saved = form_views.save_page_posted(record.form_type, record=record, remove=document)
     if _is_htmx():
         return _documents_fragment(saved)
-    return views._saved_page(saved)
+    return form_views._saved_page(saved)
 
 
 @bp.route("/your-cpd/documents", methods=["POST"])
@@ -274,7 +274,7 @@ def upload_documents() -> Any:
     section, the record and version the form stands on now, and a status message."""
     if not uploads.chosen_files(request.files.getlist("documents")):
         return "", 204
-    saved = views.save_page_posted(request.form.get("form_type", ""))
+    saved = form_views.save_page_posted(request.form.get("form_type", ""))
     body, status, headers = _documents_fragment(saved)
     if saved.page_learns_its_record and saved.record is not None:
         # The address bar now points at the draft, so a reload comes back to it.

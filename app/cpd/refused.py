@@ -113,7 +113,7 @@ def hold_until_signed_in() -> str | tuple[str, int] | Response:
 @login_required
 def unsaved() -> str | tuple[str, int] | Response:
     """The refused form's words back on the form, not yet saved, for their writer."""
-    from app.cpd import views
+    from app.cpd import form_views
 
     held = session.pop(UNSAVED_FORM_KEY, None)
     if not isinstance(held, dict) or held.get("form_type") not in rules.FORM_TYPES:
@@ -139,7 +139,7 @@ def unsaved() -> str | tuple[str, int] | Response:
         "Your answers are back on the form. They are not saved yet: check them and save.",
         "info",
     )
-    return views.render_form(
+    return form_views.render_form(
         held["form_type"],
         held["answers"],
         record=record,
