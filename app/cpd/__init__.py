@@ -35,7 +35,18 @@ def about_people(finding: str) -> bool:
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app.cpd import autosave, busy, document_views, form_views, kept, refused  # noqa: E402,F401  (registers the routes)
+from app.cpd import (  # noqa: E402,F401  (registers the routes)
+    autosave,
+    busy,
+    deletion_views,
+    document_views,
+    form_views,
+    guard,
+    history_views,
+    listing_views,
+    record_views,
+    refused,
+)
 
-bp.register_error_handler(CSRFError, kept.csrf_failed_on_a_form)
+bp.register_error_handler(CSRFError, guard.csrf_failed_on_a_form)
 bp.register_error_handler(OperationalError, busy.database_busy)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 
 from app.cpd import bp, form_views
-from app.cpd.kept import signed_in_keeping_posts
+from app.cpd.guard import signed_in_keeping_posts
 from app.extensions import limiter
 from app.policy import current_policy
 from app.request_limits import live_check_rate, person_or_address

@@ -13,9 +13,10 @@ from typing import Any
 from flask import flash, render_template, request, session
 from sqlalchemy.exc import OperationalError
 
-from app.cpd import rules
+from app.cpd import form_views, rules
 from app.cpd.answers import from_form as answers_from_form
 from app.cpd.kept import FORM_ENDPOINTS
+from app.cpd.owned import owned_record
 from app.db import get_session, is_busy
 
 RETRY_AFTER_SECONDS = 5
@@ -36,12 +37,10 @@ def database_busy(error: OperationalError) -> Any:
         body = render_template("pages/cpd/_autosave-status.html", busy=True)
         return body, 503, {**headers, "HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
     if request.method == "POST" and request.endpoint in FORM_ENDPOINTS:
-        from app.cpd import form_views
-
         record = None
         record_id = (request.view_args or {}).get("record_id")
         if record_id is not None:
-            record = form_views._owned(int(record_id))
+            record = owned_record(int(record_id))
         form_type = record.form_type if record else (request.view_args or {}).get("form_type")
         form_type = form_type or request.form.get("form_type", "")
         if form_type in rules.FORM_TYPES:

@@ -27,7 +27,9 @@ from werkzeug.wrappers import Response
 from app import errors, uploads
 from app.cpd import anonymity, bp, form_views, rules, services
 from app.cpd.answers import from_form as answers_from_form
-from app.cpd.kept import FORM_ENDPOINTS, signed_in_keeping_posts
+from app.cpd.guard import signed_in_keeping_posts
+from app.cpd.kept import FORM_ENDPOINTS
+from app.cpd.owned import owned_record
 from app.cpd.page import PageSaved
 from app.db import get_engine, get_session
 from app.extensions import limiter
@@ -123,7 +125,7 @@ def storage_full_answer(*, records: bool = False) -> Any:
     if _is_htmx() or request.endpoint == "cpd.autosave":
         return render_template("pages/cpd/_storage-full.html", message=message), 507
     view_args = request.view_args or {}
-    record = form_views._owned(int(view_args["record_id"])) if "record_id" in view_args else None
+    record = owned_record(int(view_args["record_id"])) if "record_id" in view_args else None
     form_type = (
         record.form_type
         if record is not None
@@ -238,7 +240,7 @@ def _document_or_404(record: CpdRecord, document_id: int) -> CpdDocument:
 def download_document(record_id: int, document_id: int) -> Response:
     """The document, to its owner only (anyone else: not found), always as a download:
     never shown inline, never sniffed into something else."""
-    record = form_views._owned(record_id)
+    record = owned_record(record_id)
     document = _document_or_404(record, document_id)
     # Streamed from the database a chunk at a time: a download never holds the file.
     response = Response(
@@ -258,12 +260,12 @@ def download_document(record_id: int, document_id: int) -> Response:
 def remove_document(record_id: int, document_id: int) -> Any:
     """Remove a document from the record (kept in its saved versions). The whole form
     comes with the press, so whatever else was typed is saved as a draft too."""
-    record = form_views._owned(record_id)
+    record = owned_record(record_id)
     document = _document_or_404(record, document_id)
     saved = form_views.save_page_posted(record.form_type, record=record, remove=document)
     if _is_htmx():
         return _documents_fragment(saved)
-    return form_views._saved_page(saved)
+    return form_views.saved_page(saved)
 
 
 @bp.route("/your-cpd/documents", methods=["POST"])

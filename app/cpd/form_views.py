@@ -1,49 +1,33 @@
-"""Thin views: read the request, call a service, render or redirect."""
+"""The CPD forms: a new record, editing one, the words of a refused form put back, and
+the one place a form page is drawn (render_form) and saved (save_page_posted,
+saved_page), which autosave, uploads and the busy and refused pages share. Thin: read
+the request, call a service, render or redirect."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app import dates, uploads
-from app.cpd import anonymity, bp, listing, page, presenters, rules, services
+from app import uploads
+from app.auth import UNSAVED_FORM_KEY
+from app.cpd import anonymity, bp, page, presenters, rules, services
 from app.cpd import kept as kept_forms
-from app.cpd.kept import signed_in_keeping_posts
+from app.cpd.conflicts import conflict_page
+from app.cpd.guard import signed_in_keeping_posts
+from app.cpd.owned import current_owner_id, owned_record
 from app.db import get_session
 from app.policy import current_policy
 from app.records.models import CpdDocument, CpdRecord, KeptForm
-from app.renewal import services as renewal_services
-
-
-def _owner_id() -> int:
-    return int(current_user.id)
-
-
-def _owned(record_id: int, *, deleted: bool = False) -> CpdRecord:
-    try:
-        return services.get_record(
-            get_session(), owner_id=_owner_id(), record_id=record_id, deleted=deleted
-        )
-    except services.RecordNotFound:
-        abort(404)
-
-
-def _posted_version() -> int | None:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return None
 
 
 def _restored() -> KeptForm | None:
     """The kept form named by ?restore=, if it is this person's and not expired."""
     return kept_forms.get_kept(
-        get_session(), user_id=_owner_id(), kept_id=request.args.get("restore")
+        get_session(), user_id=current_owner_id(), kept_id=request.args.get("restore")
     )
 
 
@@ -112,66 +96,6 @@ def _error_links(problems: dict[str, str], answers: dict[str, Any]) -> list[dict
     return links
 
 
-@bp.route("/your-cpd")
-@login_required
-def your_cpd() -> str:
-    db, policy, owner_id = get_session(), current_policy(), _owner_id()
-    today = policy.today()
-    renewal = renewal_services.status_for(db, owner_id=owner_id, policy=policy, today=today)
-    # The registration year is Ready to renew's year: its count serves both.
-    progress = listing.progress(
-        db, owner_id=owner_id, policy=policy, today=today, recorded=renewal.counts.recorded
-    )
-    page = _page_or_404(owner_id, progress.year_start, progress.year_end, progress.recorded)
-    return render_template(
-        "pages/cpd/your-cpd.html",
-        progress=progress,
-        page=page,
-        pagination=listing.pagination(page, lambda n: url_for("cpd.your_cpd", page=n)),
-        drafts=listing.drafts(db, owner_id=owner_id),
-        earlier_years=listing.earlier_years(
-            db, owner_id=owner_id, before=progress.year_start, policy=policy
-        ),
-        renewal=renewal,
-    )
-
-
-@bp.route("/your-cpd/years/<int:start_year>")
-@login_required
-def your_cpd_year(start_year: int) -> str:
-    if not 2000 <= start_year <= 2200:
-        abort(404)
-    start, end = dates.registration_year_starting(start_year, current_policy())
-    total = listing.recorded_count(get_session(), owner_id=_owner_id(), start=start, end=end)
-    if not total:
-        abort(404)
-    page = _page_or_404(_owner_id(), start, end, total)
-    return render_template(
-        "pages/cpd/your-cpd-year.html",
-        start=start,
-        end=end,
-        page=page,
-        pagination=listing.pagination(
-            page, lambda n: url_for("cpd.your_cpd_year", start_year=start_year, page=n)
-        ),
-    )
-
-
-def _page_or_404(owner_id: int, start: dt.date, end: dt.date, total: int) -> listing.Page:
-    number = request.args.get("page", "1")
-    try:
-        return listing.recorded_page(
-            get_session(),
-            owner_id=owner_id,
-            start=start,
-            end=end,
-            number=int(number) if number.isdigit() else 0,
-            total=total,
-        )
-    except listing.PageNotFound:
-        abort(404)
-
-
 @bp.route("/your-cpd/new/<form_type>", methods=["GET", "POST"])
 @signed_in_keeping_posts
 def new_record(form_type: str) -> str | tuple[str, int] | Response:
@@ -185,7 +109,7 @@ def new_record(form_type: str) -> str | tuple[str, int] | Response:
         if editor:
             return _continue_with_draft_left_by(form_type, editor)
         return render_form(form_type, {"standard_parts": []})
-    return _saved_page(save_page_posted(form_type))
+    return saved_page(save_page_posted(form_type))
 
 
 # How many times a page sent on with ?continue= looks again for the draft its words
@@ -200,7 +124,7 @@ def _continue_with_draft_left_by(form_type: str, editor: str) -> str | Response:
     be there yet: then answer at once with a short page that looks again a second
     later (the browser waits, no worker does), rather than an empty form whose next
     autosave would make a second draft or overwrite the words."""
-    started = services.find_by_editor(get_session(), owner_id=_owner_id(), editor=editor)
+    started = services.find_by_editor(get_session(), owner_id=current_owner_id(), editor=editor)
     if started is not None:
         # This page was reloaded (or left and come back to) with words not yet
         # autosaved, which became this draft as the page went.
@@ -242,24 +166,10 @@ def _after_save(record: CpdRecord, action: str, *, warnings: bool = False) -> Re
     return redirect(url_for("cpd.your_cpd"))
 
 
-@bp.route("/your-cpd/<int:record_id>")
-@login_required
-def view_record(record_id: int) -> str:
-    record = _owned(record_id)
-    known = uploads.documents_of(get_session(), record)
-    return render_template(
-        "pages/cpd/view.html",
-        record=record,
-        answers=presenters.answer_list(record.answers, record.form_type, current_policy()),
-        parts=presenters.parts_shown(record.answers, current_policy()),
-        documents=uploads.listed(record.answers, known),
-    )
-
-
 @bp.route("/your-cpd/<int:record_id>/edit", methods=["GET", "POST"])
 @signed_in_keeping_posts
 def edit_record(record_id: int) -> str | tuple[str, int] | Response:
-    record = _owned(record_id)
+    record = owned_record(record_id)
     if request.method == "GET":
         restored = _restored()
         if restored is not None and restored.record_id == record.id:
@@ -267,7 +177,7 @@ def edit_record(record_id: int) -> str | tuple[str, int] | Response:
                 record.form_type, restored.data["answers"], record=record, kept=restored
             )
         return render_form(record.form_type, record.working_answers, record=record)
-    return _saved_page(save_page_posted(record.form_type, record=record))
+    return saved_page(save_page_posted(record.form_type, record=record))
 
 
 def save_page_posted(
@@ -281,7 +191,7 @@ def save_page_posted(
     try:
         return page.save_page(
             get_session(),
-            owner_id=_owner_id(),
+            owner_id=current_owner_id(),
             post=page.read_page_post(request.form, request.files, form_type=form_type),
             policy=current_policy(),
             scanner=uploads.current_scanner(),
@@ -295,11 +205,11 @@ def save_page_posted(
         abort(400)
 
 
-def _saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
+def saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
     """The full page for what a save did (without JavaScript, or a button press)."""
     record = saved.record
     if saved.conflict is not None:
-        return _conflict(saved.conflict, saved.answers, saved.post.action)
+        return conflict_page(saved.conflict, saved.answers, saved.post.action)
     if saved.problems:
         return render_form(
             saved.post.form_type,
@@ -329,155 +239,38 @@ def _saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
     return _after_save(record, saved.action, warnings=bool(saved.warnings))
 
 
-def _conflict(record: CpdRecord, answers: dict[str, Any], action: str) -> tuple[str, int]:
-    """Both versions side by side; nothing is overwritten until the person chooses."""
-    policy = current_policy()
-    saved = record.working_answers
-    mine = presenters.answer_list(answers, record.form_type, policy)
-    theirs = presenters.answer_list(saved, record.form_type, policy)
-    return (
-        render_template(
-            "pages/cpd/conflict.html",
-            record=record,
-            answers=answers,
-            action=action,
-            comparison=list(zip(mine, theirs, strict=True)),
-            hidden_fields=_hidden_fields(answers),
-        ),
-        409,
-    )
-
-
-def _hidden_fields(answers: dict[str, Any]) -> list[tuple[str, str]]:
-    fields: list[tuple[str, str]] = []
-    for name, value in answers.items():
-        if name == "documents":
-            for item in value:
-                fields.append(("document_ids", str(item["id"])))
-                fields.append((f"document_explanation_{item['id']}", item["explanation"]))
-        elif isinstance(value, list):
-            fields.extend((name, str(item)) for item in value)
-        else:
-            fields.append((name, str(value)))
-    return fields
-
-
-@bp.route("/your-cpd/<int:record_id>/discard-changes", methods=["POST"])
+@bp.route("/your-cpd/unsaved")
 @login_required
-def discard_changes(record_id: int) -> str | tuple[str, int] | Response:
-    record = _owned(record_id)
-    db = get_session()
-    try:
-        services.discard_pending_changes(
-            db, record, based_on_version=_posted_version() or 0, policy=current_policy()
+def unsaved() -> str | tuple[str, int] | Response:
+    """The refused form's words back on the form, not yet saved, for their writer."""
+    held = session.pop(UNSAVED_FORM_KEY, None)
+    if not isinstance(held, dict) or held.get("form_type") not in rules.FORM_TYPES:
+        return redirect(url_for("cpd.your_cpd"))
+    if held.get("owner") is not None and held["owner"] != current_owner_id():
+        flash(
+            "The CPD that was waiting in this browser was written by someone else, so it is "
+            "not shown. It has not been saved to any account.",
+            "info",
         )
-        db.commit()
-    except services.VersionConflict:
-        flash("This CPD changed in another window. Check it before discarding anything.")
-        return redirect(url_for("cpd.view_record", record_id=record_id))
-    flash("Your draft changes are discarded. The recorded version is unchanged.", "success")
-    return redirect(url_for("cpd.view_record", record_id=record_id))
-
-
-@bp.route("/your-cpd/<int:record_id>/recorded")
-@login_required
-def recorded(record_id: int) -> str:
-    record = _owned(record_id)
-    if not record.is_recorded:
-        abort(404)
-    assert record.completed_on is not None
-    start, end = dates.registration_year_containing(record.completed_on, current_policy())
-    return render_template(
-        "pages/cpd/recorded.html",
-        record=record,
-        year=dates.describe_registration_year(start, end),
-        progress=listing.progress(
-            get_session(),
-            owner_id=_owner_id(),
-            policy=current_policy(),
-            today=current_policy().today(),
-        ),
-        in_current_year=start <= current_policy().today() <= end,
-    )
-
-
-# Saved versions shown on one history page: a long history stays within the page
-# weight budget, and the newest (what people look for) come first.
-HISTORY_PAGE_SIZE = 10
-
-
-@bp.route("/your-cpd/<int:record_id>/history")
-@login_required
-def history(record_id: int) -> str:
-    record = _owned(record_id)
-    number = request.args.get("page", "1")
-    if not number.isdigit() or int(number) < 1:
-        abort(404)
-    page = services.revisions_page(
-        get_session(), record, number=int(number), size=HISTORY_PAGE_SIZE
-    )
-    if page.number > page.count:
-        abort(404)
-    revisions = page.revisions
-    known = uploads.documents_of(get_session(), record)
-    return render_template(
-        "pages/cpd/history.html",
-        record=record,
-        page=page,
-        revisions=[
-            (
-                revision,
-                presenters.answer_list(revision.answers, record.form_type, current_policy()),
-                uploads.listed(revision.answers, known),
+        return redirect(url_for("cpd.your_cpd"))
+    record = None
+    if held.get("record_id") is not None:
+        try:
+            record = services.get_record(
+                get_session(), owner_id=current_owner_id(), record_id=int(held["record_id"])
             )
-            for revision in revisions
-        ],
-    )
-
-
-@bp.route("/your-cpd/<int:record_id>/delete", methods=["GET", "POST"])
-@login_required
-def delete_record(record_id: int) -> str | Response:
-    record = _owned(record_id)
-    title = presenters.record_title(record, current_policy())
-    if request.method == "GET":
-        return render_template("pages/cpd/delete.html", record=record, title=title)
-    db = get_session()
-    try:
-        services.delete_record(
-            db, record, based_on_version=_posted_version(), policy=current_policy()
-        )
-        db.commit()
-    except services.VersionConflict:
-        flash("This CPD changed in another window. Check it before deleting it.")
-        return redirect(url_for("cpd.view_record", record_id=record_id))
+        except services.RecordNotFound:
+            record = None
+    if record is not None and record.form_type != held["form_type"]:
+        record = None
     flash(
-        f"‘{title}’ is deleted. You can restore it from recently deleted CPD for "
-        f"{current_policy().recently_deleted_days} days.",
-        "success",
+        "Your answers are back on the form. They are not saved yet: check them and save.",
+        "info",
     )
-    return redirect(url_for("cpd.your_cpd"))
-
-
-@bp.route("/your-cpd/recently-deleted")
-@login_required
-def recently_deleted() -> str:
-    records = services.recently_deleted(
-        get_session(), owner_id=_owner_id(), policy=current_policy()
+    return render_form(
+        held["form_type"],
+        held["answers"],
+        record=record,
+        based_on_version=held.get("version") if record is not None else None,
+        editor=held.get("editor") if record is not None else None,
     )
-    return render_template("pages/cpd/recently-deleted.html", records=records)
-
-
-@bp.route("/your-cpd/<int:record_id>/restore", methods=["POST"])
-@login_required
-def restore_record(record_id: int) -> Response:
-    db = get_session()
-    try:
-        record = services.restore_record(
-            db, owner_id=_owner_id(), record_id=record_id, policy=current_policy()
-        )
-        db.commit()
-    except (services.RecordNotFound, services.VersionConflict):
-        abort(404)
-    flash(f"‘{presenters.record_title(record, current_policy())}’ is restored.", "success")
-    return redirect(url_for("cpd.your_cpd"))

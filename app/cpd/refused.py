@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth import UNSAVED_FORM_KEY
 from app.cpd import bp, rules, services
-from app.cpd.kept import claimed_owner
+from app.cpd.kept import SIGNED_OUT, claimed_owner
 from app.cpd.page import read_page_post
 from app.db import get_session
 
@@ -27,7 +27,6 @@ from app.db import get_session
 # signs in: every box of the longest form at its limit, several times over.
 MAX_HELD_BYTES = 256 * 1024
 
-SIGNED_OUT = "signed-out"
 UNTRUSTED = "untrusted"
 
 
@@ -107,42 +106,3 @@ def hold_until_signed_in() -> str | tuple[str, int] | Response:
         return redirect(url_for("cpd.unsaved"))
     flash("Sign in to save your CPD. It will be back on the form, ready to save.", "info")
     return redirect(url_for("auth.sign_in", next=url_for("cpd.unsaved")))
-
-
-@bp.route("/your-cpd/unsaved")
-@login_required
-def unsaved() -> str | tuple[str, int] | Response:
-    """The refused form's words back on the form, not yet saved, for their writer."""
-    from app.cpd import form_views
-
-    held = session.pop(UNSAVED_FORM_KEY, None)
-    if not isinstance(held, dict) or held.get("form_type") not in rules.FORM_TYPES:
-        return redirect(url_for("cpd.your_cpd"))
-    if held.get("owner") is not None and held["owner"] != int(current_user.id):
-        flash(
-            "The CPD that was waiting in this browser was written by someone else, so it is "
-            "not shown. It has not been saved to any account.",
-            "info",
-        )
-        return redirect(url_for("cpd.your_cpd"))
-    record = None
-    if held.get("record_id") is not None:
-        try:
-            record = services.get_record(
-                get_session(), owner_id=int(current_user.id), record_id=int(held["record_id"])
-            )
-        except services.RecordNotFound:
-            record = None
-    if record is not None and record.form_type != held["form_type"]:
-        record = None
-    flash(
-        "Your answers are back on the form. They are not saved yet: check them and save.",
-        "info",
-    )
-    return form_views.render_form(
-        held["form_type"],
-        held["answers"],
-        record=record,
-        based_on_version=held.get("version") if record is not None else None,
-        editor=held.get("editor") if record is not None else None,
-    )
