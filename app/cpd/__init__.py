@@ -3,9 +3,7 @@ history, delete and restore."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("cpd", __name__)
+from app.cpd.blueprint import bp
 
 
 @bp.context_processor

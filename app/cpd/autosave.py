@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 
-from app.cpd import bp, form_views
+from app.cpd import form_views
+from app.cpd.blueprint import bp
 from app.cpd.guard import signed_in_keeping_posts
 from app.extensions import limiter
 from app.policy import current_policy

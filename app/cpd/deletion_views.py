@@ -7,7 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from app.cpd import bp, presenters, services
+from app.cpd import presenters, services
+from app.cpd.blueprint import bp
 from app.cpd.owned import current_owner_id, owned_record, posted_version
 from app.db import get_session
 from app.policy import current_policy

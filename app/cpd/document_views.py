@@ -25,8 +25,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app import errors, uploads
-from app.cpd import anonymity, bp, form_views, rules, services
+from app.cpd import anonymity, form_views, rules, services
 from app.cpd.answers import from_form as answers_from_form
+from app.cpd.blueprint import bp
 from app.cpd.guard import signed_in_keeping_posts
 from app.cpd.kept import FORM_ENDPOINTS
 from app.cpd.owned import owned_record

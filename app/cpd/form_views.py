@@ -14,8 +14,9 @@ from werkzeug.wrappers import Response
 
 from app import uploads
 from app.auth import UNSAVED_FORM_KEY
-from app.cpd import anonymity, bp, page, presenters, rules, services
+from app.cpd import anonymity, page, presenters, rules, services
 from app.cpd import kept as kept_forms
+from app.cpd.blueprint import bp
 from app.cpd.conflicts import conflict_page
 from app.cpd.guard import signed_in_keeping_posts
 from app.cpd.owned import current_owner_id, owned_record

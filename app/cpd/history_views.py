@@ -6,7 +6,8 @@ from flask import abort, render_template, request
 from flask_login import login_required
 
 from app import uploads
-from app.cpd import bp, presenters, services
+from app.cpd import presenters, services
+from app.cpd.blueprint import bp
 from app.cpd.owned import owned_record
 from app.db import get_session
 from app.policy import current_policy

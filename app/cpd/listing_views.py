@@ -9,7 +9,8 @@ from flask import abort, render_template, request, url_for
 from flask_login import login_required
 
 from app import dates
-from app.cpd import bp, listing
+from app.cpd import listing
+from app.cpd.blueprint import bp
 from app.cpd.owned import current_owner_id
 from app.db import get_session
 from app.policy import current_policy

@@ -8,7 +8,8 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app import dates, uploads
-from app.cpd import bp, listing, presenters, services
+from app.cpd import listing, presenters, services
+from app.cpd.blueprint import bp
 from app.cpd.owned import current_owner_id, owned_record, posted_version
 from app.db import get_session
 from app.policy import current_policy

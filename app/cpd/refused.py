@@ -18,7 +18,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth import UNSAVED_FORM_KEY
-from app.cpd import bp, rules, services
+from app.cpd import rules, services
+from app.cpd.blueprint import bp
 from app.cpd.kept import SIGNED_OUT, claimed_owner
 from app.cpd.page import read_page_post
 from app.db import get_session
