@@ -100,6 +100,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests $(wildcard bench) deploy migrations wsgi.py
 	$(BIN)/ruff format --check app tests $(wildcard bench) deploy migrations wsgi.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix app tests $(wildcard bench) deploy migrations wsgi.py
@@ -115,4 +116,4 @@ css: node_modules/.installed
 	npm run build
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
