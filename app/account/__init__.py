@@ -4,13 +4,10 @@ name, registration number, email address, deletion."""
 from __future__ import annotations
 
 import click
-from flask import Blueprint
 from flask_login import current_user, login_required
 
+from app.account.blueprint import bp
 from app.layout import render_kept_page
-
-# cli_group=None: the purge command is `flask purge-deleted-accounts`, like purge-expired.
-bp = Blueprint("account", __name__, cli_group=None)
 
 
 @bp.route("/account")

@@ -10,18 +10,20 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app import background
-from app.account import bp, emails, services
+from app.account import emails, services
+from app.account.blueprint import bp
 from app.account.forms import (
     ChangeEmailForm,
     ChangeNameForm,
     ChangeRegistrationNumberForm,
     DeleteAccountForm,
 )
-from app.auth import SHARED_DEVICE_KEY, signed_in_user, throttle
+from app.auth import throttle
 from app.auth.account_views import password_guesses
 from app.auth.models import User
 from app.auth.passwords import password_matches
 from app.auth.services import normalise_email
+from app.auth.signed_in import SHARED_DEVICE_KEY, signed_in_user
 from app.db import get_session
 from app.policy import current_policy
 from app.security import no_store

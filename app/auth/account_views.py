@@ -24,11 +24,14 @@ from werkzeug.wrappers import Response
 
 from app import background, dates
 from app.attempts import Limit, count_attempt
-from app.auth import SESSION_TOKEN_KEY, bp, current_policy, emails, services, signed_in_user
+from app.auth import emails, services
+from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, SignOutOthersForm
 from app.auth.passwords import password_matches
 from app.auth.sessions import active_sessions, hash_token, revoke_other_sessions
+from app.auth.signed_in import SESSION_TOKEN_KEY, signed_in_user
 from app.db import get_session
+from app.policy import current_policy
 from app.security_log import security_event
 
 

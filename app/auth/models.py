@@ -101,7 +101,7 @@ class PendingAccount(SQLModel, table=True):
 # current_user on every signed-in request is read with the browser session in one Core
 # query (app/server_sessions.py): building ORM objects cost more than the query itself
 # (issue 13's floor). These are read-only copies of the two rows; a page that changes
-# the person works on the ORM User (app.auth.signed_in_user).
+# the person works on the ORM User (app.auth.signed_in.signed_in_user).
 
 
 @dataclass(frozen=True)

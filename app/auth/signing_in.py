@@ -11,11 +11,12 @@ from flask import redirect, request, session, url_for
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
-from app.auth import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, UNSAVED_FORM_KEY, throttle
+from app.auth import throttle
 from app.auth import two_step_pending as pending
 from app.auth.devices import describe_device
 from app.auth.models import User
 from app.auth.sessions import start_session
+from app.auth.signed_in import SESSION_TOKEN_KEY, SHARED_DEVICE_KEY, UNSAVED_FORM_KEY
 from app.db import get_session
 from app.security_log import security_event
 

@@ -23,18 +23,12 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app import background
-from app.auth import (
-    SESSION_TOKEN_KEY,
-    bp,
-    current_policy,
-    signing_in,
-    throttle,
-    two_step,
-    two_step_pending,
-)
+from app.auth import signing_in, throttle, two_step, two_step_pending
+from app.auth.blueprint import bp
 from app.auth.models import User
 from app.auth.passwords import password_matches
 from app.auth.secret_box import SecretBox
+from app.auth.signed_in import SESSION_TOKEN_KEY
 from app.auth.two_step_emails import send_two_step_notice
 from app.auth.two_step_forms import (
     NewRecoveryCodesForm,
@@ -44,7 +38,7 @@ from app.auth.two_step_forms import (
     TurnOffForm,
 )
 from app.db import get_session
-from app.policy import Policy
+from app.policy import Policy, current_policy
 from app.security import no_store
 from app.security_log import security_event
 

@@ -16,16 +16,8 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from app import background
-from app.auth import (
-    SESSION_TOKEN_KEY,
-    bp,
-    current_policy,
-    emails,
-    services,
-    signing_in,
-    throttle,
-    two_step,
-)
+from app.auth import emails, services, signing_in, throttle, two_step
+from app.auth.blueprint import bp
 from app.auth.forms import (
     ConfirmAccountForm,
     CreateAccountForm,
@@ -36,8 +28,10 @@ from app.auth.forms import (
 from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.auth.sessions import revoke_session, touch_session
+from app.auth.signed_in import SESSION_TOKEN_KEY
 from app.db import get_session
 from app.extensions import limiter
+from app.policy import current_policy
 from app.security import no_store
 from app.security_log import account_tag, security_event
 

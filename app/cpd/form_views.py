@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app import uploads
-from app.auth import UNSAVED_FORM_KEY
+from app.auth.signed_in import UNSAVED_FORM_KEY
 from app.cpd import anonymity, page, presenters, rules, services
 from app.cpd import kept as kept_forms
 from app.cpd.blueprint import bp

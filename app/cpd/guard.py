@@ -12,8 +12,8 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request
 from flask_login import current_user
 
-from app.auth import ended_session_user_id
 from app.auth.models import User
+from app.auth.signed_in import ended_session_user_id
 from app.cpd.kept import (
     FORM_ENDPOINTS,
     SIGNED_OUT,

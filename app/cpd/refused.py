@@ -17,7 +17,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth import UNSAVED_FORM_KEY
+from app.auth.signed_in import UNSAVED_FORM_KEY
 from app.cpd import rules, services
 from app.cpd.blueprint import bp
 from app.cpd.kept import SIGNED_OUT, claimed_owner

@@ -3,8 +3,5 @@ your CPD" as a ZIP built as a stream, and importing such a ZIP into an account."
 
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("keep", __name__)
-
-from app.keep import views  # noqa: E402,F401  (registers the routes)
+from app.keep import views  # noqa: F401  (registers the routes)
+from app.keep.blueprint import bp  # noqa: F401  (create_app registers keep.bp)

@@ -15,7 +15,8 @@ from app import dates, uploads
 from app.cpd import services
 from app.db import get_engine, get_session
 from app.extensions import csrf
-from app.keep import archive, bp, importing, printable
+from app.keep import archive, importing, printable
+from app.keep.blueprint import bp
 from app.policy import current_policy, describe_size
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("reminders", __name__)
+from app.reminders.blueprint import bp
 
 
 def init_app(app: Flask) -> None:

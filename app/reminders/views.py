@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 
 from app.db import get_session
 from app.extensions import csrf
-from app.reminders import bp, emails, rules, services
+from app.reminders import emails, rules, services
+from app.reminders.blueprint import bp
 from app.security import no_store
 
 
