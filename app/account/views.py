@@ -19,7 +19,6 @@ from app.account.forms import (
     DeleteAccountForm,
 )
 from app.auth import throttle
-from app.auth.account_views import password_guesses
 from app.auth.models import User
 from app.auth.passwords import password_matches
 from app.auth.services import normalise_email
@@ -66,7 +65,7 @@ def change_registration_number() -> str | Response:
 
 @bp.route("/account/change-email", methods=["GET", "POST"])
 @login_required
-@password_guesses
+@throttle.password_guesses
 def change_email() -> str | Response:
     user = _user()
     form = ChangeEmailForm(current_email=user.email)
@@ -131,7 +130,7 @@ def confirm_email(token: str) -> Response:
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
-@password_guesses
+@throttle.password_guesses
 def delete_account() -> str | Response:
     user = _user()
     form = DeleteAccountForm()

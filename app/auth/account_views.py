@@ -3,28 +3,20 @@ sign out everywhere else."""
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
-from typing import Any
 
 from flask import (
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
-from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app import background, dates
-from app.attempts import Limit, count_attempt
-from app.auth import emails, services
+from app.auth import emails, services, throttle
 from app.auth.blueprint import bp
 from app.auth.forms import ChangePasswordForm, SignOutOthersForm
 from app.auth.passwords import password_matches
@@ -35,38 +27,9 @@ from app.policy import current_policy
 from app.security_log import security_event
 
 
-def password_guesses(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
-    """Guessing the password here is guessing a sign-in: a post is counted for the
-    account before the view checks the password (app/attempts.py; a refusal raises the
-    429 page), and given back when the view redirects, as it does only for a right
-    password."""
-
-    @functools.wraps(view)
-    def counted(*args: Any, **kwargs: Any) -> Response:
-        # The password this form checks (changing it asks for the current one). A post
-        # without one guesses nothing (the form only says it is missing): not counted,
-        # or a few empty forms would lock the person out of their own account pages.
-        guessed = request.form.get("current_password", request.form.get("password", ""))
-        if request.method != "POST" or not guessed:
-            return make_response(view(*args, **kwargs))
-        attempt = count_attempt(
-            Limit(
-                current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
-                "account-password",
-                f"user:{current_user.get_id()}",
-            )
-        )
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 302:
-            attempt.refund()
-        return response
-
-    return counted
-
-
 @bp.route("/account/change-password", methods=["GET", "POST"])
 @login_required
-@password_guesses
+@throttle.password_guesses
 def change_password() -> str | Response:
     user = signed_in_user()
     form = ChangePasswordForm(policy=current_policy(), email=user.email, full_name=user.full_name)
@@ -109,7 +72,7 @@ def devices() -> str:
 
 @bp.route("/account/devices/sign-out-others", methods=["POST"])
 @login_required
-@password_guesses
+@throttle.password_guesses
 def sign_out_others() -> str | Response:
     form = SignOutOthersForm()
     if form.validate_on_submit():

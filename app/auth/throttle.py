@@ -17,10 +17,15 @@ out of their usual device, and a stolen cookie buys only its own small allowance
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import Any
 
-from flask import current_app, request
+from flask import current_app, make_response, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
@@ -118,3 +123,32 @@ def count_code_guess(user_id: int) -> Attempt:
     return count_attempt(
         Limit(current_app.config["TWO_STEP_LIMIT_PER_ACCOUNT"], "two-step-codes", f"user:{user_id}")
     )
+
+
+def password_guesses(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+    """Guessing the password here is guessing a sign-in: a post is counted for the
+    account before the view checks the password (app/attempts.py; a refusal raises the
+    429 page), and given back when the view redirects, as it does only for a right
+    password."""
+
+    @functools.wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> Response:
+        # The password this form checks (changing it asks for the current one). A post
+        # without one guesses nothing (the form only says it is missing): not counted,
+        # or a few empty forms would lock the person out of their own account pages.
+        guessed = request.form.get("current_password", request.form.get("password", ""))
+        if request.method != "POST" or not guessed:
+            return make_response(view(*args, **kwargs))
+        attempt = count_attempt(
+            Limit(
+                current_app.config["SIGN_IN_LIMIT_PER_DEVICE"],
+                "account-password",
+                f"user:{current_user.get_id()}",
+            )
+        )
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 302:
+            attempt.refund()
+        return response
+
+    return counted
