@@ -15,6 +15,7 @@ from app.attempts import TooManyAttempts
 from app.db import get_session
 from app.extensions import limiter
 from app.policy import describe_size
+from app.records.models import CpdDocument, CpdRecord
 from app.security_log import security_event
 
 Answer = tuple[str, int] | tuple[str, int, dict[str, str]]
@@ -135,8 +136,6 @@ def _log_if_someone_elses(view_args: dict[str, object]) -> None:
     learns it exists); that is worth a security event, a mistyped address is not."""
     if not current_user.is_authenticated:
         return
-    from app.records.models import CpdDocument, CpdRecord  # noqa: PLC0415 - avoids an import cycle
-
     user_id = int(current_user.get_id())
     db = get_session()
     record_id, document_id = view_args.get("record_id"), view_args.get("document_id")
