@@ -217,10 +217,3 @@ def run_later(job: Callable[..., None], **kwargs: Any) -> None:
     def run_when_sent(response: Response) -> Response:
         response.call_on_close(lambda: _wakeups(app).put(job_id))
         return response
-
-
-def wait_until_idle() -> None:
-    """Block until every job woken in this process has run (tests, and a clean shutdown)."""
-    wakeups = _state["queue"]
-    if wakeups is not None and _state["pid"] == os.getpid():
-        wakeups.join()

@@ -14,6 +14,7 @@ from app import background
 from app.background import BackgroundJob
 from app.db import utcnow
 from tests.conftest import submit
+from tests.support.jobs import wait_until_jobs_have_run
 
 pytestmark = pytest.mark.db
 
@@ -45,8 +46,7 @@ def in_background(app, monkeypatch):
     app.config["MAIL_IN_BACKGROUND"] = True
     sent: list[dict] = []
     monkeypatch.setattr("app.mail.send_mail", lambda **message: sent.append(message))
-    yield sent
-    background.wait_until_idle()
+    return sent
 
 
 def test_the_job_is_in_the_database_before_the_answer_and_gone_once_sent(
@@ -59,7 +59,7 @@ def test_the_job_is_in_the_database_before_the_answer_and_gone_once_sent(
     assert in_background == []
 
     response.close()  # as the WSGI server does once the answer has gone
-    background.wait_until_idle()
+    wait_until_jobs_have_run(app)
     assert [message["to"] for message in in_background] == [user.email]
     assert _jobs(app) == []
 

@@ -12,6 +12,7 @@ from app import background, mail
 from app.auth.models import User
 from tests.conftest import PASSWORD, csrf_token_from, submit
 from tests.integration.test_accounts import NEW_ACCOUNT
+from tests.support.jobs import wait_until_jobs_have_run
 from tests.support.queries import statements_sent
 
 pytestmark = pytest.mark.db
@@ -85,7 +86,7 @@ def _work_of_a_post(app, path, data, monkeypatch) -> dict[str, list]:
     # As a WSGI server does once the response is sent: the queued job (the email) runs
     # now, after the answer, so it is not part of the request's work measured above.
     response.close()
-    background.wait_until_idle()
+    wait_until_jobs_have_run(app)
     return {
         "status": [response.status_code, response.headers["Location"]],
         "statements": statements,
@@ -145,7 +146,7 @@ def test_the_reset_email_is_sent_off_the_request_path(app, client, user, monkeyp
     assert not sent_from, "the answer waited for the email"
     release.set()
     response.close()  # as the WSGI server does once the response is sent
-    background.wait_until_idle()
+    wait_until_jobs_have_run(app)
     assert sent_from and sent_from[0] is not threading.current_thread()
 
 
