@@ -10,16 +10,13 @@ import re
 import time
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 
 import pytest
 from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, Page
-from sqlmodel import Session, create_engine, select
 
-from app.auth.models import User
 from app.cpd.listing import PAGE_SIZE
-from app.cpd.models import DRAFT, RECORDED, CpdRecord
+from app.cpd.models import DRAFT, RECORDED
 from app.reminders.emails import UNSUBSCRIBE_SALT
 from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support import sample_files
@@ -32,6 +29,7 @@ from tests.support.audit import (
     validate_html,
 )
 from tests.support.browser import start_htmx
+from tests.support.records import top_up
 from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer
 
@@ -236,38 +234,9 @@ def _your_cpd_with_records(page: Page, _context: dict) -> str:
     return response.text()
 
 
-def _top_up(context: dict, status: str, count: int) -> None:
-    """Enough CPD of ``status`` dated today for ``count``, written straight into the
-    database (the same records whichever visit comes first)."""
-    engine = create_engine(context["database_url"])
-    with Session(engine) as db:
-        owner = db.exec(select(User).where(User.email == context["account"])).one()
-        dated = date.today()
-        have = db.exec(
-            select(CpdRecord).where(
-                CpdRecord.owner_id == owner.id,
-                CpdRecord.completed_on == dated,
-                CpdRecord.status == status,
-            )
-        ).all()
-        for number in range(len(have), count):
-            db.add(
-                CpdRecord(
-                    owner_id=owner.id,
-                    form_type="unstructured",
-                    status=status,
-                    answers={"title": f"Paged {status} {number}", "standard_parts": ["4.1"]},
-                    completed_on=dated,
-                    recorded_at=datetime.now(UTC) if status == RECORDED else None,
-                )
-            )
-        db.commit()
-    engine.dispose()
-
-
 def _your_cpd_second_page(page: Page, context: dict) -> str:
     """Page 2 of this year's records, so GOV.UK pagination is checked too."""
-    _top_up(context, RECORDED, PAGE_SIZE + 5)
+    top_up(context["database_url"], context["account"], RECORDED, PAGE_SIZE + 5)
     response = page.goto("/your-cpd?page=2")
     assert response is not None
     return response.text()
@@ -275,7 +244,7 @@ def _your_cpd_second_page(page: Page, context: dict) -> str:
 
 def _your_drafts_second_page(page: Page, context: dict) -> str:
     """Page 2 of the drafts (Your CPD shows the first page of them only)."""
-    _top_up(context, DRAFT, PAGE_SIZE + 3)
+    top_up(context["database_url"], context["account"], DRAFT, PAGE_SIZE + 3)
     response = page.goto("/your-cpd/drafts?page=2")
     assert response is not None
     return response.text()
