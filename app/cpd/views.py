@@ -129,8 +129,8 @@ def your_cpd() -> str:
         progress=progress,
         page=page,
         pagination=listing.pagination(page, lambda n: url_for("cpd.your_cpd", page=n)),
-        # Drafts on the first page only, a page of them at most (more: Your drafts);
-        # later pages say how many there are and link back (issue 23).
+        # Drafts on the first page only, a page of them at most; Your drafts lists
+        # them all, and later pages link there (issue 23).
         drafts=listing.drafts_page(db, owner_id=owner_id, number=1, total=renewal.counts.drafts)
         if page.number == 1
         else None,
