@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -128,7 +129,11 @@ def your_cpd() -> str:
         progress=progress,
         page=page,
         pagination=listing.pagination(page, lambda n: url_for("cpd.your_cpd", page=n)),
-        drafts=listing.drafts(db, owner_id=owner_id),
+        # Drafts on the first page only, a page of them at most; Your drafts lists
+        # them all, and later pages link there (issue 23).
+        drafts=listing.drafts_page(db, owner_id=owner_id, number=1, total=renewal.counts.drafts)
+        if page.number == 1
+        else None,
         earlier_years=listing.earlier_years(
             db, owner_id=owner_id, before=progress.year_start, policy=policy
         ),
@@ -157,19 +162,38 @@ def your_cpd_year(start_year: int) -> str:
     )
 
 
-def _page_or_404(owner_id: int, start: dt.date, end: dt.date, total: int) -> listing.Page:
+@bp.route("/your-cpd/drafts")
+@login_required
+def your_drafts() -> str:
+    db, owner_id = get_session(), _owner_id()
+    total = listing.draft_count(db, owner_id=owner_id)
+    page = _requested_page(
+        lambda number: listing.drafts_page(db, owner_id=owner_id, number=number, total=total)
+    )
+    return render_template(
+        "pages/cpd/your-drafts.html",
+        page=page,
+        pagination=listing.pagination(
+            page, lambda n: url_for("cpd.your_drafts", page=n), "Pages of drafts"
+        ),
+    )
+
+
+def _requested_page(read: Callable[[int], listing.Page]) -> listing.Page:
+    """The page the address asks for (?page=), or Not found."""
     number = request.args.get("page", "1")
     try:
-        return listing.recorded_page(
-            get_session(),
-            owner_id=owner_id,
-            start=start,
-            end=end,
-            number=int(number) if number.isdigit() else 0,
-            total=total,
-        )
+        return read(int(number) if number.isdigit() else 0)
     except listing.PageNotFound:
         abort(404)
+
+
+def _page_or_404(owner_id: int, start: dt.date, end: dt.date, total: int) -> listing.Page:
+    return _requested_page(
+        lambda number: listing.recorded_page(
+            get_session(), owner_id=owner_id, start=start, end=end, number=number, total=total
+        )
+    )
 
 
 @bp.route("/your-cpd/new/<form_type>", methods=["GET", "POST"])
