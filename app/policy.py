@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app import questions
+
 POLICY_ENV_VAR = "RECORD_CPD_POLICY"
 
 
@@ -96,17 +98,6 @@ DEFAULT_ACTIVITY_TYPES: tuple[ActivityType, ...] = (
     ActivityType("feedback", "Feedback from people with lived experience or colleagues"),
     ActivityType("other", "Other"),
 )
-
-DEFAULT_CHARACTER_LIMITS: dict[str, int] = {
-    "title": 100,
-    "what_you_did": 3000,
-    "what_you_learned": 3000,
-    "practice_change": 3000,
-    "peer_reflection": 3000,
-    "description": 6000,
-    "document_explanation": 1000,
-    "activity_other": 100,
-}
 
 
 @dataclass(frozen=True)
@@ -216,7 +207,8 @@ class Policy:
     live_checks_per_minute: int = 120
     feedback_posts_per_hour: int = 10
 
-    character_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CHARACTER_LIMITS))
+    # Each box's limit: the question table's (app/questions.py), overridden by name.
+    character_limits: dict[str, int] = field(default_factory=questions.default_limits)
     standard_parts: tuple[StandardPart, ...] = DEFAULT_STANDARD_PARTS
     activity_types: tuple[ActivityType, ...] = DEFAULT_ACTIVITY_TYPES
 
@@ -386,7 +378,7 @@ class Policy:
             ) from None
         if self.registration_year_start_day > 28:
             raise PolicyError("registration_year_start_day must be 28 or less")
-        unknown = set(self.character_limits) - set(DEFAULT_CHARACTER_LIMITS)
+        unknown = set(self.character_limits) - set(questions.default_limits())
         if unknown:
             raise PolicyError(f"character_limits has unknown boxes: {', '.join(sorted(unknown))}")
         for name, limit in self.character_limits.items():
@@ -435,7 +427,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     if name == "character_limits":
         if not isinstance(value, dict):
             raise PolicyError("character_limits must be a table of box = number")
-        return {**DEFAULT_CHARACTER_LIMITS, **value}
+        return {**questions.default_limits(), **value}
     if name == "standard_parts":
         try:
             return tuple(

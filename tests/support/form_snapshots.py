@@ -6,6 +6,11 @@ replaced, so two versions of the code can be compared byte for byte:
     .venv/bin/python -m tests.support.form_snapshots /tmp/after    # on the new code
     diff -r /tmp/before /tmp/after
 
+With ``--layout`` it also drops the indentation at the start of each line and blank
+lines, outside text areas: a template that draws the same markup from a loop instead of
+by hand indents it differently, which changes no page (a browser reads any run of
+spaces and line breaks between tags as one space, and a line break is always kept).
+
 Run it from the root of the checkout whose code it should render (``-m`` puts the
 current folder first on the path). It makes its own SQLite database in a temporary
 folder and writes one file per page: the two forms empty, refused for errors, with
@@ -56,6 +61,18 @@ def normalise(text: str) -> str:
     for pattern, replacement in PER_REQUEST:
         text = pattern.sub(replacement, text)
     return text
+
+
+TEXT_AREA = re.compile(r"(<textarea\b.*?</textarea>)", re.DOTALL)
+
+
+def without_layout(text: str) -> str:
+    """``text`` without indentation and blank lines, except inside text areas."""
+    parts = TEXT_AREA.split(text)
+    for index in range(0, len(parts), 2):  # the even parts are outside text areas
+        lines = (line.lstrip(" ") for line in parts[index].split("\n"))
+        parts[index] = "\n".join(line for line in lines if line.strip(" "))
+    return "\n".join(part for part in parts if part)
 
 
 def _token(html: str) -> str:
@@ -174,13 +191,14 @@ def snapshots() -> dict[str, str]:
     return pages
 
 
-def main(folder: str) -> None:
-    out = Path(folder)
+def main(arguments: list[str]) -> None:
+    layout = "--layout" in arguments
+    out = Path(next(argument for argument in arguments if not argument.startswith("--")))
     out.mkdir(parents=True, exist_ok=True)
     for name, text in snapshots().items():
-        (out / f"{name}.txt").write_text(text, encoding="utf-8")
+        (out / f"{name}.txt").write_text(without_layout(text) if layout else text, "utf-8")
     print(f"wrote {len(list(out.iterdir()))} files to {out}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
