@@ -9,6 +9,11 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
+# make test runs the suite in two processes, one per core (pytest-xdist); tests that share an
+# expensive module fixture (the cluster, clamd, the short-session server) stay on one worker
+# (xdist_group). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 .PHONY: run test test-postgres lighthouse lint format css install install-test browsers db-upgrade db-check clean lock audit run-cluster nginx
 
@@ -80,7 +85,7 @@ nginx:
 	  else echo "Missing: nginx. Install it (apt-get install nginx-light)"; exit 1; fi; }
 
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # Lighthouse (mobile preset) on the sign-in page, Your CPD and the structured form, against
 # a gunicorn it starts itself: fails unless the median of 3 runs scores 100 for
@@ -94,7 +99,7 @@ lighthouse: install-test
 # draw the same pages whatever the engine: they run once, in `make test`.
 test-postgres: install-test
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest -m "(db and not browser) or postgres_journey" $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "(db and not browser) or postgres_journey" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests $(wildcard bench) deploy migrations wsgi.py

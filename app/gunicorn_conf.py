@@ -15,3 +15,7 @@ logger_class = "app.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 # Forwarded headers are handled by the app (PROXY_COUNT), not by gunicorn.
 forwarded_allow_ips = "127.0.0.1"
+# gunicorn's control socket is one fixed path per user (~/.gunicorn/gunicorn.ctl): several
+# instances on one machine (the cluster, parallel test servers) would take it from each
+# other, and nothing here uses it.
+control_socket_disable = True

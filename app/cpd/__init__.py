@@ -8,13 +8,14 @@ from app.cpd.blueprint import bp
 
 @bp.context_processor
 def cpd_template_helpers() -> dict[str, object]:
-    from app import uploads
+    from app import questions, uploads
     from app.cpd import anonymity, presenters, rules
     from app.renewal import rules as renewal_rules
 
     return {
         "renewal_rules": renewal_rules,
         "rules": rules,
+        "questions": questions,
         "presenters": presenters,
         "count_attributes": presenters.count_attributes,
         "anonymity": anonymity,

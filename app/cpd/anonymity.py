@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app import questions
 from app.anonymisation import describe, describe_parts, find_identifiers
 from app.cpd import rules
 from app.records.models import CpdDocument
@@ -53,11 +54,11 @@ def explanation_field(document_id: int | None) -> str:
 
 def text_fields(form_type: str) -> tuple[str, ...]:
     """The typed answers checked on this form (the date and choices cannot identify)."""
-    return rules.LIMITED[form_type]
+    return questions.checked_for_identifiers(form_type)
 
 
 def is_checked_field(name: str) -> bool:
-    return any(q.limited and q.name == name for q in rules.QUESTIONS_IN_ORDER) or bool(
+    return any(q.checked_for_identifiers and q.name == name for q in questions.QUESTIONS) or bool(
         EXPLANATION_FIELD.fullmatch(name)
     )
 
@@ -126,7 +127,7 @@ def warnings_for(
         found = findings_in(text, confirmed)
         if found:
             warnings.append(
-                Warning(name, rules.QUESTIONS[name], found, names=names_in(text, confirmed))
+                Warning(name, questions.label(name), found, names=names_in(text, confirmed))
             )
     for document, explanation in documents:
         found = document_findings(document, confirmed)

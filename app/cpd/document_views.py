@@ -24,7 +24,7 @@ from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app import errors, uploads
+from app import errors, questions, uploads
 from app.cpd import anonymity, form_views, rules, services
 from app.cpd.answers import from_form as answers_from_form
 from app.cpd.blueprint import bp
@@ -156,13 +156,13 @@ def too_large(_error: HTTPException) -> errors.Answer:
         return body, 413, {"HX-Retarget": "#autosave-status", "HX-Reswap": "innerHTML"}
     record = _record_named_in_address()
     form_type = record.form_type if record else (request.view_args or {}).get("form_type")
-    questions = [
-        rules.QUESTIONS[name]
-        for name in (*rules.FORM_FIELDS.get(form_type or "", ()), "documents")
+    not_kept = (
+        [*(q.label for q in questions.asked_on(form_type)), questions.DOCUMENTS_LABEL]
         if form_type in rules.FORM_TYPES
-    ]
+        else []
+    )
     return (
-        render_template("errors/413.html", largest=largest, not_kept=questions, record=record),
+        render_template("errors/413.html", largest=largest, not_kept=not_kept, record=record),
         413,
     )
 
@@ -339,7 +339,7 @@ def check_identifiers(field: str) -> tuple[str, int, dict[str, str]]:
 def _field_name(field: str) -> str:
     match = anonymity.EXPLANATION_FIELD.fullmatch(field)
     if match is None:
-        return rules.QUESTIONS[field]
+        return questions.label(field)
     name = "this document"
     if current_user.is_authenticated:
         document = (

@@ -1,5 +1,6 @@
 """What Your CPD lists, read so that its cost does not grow with how much CPD someone
-has: one page of recorded CPD at a time, every draft, and counts by aggregate queries."""
+has: one page of recorded CPD at a time, one page of drafts at a time, and counts by
+aggregate queries."""
 
 from __future__ import annotations
 
@@ -67,46 +68,76 @@ def _recorded_between(owner_id: int, start: dt.date, end: dt.date) -> ColumnElem
     )
 
 
-def recorded_page(
-    db: Session, *, owner_id: int, start: dt.date, end: dt.date, number: int, total: int
+def _one_page(
+    db: Session,
+    *,
+    where: ColumnElement[bool],
+    order_by: Sequence[ColumnElement[Any]],
+    number: int,
+    total: int,
 ) -> Page:
-    """One page of the CPD recorded in a year, newest first. ``total`` comes from the
-    caller's aggregate count, so the page is read with one query."""
+    """Page ``number`` of the records matching ``where``; ``total`` comes from the
+    caller's aggregate count, so a page is one query (none when there is nothing)."""
     page = Page((), number, total)
     if not 1 <= number <= page.last:
         raise PageNotFound(number)
+    if not total:
+        return page
     records = db.exec(
         select(CpdRecord)
-        .where(_recorded_between(owner_id, start, end))
-        .order_by(col(CpdRecord.completed_on).desc(), col(CpdRecord.updated_at).desc())
+        .where(where)
+        .order_by(*order_by)
         .offset((number - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
     return Page(records, number, total)
 
 
-def recorded_count(db: Session, *, owner_id: int, start: dt.date, end: dt.date) -> int:
-    return int(
-        db.execute(
-            select_values(func.count())
-            .select_from(CpdRecord)
-            .where(_recorded_between(owner_id, start, end))
-        ).scalar_one()
+def recorded_page(
+    db: Session, *, owner_id: int, start: dt.date, end: dt.date, number: int, total: int
+) -> Page:
+    """One page of the CPD recorded in a year, newest first."""
+    return _one_page(
+        db,
+        where=_recorded_between(owner_id, start, end),
+        order_by=(col(CpdRecord.completed_on).desc(), col(CpdRecord.updated_at).desc()),
+        number=number,
+        total=total,
     )
 
 
-def drafts(db: Session, *, owner_id: int) -> Sequence[CpdRecord]:
-    """Every draft, whatever its date: unfinished work is what people come back for.
-    Those without a date yet first."""
-    return db.exec(
-        select(CpdRecord)
-        .where(_live(owner_id), col(CpdRecord.status) == DRAFT)
-        .order_by(
+def _count(db: Session, where: ColumnElement[bool]) -> int:
+    return int(
+        db.execute(select_values(func.count()).select_from(CpdRecord).where(where)).scalar_one()
+    )
+
+
+def recorded_count(db: Session, *, owner_id: int, start: dt.date, end: dt.date) -> int:
+    return _count(db, _recorded_between(owner_id, start, end))
+
+
+def _drafts(owner_id: int) -> ColumnElement[bool]:
+    return and_(_live(owner_id), col(CpdRecord.status) == DRAFT)
+
+
+def draft_count(db: Session, *, owner_id: int) -> int:
+    return _count(db, _drafts(owner_id))
+
+
+def drafts_page(db: Session, *, owner_id: int, number: int, total: int) -> Page:
+    """One page of drafts, whatever their date (unfinished work is what people come
+    back for), those without a date yet first. ``total``: Ready to renew counts them."""
+    return _one_page(
+        db,
+        where=_drafts(owner_id),
+        order_by=(
             col(CpdRecord.completed_on).is_(None).desc(),
             col(CpdRecord.completed_on).desc(),
             col(CpdRecord.updated_at).desc(),
-        )
-    ).all()
+        ),
+        number=number,
+        total=total,
+    )
 
 
 def earlier_years(
@@ -244,7 +275,9 @@ def progress(
     )
 
 
-def pagination(page: Page, href: Callable[[int], str]) -> dict[str, Any] | None:
+def pagination(
+    page: Page, href: Callable[[int], str], label: str = "Pages of recorded CPD"
+) -> dict[str, Any] | None:
     """Parameters for govukPagination: the first, last, current and neighbouring page
     numbers, ellipses between (GOV.UK's pattern); None when one page holds everything."""
     if page.last == 1:
@@ -259,7 +292,7 @@ def pagination(page: Page, href: Callable[[int], str]) -> dict[str, Any] | None:
             {"number": str(number), "href": href(number), "current": number == page.number}
         )
         previous = number
-    params: dict[str, Any] = {"items": items, "landmarkLabel": "Pages of recorded CPD"}
+    params: dict[str, Any] = {"items": items, "landmarkLabel": label}
     if page.number > 1:
         params["previous"] = {"href": href(page.number - 1)}
     if page.number < page.last:

@@ -1,9 +1,10 @@
 """Your CPD: this registration year's CPD, drafts, Ready to renew and earlier years;
-and one earlier year's CPD, a page at a time."""
+one earlier year's CPD, and Your drafts, a page at a time."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from flask import abort, render_template, request, url_for
 from flask_login import login_required
@@ -33,7 +34,11 @@ def your_cpd() -> str:
         progress=progress,
         page=page,
         pagination=listing.pagination(page, lambda n: url_for("cpd.your_cpd", page=n)),
-        drafts=listing.drafts(db, owner_id=owner_id),
+        # Drafts on the first page only, a page of them at most; Your drafts lists
+        # them all, and later pages link there (issue 23).
+        drafts=listing.drafts_page(db, owner_id=owner_id, number=1, total=renewal.counts.drafts)
+        if page.number == 1
+        else None,
         earlier_years=listing.earlier_years(
             db, owner_id=owner_id, before=progress.year_start, policy=policy
         ),
@@ -62,16 +67,35 @@ def your_cpd_year(start_year: int) -> str:
     )
 
 
-def _page_or_404(owner_id: int, start: dt.date, end: dt.date, total: int) -> listing.Page:
+@bp.route("/your-cpd/drafts")
+@login_required
+def your_drafts() -> str:
+    db, owner_id = get_session(), current_owner_id()
+    total = listing.draft_count(db, owner_id=owner_id)
+    page = _requested_page(
+        lambda number: listing.drafts_page(db, owner_id=owner_id, number=number, total=total)
+    )
+    return render_template(
+        "pages/cpd/your-drafts.html",
+        page=page,
+        pagination=listing.pagination(
+            page, lambda n: url_for("cpd.your_drafts", page=n), "Pages of drafts"
+        ),
+    )
+
+
+def _requested_page(read: Callable[[int], listing.Page]) -> listing.Page:
+    """The page the address asks for (?page=), or Not found."""
     number = request.args.get("page", "1")
     try:
-        return listing.recorded_page(
-            get_session(),
-            owner_id=owner_id,
-            start=start,
-            end=end,
-            number=int(number) if number.isdigit() else 0,
-            total=total,
-        )
+        return read(int(number) if number.isdigit() else 0)
     except listing.PageNotFound:
         abort(404)
+
+
+def _page_or_404(owner_id: int, start: dt.date, end: dt.date, total: int) -> listing.Page:
+    return _requested_page(
+        lambda number: listing.recorded_page(
+            get_session(), owner_id=owner_id, start=start, end=end, number=number, total=total
+        )
+    )

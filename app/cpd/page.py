@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app import uploads
 from app.cpd import anonymity, rules, services
+from app.cpd.answers import Answers
 from app.cpd.answers import from_form as answers_from_form
 from app.policy import Policy
 from app.records.models import CpdDocument, CpdRecord
@@ -31,7 +32,7 @@ class PagePost:
     the record and version it stands on, what was asked for, and any files."""
 
     form_type: str
-    answers: dict[str, Any]
+    answers: Answers
     editor: str | None = None
     record_id: int | None = None
     version: int | None = None
@@ -80,7 +81,7 @@ class PageSaved:
 
     post: PagePost  # what was sent (the conflict page shows it; the action asked for)
     record: CpdRecord | None  # None: nothing was saved and no record exists yet
-    answers: dict[str, Any]
+    answers: Answers
     action: str | None  # what was saved: RECORD, DRAFT_ACTION, or None (nothing)
     created: bool = False
     problems: dict[str, str] = field(default_factory=dict)

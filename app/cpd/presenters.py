@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app import dates
+from app import dates, questions
 from app.cpd import rules
 from app.policy import Policy, StandardPart, current_policy
+from app.questions import Kind, Question
 from app.records.models import CpdRecord
 
 
@@ -60,28 +61,31 @@ def distinct_titles(groups: Sequence[YearGroup], policy: Policy) -> dict[int | N
     return titles
 
 
-def completed_text(answers: Mapping[str, Any], policy: Policy) -> str:
+def completed_text(answers: Mapping[str, Any], policy: Policy, name: str = rules.COMPLETED) -> str:
     """The date as typed, even when it is not a real date yet (drafts can hold anything)."""
-    value = rules.parse_date_quietly(answers, policy=policy, today=policy.today())
-    if value:
-        return dates.format_date(value)
-    typed = [
-        str(answers.get(f"completed_{part}") or "").strip() for part in ("day", "month", "year")
-    ]
+    check = rules.check_answers_date(answers, policy=policy, today=policy.today(), name=name)
+    if check.value:
+        return dates.format_date(check.value)
+    boxes = questions.boxes(questions.named(name))
+    typed = [str(answers.get(box) or "").strip() for box in boxes]
     return " / ".join(p or "–" for p in typed) if any(typed) else "Not given yet"
 
 
-def activity_text(answers: Mapping[str, Any], policy: Policy) -> str:
-    value = answers.get("activity_type") or ""
-    if value == "other":
-        other = str(answers.get("activity_other") or "").strip()
-        return f"Other: {other}" if other else "Other"
-    labels = {a.value: a.label for a in policy.activity_types}
+def choice_text(answers: Mapping[str, Any], question: Question, policy: Policy) -> str:
+    """A radio answer in words; with what its follow-up box says ("Other: Shadowing")."""
+    value = answers.get(question.name) or ""
+    labels = {choice.value: choice.text for choice in rules.choices(question, policy)}
+    for follow_up in questions.follow_ups(question.name):
+        assert follow_up.asked_if is not None
+        if value == follow_up.asked_if[1]:
+            more = str(answers.get(follow_up.name) or "").strip()
+            chosen = labels.get(value, value)
+            return f"{chosen}: {more}" if more else chosen
     return labels.get(value, "Not given yet")
 
 
 def parts_shown(answers: Mapping[str, Any], policy: Policy) -> list[StandardPart]:
-    chosen = set(answers.get("standard_parts") or [])
+    chosen = set(answers.get(questions.STANDARD_PARTS) or [])
     return [part for part in policy.standard_parts if part.number in chosen]
 
 
@@ -101,22 +105,21 @@ class Answer:
 def answer_list(answers: Mapping[str, Any], form_type: str, policy: Policy) -> list[Answer]:
     """Every question on the form with its answer, in page order."""
     rows: list[Answer] = []
-    for name in rules.FORM_FIELDS[form_type]:
-        if name == "activity_other":
-            continue  # shown with the activity type
+    for question in questions.asked_on(form_type):
+        if question.asked_if is not None:
+            continue  # shown with the answer it follows
         items: tuple[str, ...] = ()
-        if name == "completed":
-            text = completed_text(answers, policy)
-        elif name == "activity_type":
-            text = activity_text(answers, policy)
-        elif name == "standard_parts":
-            parts = parts_shown(answers, policy)
-            items = tuple(f"{p.number} {p.title}" for p in parts)
+        if question.kind == Kind.DATE:
+            text = completed_text(answers, policy, question.name)
+        elif question.kind == Kind.RADIOS:
+            text = choice_text(answers, question, policy)
+        elif question.kind == Kind.CHECKBOXES:
+            chosen = answers.get(question.name) or []
+            items = tuple(c.text for c in rules.choices(question, policy) if c.value in chosen)
             text = "\n".join(items) or "None chosen yet"
         else:
-            text = str(answers.get(name) or "")
-        question = rules.QUESTIONS[name]
-        if name == "peer_reflection":
-            question = "Peer reflection"
-        rows.append(Answer(question, text or "Not answered", missing=not text, items=items))
+            text = str(answers.get(question.name) or "")
+        rows.append(
+            Answer(question.listed_as, text or "Not answered", missing=not text, items=items)
+        )
     return rows

@@ -11,134 +11,52 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app import questions
 from app.dates import format_date
 from app.policy import Policy
-from app.records.derived import PEER_REFLECTION
+from app.questions import (  # noqa: F401  (the forms' names, read through rules too)
+    COMPLETED,
+    FORM_TYPES,
+    PEER_REFLECTION,
+    STANDARD_PARTS,
+    STRUCTURED,
+    UNSTRUCTURED,
+    Kind,
+    Question,
+)
 
-STRUCTURED = "structured"
-UNSTRUCTURED = "unstructured"
-FORM_TYPES = (STRUCTURED, UNSTRUCTURED)
+# Shown on the form beside the table's questions.
+DOCUMENT_EXPLANATION_QUESTION = questions.DOCUMENT_EXPLANATION_LABEL
+
+
+def label(name: str) -> str:
+    return questions.label(name)
+
+
+def hint_for(question: Question, policy: Policy) -> str:
+    """A question's hint with the policy's numbers filled in."""
+    return question.hint.format(
+        earliest_cpd_date=format_date(policy.earliest_cpd_date),
+        standard_parts_count=len(policy.standard_parts),
+    )
 
 
 @dataclass(frozen=True)
-class Question:
-    """One question of the CPD forms, defined once: the rules, the templates, the counts,
-    the anonymisation check and the error messages all read it from here."""
-
-    name: str  # the answer's key and its box's name (the date: its day, month, year boxes)
-    label: str  # the visible question: people, screen readers and tests find boxes by it
-    forms: tuple[str, ...]  # the forms that ask it, in page order
-    # What to say when it is missing at recording; None: it may be left empty.
-    missing: str | None = None
-    # A typed box with a character limit (the policy's, by ``name``); typed boxes are
-    # the ones checked for identifiers.
-    limited: bool = False
+class Choice:
+    value: str
+    text: str
+    hint: str = ""
 
 
-BOTH = (STRUCTURED, UNSTRUCTURED)
-QUESTIONS_IN_ORDER: tuple[Question, ...] = (
-    Question("title", "Title", BOTH, "Enter a title for this CPD", limited=True),
-    Question("completed", "Date you completed this CPD", BOTH),  # rules: check_date
-    Question(
-        "activity_type", "Type of CPD activity", (STRUCTURED,), "Select the type of CPD activity"
-    ),
-    # Needed only when the activity chosen is "Other" (see _is_missing).
-    Question(
-        "activity_other",
-        "If you chose other, what type of activity was it?",
-        (STRUCTURED,),
-        "Enter what type of activity it was",
-        limited=True,
-    ),
-    Question(
-        "what_you_did",
-        "What did you do, and why is it relevant to your practice?",
-        (STRUCTURED,),
-        "Enter what you did and why it is relevant to your practice",
-        limited=True,
-    ),
-    Question(
-        "what_you_learned",
-        "What did you learn?",
-        (STRUCTURED,),
-        "Enter what you learned",
-        limited=True,
-    ),
-    Question(
-        "practice_change",
-        "How has it changed, or how will it change, your practice?",
-        (STRUCTURED,),
-        "Enter how it has changed, or will change, your practice",
-        limited=True,
-    ),
-    Question(
-        PEER_REFLECTION,
-        "Peer reflection (optional): what did you learn from discussing this with a peer?",
-        (STRUCTURED,),
-        limited=True,
-    ),
-    Question(
-        "description",
-        "Describe your CPD and how it meets the CPD standard",
-        (UNSTRUCTURED,),
-        "Describe your CPD and how it meets the CPD standard",
-        limited=True,
-    ),
-    Question(
-        "standard_parts",
-        "Which parts of the CPD standard does this show?",
-        BOTH,
-        "Select at least one part of the CPD standard",
-    ),
-)
-DOCUMENTS_QUESTION = "Supporting documents"
-# Asked of each supporting document (its box is named document_explanation_<id>).
-DOCUMENT_EXPLANATION_QUESTION = "How does this document show the CPD standard?"
-_DATE_FIELDS = ("completed_day", "completed_month", "completed_year")
-LIST_FIELDS = ("standard_parts",)
-
-
-def _asked_on(form_type: str) -> tuple[Question, ...]:
-    return tuple(q for q in QUESTIONS_IN_ORDER if form_type in q.forms)
-
-
-# Views of the one definition above, for the code that reads them.
-QUESTIONS: dict[str, str] = {
-    **{q.name: q.label for q in QUESTIONS_IN_ORDER},
-    "documents": DOCUMENTS_QUESTION,
-}
-MISSING: dict[str, str] = {q.name: q.missing for q in QUESTIONS_IN_ORDER if q.missing}
-# Which boxes appear on each form, in page order (for error summaries and views).
-FORM_FIELDS: dict[str, tuple[str, ...]] = {
-    form: tuple(q.name for q in _asked_on(form)) for form in FORM_TYPES
-}
-# Typed answers that must not be empty to record (the date, the parts of the standard
-# and "Other" have rules of their own).
-REQUIRED: dict[str, tuple[str, ...]] = {
-    form: tuple(
-        q.name
-        for q in _asked_on(form)
-        if q.missing and q.name not in ("completed", "standard_parts", "activity_other")
-    )
-    for form in FORM_TYPES
-}
-LIMITED: dict[str, tuple[str, ...]] = {
-    form: tuple(q.name for q in _asked_on(form) if q.limited) for form in FORM_TYPES
-}
-# The text answers each form keeps (the date as its three boxes).
-FIELDS_BY_FORM: dict[str, tuple[str, ...]] = {
-    form: tuple(
-        name
-        for q in _asked_on(form)
-        if q.name not in LIST_FIELDS
-        for name in (_DATE_FIELDS if q.name == "completed" else (q.name,))
-    )
-    for form in FORM_TYPES
-}
-# Every text answer a record can hold, whatever its form.
-TEXT_FIELDS: tuple[str, ...] = tuple(
-    dict.fromkeys(name for form in FORM_TYPES for name in FIELDS_BY_FORM[form])
-)
+def choices(question: Question, policy: Policy) -> list[Choice]:
+    """What a radios or checkboxes question offers, from the policy list it names."""
+    if question.options == "standard_parts":
+        return [
+            Choice(p.number, f"{p.number} {p.title}", p.description) for p in policy.standard_parts
+        ]
+    if question.options == "activity_types":
+        return [Choice(a.value, a.label) for a in policy.activity_types]
+    raise ValueError(f"{question.name}: no policy list named {question.options!r}")
 
 
 def normalise_text(value: str | None) -> str:
@@ -183,9 +101,18 @@ class DateCheck:
     parts: tuple[str, ...] = ()
 
 
-def check_date(day: str, month: str, year: str, *, policy: Policy, today: dt.date) -> DateCheck:
-    """GOV.UK date input rules: missing parts, a real date, the earliest date, not future."""
-    label = QUESTIONS["completed"]
+def check_date(
+    day: str,
+    month: str,
+    year: str,
+    *,
+    policy: Policy,
+    today: dt.date,
+    label: str | None = None,
+) -> DateCheck:
+    """GOV.UK date input rules: missing parts, a real date, the earliest date, not future.
+    ``label`` is the question's (by default the date the CPD was completed)."""
+    label = label or questions.label(COMPLETED)
     given = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
     missing = [name for name, value in given.items() if not value]
     if len(missing) == 3:
@@ -212,16 +139,12 @@ def check_date(day: str, month: str, year: str, *, policy: Policy, today: dt.dat
 
 
 def check_answers_date(
-    answers: Mapping[str, object], *, policy: Policy, today: dt.date
+    answers: Mapping[str, object], *, policy: Policy, today: dt.date, name: str = COMPLETED
 ) -> DateCheck:
-    """check_date on the day, month and year boxes of a set of answers."""
-    return check_date(
-        str(answers.get("completed_day") or ""),
-        str(answers.get("completed_month") or ""),
-        str(answers.get("completed_year") or ""),
-        policy=policy,
-        today=today,
-    )
+    """check_date on the day, month and year boxes of the date question ``name``."""
+    question = questions.named(name)
+    day, month, year = (str(answers.get(box) or "") for box in questions.boxes(question))
+    return check_date(day, month, year, policy=policy, today=today, label=question.label)
 
 
 def parse_date_quietly(
@@ -241,21 +164,10 @@ def problems_for_recording(
     """Every reason these answers cannot be recorded yet, by field, in page order.
     ``document_names`` names the documents in ``answers["documents"]`` for messages."""
     problems: dict[str, str] = {}
-    for field in FORM_FIELDS[form_type]:
-        if field == "completed":
-            check = check_answers_date(answers, policy=policy, today=today)
-            if check.error:
-                problems["completed"] = check.error
-            continue
-        if field == "standard_parts":
-            if not _valid_parts(answers.get("standard_parts"), policy):
-                problems[field] = MISSING[field]
-            continue
-        value = str(answers.get(field) or "")
-        if _is_missing(field, value, answers, form_type, policy):
-            problems[field] = MISSING[field]
-        elif field in LIMITED[form_type] and count_characters(value) > policy.limit(field):
-            problems[field] = over_limit_message(QUESTIONS[field], value, policy.limit(field))
+    for question in questions.asked_on(form_type):
+        problem = _problem(question, answers, policy=policy, today=today)
+        if problem:
+            problems[question.name] = problem
     problems.update(_document_problems(answers, form_type, policy, document_names or {}))
     return problems
 
@@ -268,7 +180,7 @@ def _document_problems(
     problems: dict[str, str] = {}
     documents = answers.get("documents") or []
     assert isinstance(documents, list)
-    limit = policy.limit("document_explanation")
+    limit = policy.limit(questions.DOCUMENT_EXPLANATION)
     for item in documents:
         document_id = int(item["id"])
         name = names.get(document_id, "this document")
@@ -283,23 +195,26 @@ def _document_problems(
     return problems
 
 
-def _is_missing(
-    field: str, value: str, answers: Mapping[str, object], form_type: str, policy: Policy
-) -> bool:
-    if field in REQUIRED[form_type] and not value.strip():
-        return True
-    if field == "activity_type":
-        return value not in {activity.value for activity in policy.activity_types}
-    if field == "activity_other":
-        return answers.get("activity_type") == "other" and not value.strip()
-    return False
-
-
-def _valid_parts(parts: object, policy: Policy) -> bool:
-    if not isinstance(parts, list | tuple) or not parts:
-        return False
-    known = {part.number for part in policy.standard_parts}
-    return all(part in known for part in parts)
+def _problem(
+    question: Question, answers: Mapping[str, object], *, policy: Policy, today: dt.date
+) -> str | None:
+    """Why one question's answer cannot be recorded yet, if it cannot."""
+    value = answers.get(question.name)
+    if question.kind == Kind.DATE:
+        return check_answers_date(answers, policy=policy, today=today, name=question.name).error
+    if question.kind in (Kind.RADIOS, Kind.CHECKBOXES):
+        known = {choice.value for choice in choices(question, policy)}
+        chosen = value if isinstance(value, list | tuple) else [value] if value else []
+        if question.required and not (chosen and all(item in known for item in chosen)):
+            return question.missing
+        return None
+    text = str(value or "")
+    asked = question.asked_if is None or answers.get(question.asked_if[0]) == question.asked_if[1]
+    if question.required and asked and not text.strip():
+        return question.missing
+    if question.limit is not None and count_characters(text) > policy.limit(question.name):
+        return over_limit_message(question.label, text, policy.limit(question.name))
+    return None
 
 
 @dataclass(frozen=True)

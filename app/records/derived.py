@@ -8,10 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.policy import MOST_STANDARD_PARTS, PART_NUMBER_MOST_CHARACTERS
-
-# The optional question some regulators' yearly minimum counts (app/renewal); the forms
-# ask it under this name (app/cpd/rules.py).
-PEER_REFLECTION = "peer_reflection"
+from app.questions import PEER_REFLECTION, STANDARD_PARTS
 
 
 def has_peer_reflection(answers: Mapping[str, Any]) -> bool:
@@ -29,7 +26,7 @@ def standard_parts_key(answers: Mapping[str, Any]) -> str | None:
     makes it wrong. Only strings a policy could name (policy.validate bounds them) are
     kept, at most as many as a policy can have, so the value stays small whatever an
     imported file or a draft holds."""
-    parts = answers.get("standard_parts")
+    parts = answers.get(STANDARD_PARTS)
     if not isinstance(parts, list):
         return None
     numbers = sorted(

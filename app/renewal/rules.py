@@ -104,7 +104,7 @@ def missing_sentences(status: RenewalStatus) -> list[str]:
         count = status.peer_reflections_missing
         sentences.append(
             f"Add a peer reflection to {count} more {'piece' if count == 1 else 'pieces'} "
-            "of CPD recorded this year (the structured form asks for one)."
+            "of CPD completed in this registration year (the structured form asks for one)."
         )
     return sentences
 

@@ -17,33 +17,40 @@ function element (tag, attributes, ...children) {
   return node
 }
 
+// Zoomed in (400 % is a 320 × 256 window) only the first few lines show: each state
+// opens with its heading, the time left or what happened, and then the action, so
+// all of them are in view without scrolling; the reason comes after the buttons
+// (and is read out with the rest, as the dialog's description).
 function buildDialog (settings) {
   const token = document.querySelector('meta[name="csrf-token"]')
-  const button = 'govuk-button govuk-!-margin-bottom-0'
+  const button = 'govuk-button'
+  const after = `${settings.idleMinutes} minutes without activity`
   return element('dialog', {
     class: 'app-timeout-dialog',
     'aria-labelledby': 'session-timeout-title',
-    'aria-describedby': 'session-timeout-text'
+    'aria-describedby': 'session-timeout-text session-timeout-reason'
   },
   element('div', { 'data-state': 'warning' },
-    element('h2', { class: 'govuk-heading-m app-timeout-dialog__title', id: 'session-timeout-title' }, 'You will be signed out soon'),
+    element('h2', { class: 'govuk-heading-m', id: 'session-timeout-title' }, 'You will be signed out soon'),
     // The time left said again as it runs down (announcedAt below): the countdown
     // in the text is read only as the dialog opens.
     element('p', { class: 'govuk-visually-hidden', 'aria-live': 'polite', 'data-announce': '' }),
     element('p', { class: 'govuk-body', id: 'session-timeout-text' },
-      'For your security, we will sign you out in ', element('strong', { 'data-countdown': '' }),
-      ' if you do nothing. Your work so far is saved. Choose “Stay signed in” to carry on.'),
+      'We will sign you out in ', element('strong', { 'data-countdown': '' }), ' if you do nothing.'),
     element('div', { class: 'govuk-button-group' },
       element('button', { type: 'button', class: button, 'data-stay': '' }, 'Stay signed in'),
       element('form', { method: 'post', action: settings.signOutUrl, class: 'app-sign-out' },
         element('input', { type: 'hidden', name: 'csrf_token', value: token ? token.content : '' }),
-        element('button', { type: 'submit', class: `${button} govuk-button--secondary` }, 'Sign out')))),
+        element('button', { type: 'submit', class: `${button} govuk-button--secondary` }, 'Sign out'))),
+    element('p', { class: 'govuk-body govuk-!-margin-bottom-0', id: 'session-timeout-reason' },
+      `For your security, we sign you out after ${after}. Your work so far is saved.`)),
   element('div', { 'data-state': 'ended', hidden: '' },
     element('h2', { class: 'govuk-heading-m', id: 'session-ended-title' }, 'You have been signed out'),
     element('p', { class: 'govuk-body', id: 'session-ended-text' },
-      `For your security, we signed you out after ${settings.idleMinutes} minutes without activity. ` +
       'Your work is kept: sign in again to carry on where you left off.'),
-    element('a', { class: button, 'data-sign-in': '', href: settings.signInUrl }, 'Sign in again')))
+    element('a', { class: button, 'data-sign-in': '', href: settings.signInUrl }, 'Sign in again'),
+    element('p', { class: 'govuk-body govuk-!-margin-bottom-0', id: 'session-ended-reason' },
+      `For your security, we signed you out after ${after}.`)))
 }
 
 export function startSessionTimeout (holder) {
@@ -97,13 +104,15 @@ export function startSessionTimeout (holder) {
     warning.hidden = true
     ended.hidden = false
     dialog.setAttribute('aria-labelledby', 'session-ended-title')
-    dialog.setAttribute('aria-describedby', 'session-ended-text')
+    dialog.setAttribute('aria-describedby', 'session-ended-text session-ended-reason')
     const signIn = ended.querySelector('[data-sign-in]')
     // Come back to this page (for a new form, autosave has already pointed the
     // address bar at the saved draft).
     signIn.href = `${data.signInUrl}?next=${encodeURIComponent(location.pathname + location.search)}`
     if (dialog.open) dialog.close()
     dialog.showModal()
+    // From the top: the warning may have been scrolled, and its heading comes first.
+    dialog.scrollTop = 0
     signIn.focus()
   }
 

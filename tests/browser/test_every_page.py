@@ -10,16 +10,13 @@ import re
 import time
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 
 import pytest
 from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, Page
-from sqlmodel import Session, create_engine, select
 
-from app.auth.models import User
 from app.cpd.listing import PAGE_SIZE
-from app.records.models import RECORDED, CpdRecord
+from app.records.models import DRAFT, RECORDED
 from app.reminders.emails import UNSUBSCRIBE_SALT
 from tests.browser.steps import create_account, sign_in, unique_email
 from tests.support import sample_files
@@ -32,6 +29,7 @@ from tests.support.audit import (
     validate_html,
 )
 from tests.support.browser import start_htmx
+from tests.support.records import top_up
 from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer
 
@@ -237,30 +235,17 @@ def _your_cpd_with_records(page: Page, _context: dict) -> str:
 
 
 def _your_cpd_second_page(page: Page, context: dict) -> str:
-    """Page 2 of this year's records, so GOV.UK pagination is checked too: enough CPD
-    is written straight into the database (the same records whichever visit comes
-    first)."""
-    engine = create_engine(context["database_url"])
-    with Session(engine) as db:
-        owner = db.exec(select(User).where(User.email == context["account"])).one()
-        dated = date.today()
-        have = db.exec(
-            select(CpdRecord).where(CpdRecord.owner_id == owner.id, CpdRecord.completed_on == dated)
-        ).all()
-        for number in range(len(have), PAGE_SIZE + 5):
-            db.add(
-                CpdRecord(
-                    owner_id=owner.id,
-                    form_type="unstructured",
-                    status=RECORDED,
-                    answers={"title": f"Paged record {number}", "standard_parts": ["4.1"]},
-                    completed_on=dated,
-                    recorded_at=datetime.now(UTC),
-                )
-            )
-        db.commit()
-    engine.dispose()
+    """Page 2 of this year's records, so GOV.UK pagination is checked too."""
+    top_up(context["database_url"], context["account"], RECORDED, PAGE_SIZE + 5)
     response = page.goto("/your-cpd?page=2")
+    assert response is not None
+    return response.text()
+
+
+def _your_drafts_second_page(page: Page, context: dict) -> str:
+    """Page 2 of the drafts (Your CPD shows the first page of them only)."""
+    top_up(context["database_url"], context["account"], DRAFT, PAGE_SIZE + 3)
+    response = page.goto("/your-cpd/drafts?page=2")
     assert response is not None
     return response.text()
 
@@ -525,6 +510,7 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "cpd-refused": _signed_in(_cpd_form_refused),
     "your-cpd-with-records": _signed_in(_your_cpd_with_records),
     "your-cpd-second-page": _signed_in(_your_cpd_second_page),
+    "your-cpd-drafts-second-page": _signed_in(_your_drafts_second_page),
     "your-cpd-earlier-year": _signed_in(_your_cpd_earlier_year),
     "cpd-edit-with-documents": _signed_in(_record_with_documents("/edit")),
     "cpd-view-with-documents": _signed_in(_record_with_documents("")),

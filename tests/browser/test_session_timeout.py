@@ -19,7 +19,8 @@ from tests.support.database import throwaway_database
 from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
 
-pytestmark = pytest.mark.db
+# One short-session server for the module, on one of make test's two workers.
+pytestmark = [pytest.mark.db, pytest.mark.xdist_group("short-session")]
 
 IDLE_SECONDS = 30
 WARNING_SECONDS = 15

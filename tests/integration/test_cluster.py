@@ -22,7 +22,8 @@ from deploy.cluster import (  # noqa: E402
     wait_until_healthy,
 )
 
-pytestmark = pytest.mark.cluster
+# One worker sets the cluster up once for the module (make test runs two: --dist loadgroup).
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 
 @pytest.fixture(scope="module")

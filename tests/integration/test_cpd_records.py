@@ -395,5 +395,5 @@ def test_every_box_is_labelled_with_its_one_question_and_other_s_error_agrees(
     )
     for name in ("title", "activity_other", "what_you_did", "peer_reflection"):
         label = re.search(rf'<label[^>]*for="{name}"[^>]*>\s*(.*?)\s*</label>', html, re.S)
-        assert label and label.group(1) == rules.QUESTIONS[name], name
+        assert label and label.group(1) == rules.label(name), name
     assert '<a href="#activity_other">Enter what type of activity it was</a>' in html

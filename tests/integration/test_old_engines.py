@@ -10,6 +10,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -146,26 +147,37 @@ def _check_controls_and_labels(
     )
 
 
-def test_dillo_and_netsurf_screenshots_of_the_form_errors_your_cpd_and_a_record(
-    live_server: LiveServer, smtp_server: SmtpServer, tmp_path: Path
-) -> None:
+def each_drawn(
+    pages: dict[str, str], base: str, folder: Path
+) -> Iterator[tuple[str, str, str, str, screen.Shot]]:
+    """Each page (its HTML by name) drawn by each engine on a virtual screen, kept as
+    SHOTS/<engine>-<name>.png: (display, engine, name, html as drawn, what was drawn)."""
     tools = ("dillo", "netsurf-gtk", "Xvfb", "import")
     missing = [tool for tool in tools if not shutil.which(tool)]
     assert not missing, f"`make browsers` installs {missing}"
-    home = tmp_path / "home"
+    home = folder / "home"
     (home / ".config" / "netsurf").mkdir(parents=True)
     (home / ".config" / "netsurf" / "Choices").write_text(NETSURF_CHOICES)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    pages = {}
-    for name, html in _pages(live_server.url, smtp_server.catcher).items():
-        assert "Sign out" in html, name  # signed in
-        # Shown from a file (neither engine keeps our session cookie), styles from the server.
-        pages[name] = html.replace("<head>", f'<head><base href="{live_server.url}/">', 1)
+    # Shown from a file (neither engine keeps our session cookie), styles from the server.
+    pages = {
+        name: html.replace("<head>", f'<head><base href="{base}/">', 1)
+        for name, html in pages.items()
+    }
     with screen.virtual_screen(SCREEN) as display:
         for engine in ("dillo", "netsurf"):
             for name, html in pages.items():
                 out = SHOTS / f"{engine}-{name}.png"
                 out.unlink(missing_ok=True)
-                shot = _draw(display, engine, html, tmp_path, out)
-                if name == "form":
-                    _check_controls_and_labels(display, engine, html, tmp_path, shot)
+                yield display, engine, name, html, _draw(display, engine, html, folder, out)
+
+
+def test_dillo_and_netsurf_screenshots_of_the_form_errors_your_cpd_and_a_record(
+    live_server: LiveServer, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    pages = _pages(live_server.url, smtp_server.catcher)
+    for name, html in pages.items():
+        assert "Sign out" in html, name  # signed in
+    for display, engine, name, html, shot in each_drawn(pages, live_server.url, tmp_path):
+        if name == "form":
+            _check_controls_and_labels(display, engine, html, tmp_path, shot)

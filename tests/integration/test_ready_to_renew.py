@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -129,7 +130,7 @@ def test_cpd_recorded_this_year_but_completed_last_year_is_explained(
     add_record(db, user.id, completed_on=year.start - dt.timedelta(days=3))
     statement = _statement(signed_in_client)
     assert "You are not ready to renew yet" in statement
-    assert "You recorded 1 piece of CPD this year that was completed before" in statement
+    assert "1 other piece of CPD you recorded was completed before" in statement
 
 
 def test_the_counts_are_one_aggregate_query_however_many_records(
@@ -233,3 +234,63 @@ def test_the_migration_fills_in_whether_existing_records_have_a_peer_reflection(
         3: False,
         4: False,
     }
+
+
+class _Outline(HTMLParser):
+    """The page's headings in order, each with the text that follows it up to the next."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[list[str]] = []  # [heading text, text after it]
+        self._in_heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self._in_heading = True
+            self.headings.append(["", ""])
+
+    def handle_endtag(self, tag: str) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self._in_heading = False
+
+    def handle_data(self, data: str) -> None:
+        if self.headings:
+            self.headings[-1][0 if self._in_heading else 1] += data
+
+
+def _said(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_ready_to_renew_has_one_heading_then_words_and_one_count_for_this_year(
+    signed_in_client: FlaskClient, db: Session, user, policy: Policy
+) -> None:
+    assert user.id is not None
+    year = renewal_year(policy.today(), policy)
+    add_record(db, user.id, completed_on=year.start)
+    add_record(db, user.id, completed_on=year.start + dt.timedelta(days=1))
+    # Recorded today, completed the year before: it must not read as a second count
+    # of what was recorded this year.
+    add_record(db, user.id, completed_on=year.start - dt.timedelta(days=3))
+    html = signed_in_client.get("/your-cpd").get_data(as_text=True)
+
+    outline = _Outline()
+    outline.feed(html)
+    titles = [" ".join(text.split()) for text, _ in outline.headings]
+    banner = titles.index("Ready to renew")
+    assert titles[banner + 1] == "This registration year", titles  # the banner's only heading
+    assert outline.headings[banner][1].strip(), "the banner's heading is followed by nothing"
+
+    # Every sentence counting the CPD recorded this (registration) year gives one number:
+    # the 2 completed in it. The one completed before it is said another way.
+    blocks = re.findall(r"<(p|li)\b[^>]*>(.*?)</\1>", html, re.S)
+    sentences = [s for _, block in blocks for s in re.split(r"(?<=[.:])\s", _said(block))]
+    counts = [
+        int(count)
+        for sentence in sentences
+        if re.search(r"\brecorded\b", sentence)
+        and re.search(r"\bthis (registration )?year\b", sentence)
+        for count in re.findall(r"\b(\d+) pieces? of CPD\b", sentence)
+    ]
+    assert counts and set(counts) == {2}, [s for s in sentences if "this" in s and "recorded" in s]
+    assert "1 other piece of CPD you recorded was completed before" in _said(html)

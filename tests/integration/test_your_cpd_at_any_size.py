@@ -167,3 +167,44 @@ def test_the_recorded_page_counts_progress_without_loading_every_record(
         as_text=True
     )
     assert set(loaded) == {record_id}
+
+
+def test_drafts_are_on_the_first_page_only_a_page_of_them_and_the_rest_on_their_own_pages(
+    app: Flask, signed_in_client: FlaskClient, db: Session, user, policy: Policy
+) -> None:
+    """Every page of Your CPD used to list every draft before the recorded CPD: dozens of
+    links to Tab past on each page (issue 23, item 5)."""
+    assert user.id is not None
+    _your_cpd(app, signed_in_client)  # the first visit writes the browser's session
+    start, _ = this_year(policy)
+    add_records(db, user.id, PAGE_SIZE + 5, on=start, title="Recorded")
+    add_records(db, user.id, 2, on=start, status=DRAFT, title="Unfinished")
+    few_drafts, few_queries = _your_cpd(app, signed_in_client)
+    add_records(db, user.id, 2 * PAGE_SIZE + 3, on=start, status=DRAFT, title="Unfinished more")
+    first, first_queries = _your_cpd(app, signed_in_client)
+    total = 2 * PAGE_SIZE + 5
+
+    # The first page: a page of drafts at most, then a page of recorded CPD, for the
+    # same queries however many drafts there are.
+    assert first_queries == few_queries
+    assert first.count("Does not count towards your renewal until you record it.") == PAGE_SIZE
+    assert first.count('class="govuk-summary-card"') == 2 * PAGE_SIZE
+    assert f"You have {total} drafts." in first
+    assert 'href="#drafts"' in first and 'href="/your-cpd/drafts"' in first
+
+    # Later pages: no draft, only how many there are and where they are.
+    with counting_statements(app) as statements:
+        second = signed_in_client.get("/your-cpd?page=2").get_data(as_text=True)
+    assert len(statements) < first_queries
+    assert "Unfinished" not in second
+    assert "Does not count towards your renewal until you record it." not in second
+    assert second.count('class="govuk-summary-card"') == 5
+    assert f"You have {total} drafts." in second
+    assert second.count('href="/your-cpd/drafts"') == 2  # Ready to renew's and the list's
+
+    # Every draft on its own pages, a page at a time.
+    pages = [signed_in_client.get(f"/your-cpd/drafts?page={n}") for n in (1, 2, 3, 4)]
+    assert [page.status_code for page in pages] == [200, 200, 200, 404]
+    cards = [page.get_data(as_text=True).count('class="govuk-summary-card"') for page in pages[:3]]
+    assert cards == [PAGE_SIZE, PAGE_SIZE, 5]
+    assert "Recorded" not in "".join(page.get_data(as_text=True) for page in pages[:3])

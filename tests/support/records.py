@@ -45,3 +45,42 @@ def save_new_page(
         action=services.DRAFT_ACTION,
     )
     return page.save_page(db, owner_id=owner_id, post=post, policy=policy, scanner=not_scanned)
+
+
+def top_up(database_url: str, email: str, status: str, count: int) -> None:
+    """At least ``count`` of one person's CPD of ``status`` (app.records.models' DRAFT or
+    RECORDED) dated today, written straight into the database: the same records
+    whichever visit comes first."""
+    import datetime as dt
+
+    from sqlmodel import Session, select
+
+    from app.auth.models import User
+    from app.records.models import RECORDED, CpdRecord
+
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as db:
+            owner = db.exec(select(User).where(User.email == email)).one()
+            dated = dt.date.today()
+            have = db.exec(
+                select(CpdRecord).where(
+                    CpdRecord.owner_id == owner.id,
+                    CpdRecord.completed_on == dated,
+                    CpdRecord.status == status,
+                )
+            ).all()
+            for number in range(len(have), count):
+                db.add(
+                    CpdRecord(
+                        owner_id=owner.id,
+                        form_type="unstructured",
+                        status=status,
+                        answers={"title": f"Paged {status} {number}", "standard_parts": ["4.1"]},
+                        completed_on=dated,
+                        recorded_at=dt.datetime.now(dt.UTC) if status == RECORDED else None,
+                    )
+                )
+            db.commit()
+    finally:
+        engine.dispose()

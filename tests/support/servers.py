@@ -146,7 +146,7 @@ def start_live_server(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a hang guard: a loaded 2-core machine took 22 s
     while True:
         try:
             with urllib.request.urlopen(url + "/cookies", timeout=2) as response:  # noqa: S310

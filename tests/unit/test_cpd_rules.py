@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app import dates
+from app import dates, questions
 from app.cpd import rules
 from app.policy import Policy
 
@@ -39,10 +39,10 @@ def test_counting_uses_code_points_not_bytes_or_utf16_units() -> None:
     assert rules.count_characters("café 😀") == 6
 
 
-@pytest.mark.parametrize("field", sorted(POLICY.character_limits.keys() & set(rules.QUESTIONS)))
+@pytest.mark.parametrize("field", [q.name for q in questions.QUESTIONS if q.limit is not None])
 def test_exactly_the_limit_is_accepted_and_one_more_is_refused(field: str) -> None:
     limit = POLICY.limit(field)
-    form = rules.STRUCTURED if field in rules.LIMITED[rules.STRUCTURED] else rules.UNSTRUCTURED
+    form = questions.named(field).forms[0]
     base = complete_structured(activity_type="other", activity_other="Shadowing")
     if form == rules.UNSTRUCTURED:
         base = {**base, "description": "described"}
@@ -54,7 +54,7 @@ def test_exactly_the_limit_is_accepted_and_one_more_is_refused(field: str) -> No
         {**base, field: "a" * (limit + 1)}, form, policy=POLICY, today=TODAY
     )
     assert over[field] == (
-        f"{rules.QUESTIONS[field]} must be {limit:,} characters or fewer — you have {limit + 1:,}"
+        f"{rules.label(field)} must be {limit:,} characters or fewer — you have {limit + 1:,}"
     )
 
 
@@ -205,13 +205,20 @@ def test_the_registration_year_runs_from_1_december_to_30_november(
     assert dates.registration_year_containing(day, POLICY) == (start, end)
 
 
-def test_each_question_is_defined_once_with_a_limit_for_every_limited_box() -> None:
-    names = [question.name for question in rules.QUESTIONS_IN_ORDER]
+def test_each_question_is_defined_once_with_a_limit_for_every_typed_box() -> None:
+    names = [question.name for question in questions.QUESTIONS]
     assert len(names) == len(set(names))
-    for question in rules.QUESTIONS_IN_ORDER:
-        assert rules.QUESTIONS[question.name] == question.label
-        if question.limited:
-            assert POLICY.limit(question.name) > 0
+    for question in questions.QUESTIONS:
+        assert rules.label(question.name) == question.label
+        assert question.forms and set(question.forms) <= set(questions.FORM_TYPES)
+        assert not question.required or question.missing or question.kind == questions.Kind.DATE
+        if question.kind in questions.TYPED:
+            assert question.limit is not None and POLICY.limit(question.name) == question.limit
+        if question.options:
+            assert rules.choices(question, POLICY)
+        if question.asked_if:
+            assert question.asked_if[0] in names[: names.index(question.name)]
     # The "Other" box asks what type of activity it was, and its error says the same.
-    assert rules.QUESTIONS["activity_other"] == "If you chose other, what type of activity was it?"
-    assert rules.MISSING["activity_other"] == "Enter what type of activity it was"
+    other = questions.named("activity_other")
+    assert other.label == "If you chose other, what type of activity was it?"
+    assert other.missing == "Enter what type of activity it was"

@@ -1,9 +1,10 @@
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from app.policy import Policy, PolicyError, load_policy
+from app.policy import AREAS, CpdForm, Policy, PolicyError, Sessions, load_policy
 
 
 def test_defaults_match_the_regulators_page():
@@ -17,14 +18,22 @@ def test_defaults_match_the_regulators_page():
     assert policy.limit("description") == 6000
 
 
-def test_an_operator_file_overrides_only_what_it_names(tmp_path: Path):
-    path = tmp_path / "policy.toml"
-    path.write_text(
+@pytest.mark.parametrize(
+    "toml",
+    [
         'help_phone = "0800 000 0000"\n'
         "session_idle_timeout_minutes = 30\n"
         "[character_limits]\n"
-        "title = 120\n"
-    )
+        "title = 120\n",
+        # The same, each setting in its area's table.
+        '[contact]\nhelp_phone = "0800 000 0000"\n'
+        "[sessions]\nsession_idle_timeout_minutes = 30\n"
+        "[cpd_form.character_limits]\ntitle = 120\n",
+    ],
+)
+def test_an_operator_file_overrides_only_what_it_names(tmp_path: Path, toml: str):
+    path = tmp_path / "policy.toml"
+    path.write_text(toml)
     policy = load_policy(path)
     assert policy.help_phone == "0800 000 0000"
     assert policy.session_idle_timeout == dt.timedelta(minutes=30)
@@ -87,3 +96,37 @@ def test_a_fractional_session_timeout_is_accepted_from_the_operator_file(tmp_pat
     policy_file.write_text("session_idle_timeout_minutes = 0.5\nsession_warning_minutes = 0.25\n")
     policy = load_policy(policy_file)
     assert policy.session_idle_timeout.total_seconds() == 30
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[sessions]\nhelp_phone = 'x'", r"unknown settings in \[sessions\]: help_phone"),
+        (
+            "help_phone = 'x'\n[contact]\nhelp_phone = 'y'",
+            r"help_phone is set twice, in \[contact\] and above it",
+        ),
+        ("sessions = 3", r"\[sessions\] must be a table of settings"),
+        ("[sessions]\nsession_warning_minutes = 61", "session_warning_minutes must be less than"),
+    ],
+)
+def test_an_areas_table_holds_only_that_areas_settings_once(
+    tmp_path: Path, toml: str, message: str
+):
+    path = tmp_path / "policy.toml"
+    path.write_text(toml)
+    with pytest.raises(PolicyError, match=message):
+        load_policy(path)
+
+
+def test_each_setting_belongs_to_one_area_and_each_area_checks_itself():
+    names = [f.name for area in AREAS for f in dataclasses.fields(area)]
+    assert len(names) == len(set(names))
+    assert set(names) == {f.name for f in dataclasses.fields(Policy)}
+    assert not set(names) & {area.TABLE for area in AREAS}  # a table is never a setting
+    for area in AREAS:
+        area().check()  # each area's defaults stand on their own
+    with pytest.raises(PolicyError, match="session_warning_minutes must be less than"):
+        Sessions(session_warning_minutes=61).check()
+    with pytest.raises(PolicyError, match="character_limits has unknown boxes: titel"):
+        CpdForm(character_limits={"titel": 5}).check()

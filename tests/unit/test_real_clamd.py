@@ -20,7 +20,11 @@ from tests.support import sample_files
 
 CLAMD = shutil.which("clamd") or "/usr/sbin/clamd"
 
-pytestmark = pytest.mark.skipif(not os.access(CLAMD, os.X_OK), reason="clamd is not installed")
+pytestmark = [
+    pytest.mark.skipif(not os.access(CLAMD, os.X_OK), reason="clamd is not installed"),
+    # One clamd for the module, on one of make test's two workers.
+    pytest.mark.xdist_group("clamd"),
+]
 
 
 @pytest.fixture(scope="module")
