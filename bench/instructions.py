@@ -118,12 +118,13 @@ def _cases(app_root: Path) -> tuple[dict[str, Callable[[], None]], Any]:
     state = {"count": 0, "version": 1}
 
     def autosave() -> None:
-        # Different answers each time, so every autosave writes a new version.
+        # Different answers each time, a little longer or shorter as typing makes them,
+        # so every autosave writes a new version and charges the storage quota.
         response = client.post(
             f"{BASE}/your-cpd/autosave",
             data={
                 **answers,
-                "what_you_did": f"{TEXT} {state['count']}",
+                "what_you_did": TEXT + " more" * (state["count"] % 5 + 1),
                 "record_id": record_id,
                 "version": str(state["version"]),
             },

@@ -26,6 +26,10 @@ DRAFT_ACTION = "draft"  # "Save as draft": keeps anything, checks nothing
 ACTIONS = (RECORD, DRAFT_ACTION)
 
 
+# The revisions' table, for the plain statements an autosave's revision needs.
+_REVISIONS: Table = CpdRevision.__table__  # type: ignore[attr-defined]
+
+
 class RecordNotFound(LookupError):
     """No such record for this owner (another person's record is 'not found' too)."""
 
@@ -86,20 +90,32 @@ def _revise(
     load has a new token)."""
     assert record.id is not None
     if autosave and editor:
-        newest = db.exec(
-            select(CpdRevision)
-            .where(CpdRevision.record_id == record.id)
-            .order_by(col(CpdRevision.id).desc())
+        # The newest revision's id, whose page saved it, and its size as stored: read
+        # as plain columns, not as a revision object with its answers decoded.
+        revisions = _REVISIONS.c
+        newest = db.execute(
+            sa_select(
+                revisions.id,
+                revisions.autosaved,
+                revisions.editor,
+                quota.stored_size(revisions.answers).label("size"),
+            )
+            .where(revisions.record_id == record.id)
+            .order_by(revisions.id.desc())
             .limit(1)
         ).first()
         if newest is not None and newest.autosaved and newest.editor == editor:
-            grown = quota.size_of(answers) - quota.size_of(newest.answers)
-            newest.version = record.version
-            newest.kind = kind
-            newest.answers = dict(answers)
-            newest.saved_at = record.updated_at
-            db.add(newest)
-            return grown
+            db.execute(
+                update(_REVISIONS)
+                .where(revisions.id == newest.id)
+                .values(
+                    version=record.version,
+                    kind=kind,
+                    answers=dict(answers),
+                    saved_at=record.updated_at,
+                )
+            )
+            return quota.size_of(answers) - int(newest.size)
     db.add(
         CpdRevision(
             record_id=record.id,
@@ -128,9 +144,10 @@ def claim_version(
     flight when the button was pressed is no conflict with itself).
 
     Nothing is written before it, so a lost race leaves nothing behind: the caller's
-    transaction is rolled back and VersionConflict carries the stored record. After a
-    win the record is read again inside the transaction, so what the write decides
-    (recorded or draft, which answers count) rests on the version it now holds."""
+    transaction is rolled back and VersionConflict carries the stored record. A win
+    returns the whole row it updated, which replaces ``record``'s attributes, so what
+    the write decides (recorded or draft, which answers count) rests on the version it
+    now holds, read in the same statement."""
     assert record.id is not None
     same_page = col(CpdRecord.last_editor) == editor if editor else false()
     claimed = db.execute(
@@ -143,14 +160,14 @@ def claim_version(
             or_(col(CpdRecord.version) == (-1 if expected is None else expected), same_page),
         )
         .values(version=CpdRecord.version + 1)
-        .returning(col(CpdRecord.version))
-        .execution_options(synchronize_session=False)
+        .returning(CpdRecord)
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).first()
     if claimed is None:
         db.rollback()
         db.refresh(record)
         raise VersionConflict(record)
-    db.refresh(record)
+    assert claimed[0] is record  # the identity map's one copy, refreshed
 
 
 def records_held(db: Session, *, owner_id: int) -> int:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, cast, func, update
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, cast, func, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -49,6 +49,9 @@ class StorageUse(SQLModel, table=True):
     stored_bytes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
+_STORAGE_USE: Table = StorageUse.__table__  # type: ignore[attr-defined]
+
+
 def size_of(answers: Mapping[str, Any] | None) -> int:
     """The bytes a set of answers (or a kept form's data) counts for: the length of
     the JSON text the database stores, as SQLAlchemy's JSON type writes it. None (no
@@ -56,8 +59,9 @@ def size_of(answers: Mapping[str, Any] | None) -> int:
     return 0 if answers is None else len(json.dumps(answers))
 
 
-def _text_length(column: Any) -> Any:
-    """The length of a JSON column's text; 0 for SQL NULL and for JSON null alike."""
+def stored_size(column: Any) -> Any:
+    """In SQL, what ``size_of`` says of a JSON column's value: the length of its text;
+    0 for SQL NULL and for JSON null alike."""
     return func.coalesce(func.length(func.nullif(cast(column, String), "null")), 0)
 
 
@@ -71,7 +75,7 @@ def measure(db: Session, *, owner_id: int) -> int:
     records = (
         select(
             func.coalesce(
-                func.sum(_text_length(CpdRecord.answers) + _text_length(CpdRecord.pending_answers)),
+                func.sum(stored_size(CpdRecord.answers) + stored_size(CpdRecord.pending_answers)),
                 0,
             )
         )
@@ -79,13 +83,13 @@ def measure(db: Session, *, owner_id: int) -> int:
         .scalar_subquery()
     )
     versions = (
-        select(func.coalesce(func.sum(_text_length(CpdRevision.answers)), 0))
+        select(func.coalesce(func.sum(stored_size(CpdRevision.answers)), 0))
         .join(CpdRecord, CpdRevision.record_id == CpdRecord.id)  # type: ignore[arg-type]
         .where(CpdRecord.owner_id == owner_id)
         .scalar_subquery()
     )
     kept = (
-        select(func.coalesce(func.sum(_text_length(KeptForm.data)), 0))
+        select(func.coalesce(func.sum(stored_size(KeptForm.data)), 0))
         .where(KeptForm.user_id == owner_id)
         .scalar_subquery()
     )
@@ -134,17 +138,18 @@ def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: b
     if delta == 0:
         return
     floor = func.greatest if db.get_bind().dialect.name == "postgresql" else func.max
+    # The table's columns, not the ORM class: a plain UPDATE skips the ORM's bulk-update
+    # machinery (it holds no StorageUse objects to keep in step).
+    use = _STORAGE_USE.c
     for _attempt in range(2):
         statement = (
-            update(StorageUse)
-            .where(col(StorageUse.owner_id) == owner_id)
-            .values(stored_bytes=floor(0, StorageUse.stored_bytes + delta))
-            .returning(col(StorageUse.stored_bytes))
+            update(_STORAGE_USE)
+            .where(use.owner_id == owner_id)
+            .values(stored_bytes=floor(0, use.stored_bytes + delta))
+            .returning(use.stored_bytes)
         )
         if delta > 0 and limited:
-            statement = statement.where(
-                col(StorageUse.stored_bytes) + delta <= policy.storage_quota_bytes
-            )
+            statement = statement.where(use.stored_bytes + delta <= policy.storage_quota_bytes)
         if db.execute(statement).first() is not None:
             return
         if db.get(StorageUse, owner_id) is not None:
