@@ -17,6 +17,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 from wtforms import Field
 
+from app.layout import layout_piece
+
 # Never echo these back into the page.
 _SECRET_FIELD_TYPES = {"PasswordField"}
 
@@ -58,9 +60,6 @@ _FIELD_MACROS = {
     "govukRadios": "radios",
     "govukFileUpload": "file-upload",
 }
-# Distinct unanswered fields are few (each form's questions, as the policy words them);
-# the bound keeps a mistake from growing the dict without limit.
-MAX_KEPT_FIELDS = 256
 
 
 def _answered(component: str, params: Mapping[str, Any]) -> bool:
@@ -102,20 +101,15 @@ def kept_fields(*names: str) -> tuple[Callable[[dict[str, Any]], Markup], ...]:
 
 def _kept_field(name: str, params: dict[str, Any]) -> Markup:
     component = _FIELD_MACROS[name]
-    env = current_app.jinja_env
-    if _answered(component, params) or not current_app.config["LAYOUT_CACHE"]:
-        return _field_macro(env, component, name)(params)
+    macro = _field_macro(current_app.jinja_env, component, name)
+    if _answered(component, params):
+        return macro(params)
     try:
-        key = (name, _key(params))
+        variant = _key(params)
     except TypeError:  # something no key can stand for (an Undefined): render it
-        return _field_macro(env, component, name)(params)
-    kept: dict[Hashable, Markup] = current_app.extensions.setdefault("kept_fields", {})
-    html = kept.get(key)
-    if html is None:
-        html = _field_macro(env, component, name)(params)
-        if len(kept) < MAX_KEPT_FIELDS:
-            kept.setdefault(key, html)
-    return html
+        return macro(params)
+    # A piece with no holes: the macro's HTML for these parameters (app/layout.py).
+    return layout_piece(name, variant, macro, params)
 
 
 def _field_macro(env: Environment, component: str, name: str) -> Callable[..., Markup]:

@@ -23,7 +23,9 @@ def _macro(app: Flask, component: str, name: str) -> Any:
 
 
 def _kept(app: Flask) -> dict:
-    return app.extensions.get("kept_fields", {})
+    """The kept fields (app/layout.py's pieces named after a field macro)."""
+    pieces = app.extensions["layout_pieces"]
+    return {key: html for key, html in pieces.items() if key[0].startswith("govuk")}
 
 
 def test_an_unanswered_field_is_kept_and_is_the_macros_own_html(app: Flask) -> None:
