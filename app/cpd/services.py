@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, false, or_, update
+from sqlalchemy import Table, bindparam, false, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,32 @@ DRAFT_ACTION = "draft"  # "Save as draft": keeps anything, checks nothing
 ACTIONS = (RECORD, DRAFT_ACTION)
 
 
-# The revisions' table, for the plain statements an autosave's revision needs.
+# The plain statements an autosave's revision needs, built once with bind parameters
+# (building them was a tenth of an autosave's Python): the newest revision of a record,
+# read as its id, whose page saved it and its size as stored, not as an object with
+# its answers decoded; and that revision brought up to date.
 _REVISIONS: Table = CpdRevision.__table__  # type: ignore[attr-defined]
+_NEWEST_REVISION = (
+    sa_select(
+        _REVISIONS.c.id,
+        _REVISIONS.c.autosaved,
+        _REVISIONS.c.editor,
+        quota.stored_size(_REVISIONS.c.answers).label("size"),
+    )
+    .where(_REVISIONS.c.record_id == bindparam("record_id"))
+    .order_by(_REVISIONS.c.id.desc())
+    .limit(1)
+)
+_UPDATE_REVISION = (
+    update(_REVISIONS)
+    .where(_REVISIONS.c.id == bindparam("revision_id"))
+    .values(
+        version=bindparam("version"),
+        kind=bindparam("kind"),
+        answers=bindparam("answers"),
+        saved_at=bindparam("saved_at"),
+    )
+)
 
 
 class RecordNotFound(LookupError):
@@ -90,30 +114,17 @@ def _revise(
     load has a new token)."""
     assert record.id is not None
     if autosave and editor:
-        # The newest revision's id, whose page saved it, and its size as stored: read
-        # as plain columns, not as a revision object with its answers decoded.
-        revisions = _REVISIONS.c
-        newest = db.execute(
-            sa_select(
-                revisions.id,
-                revisions.autosaved,
-                revisions.editor,
-                quota.stored_size(revisions.answers).label("size"),
-            )
-            .where(revisions.record_id == record.id)
-            .order_by(revisions.id.desc())
-            .limit(1)
-        ).first()
+        newest = db.execute(_NEWEST_REVISION, {"record_id": record.id}).first()
         if newest is not None and newest.autosaved and newest.editor == editor:
             db.execute(
-                update(_REVISIONS)
-                .where(revisions.id == newest.id)
-                .values(
-                    version=record.version,
-                    kind=kind,
-                    answers=dict(answers),
-                    saved_at=record.updated_at,
-                )
+                _UPDATE_REVISION,
+                {
+                    "revision_id": newest.id,
+                    "version": record.version,
+                    "kind": kind,
+                    "answers": dict(answers),
+                    "saved_at": record.updated_at,
+                },
             )
             return quota.size_of(answers) - int(newest.size)
     db.add(
