@@ -15,9 +15,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, cast, func, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -129,6 +141,26 @@ def _start_counting(db: Session, *, owner_id: int) -> int | None:
     return measured if inserted is not None else None
 
 
+@cache
+def _charge_statement(dialect: str, *, refusing: bool) -> Any:
+    """The counter's compare-and-set, built once per database and kind, with bind
+    parameters ``owner``, ``delta`` and ``quota``: a plain UPDATE on the table (the ORM
+    holds no StorageUse objects to keep in step), never below 0, and, when
+    ``refusing``, only while the account stays within its quota."""
+    use = _STORAGE_USE.c
+    floor = func.greatest if dialect == "postgresql" else func.max
+    delta = bindparam("delta", type_=BigInteger)
+    statement = (
+        update(_STORAGE_USE)
+        .where(use.owner_id == bindparam("owner"))
+        .values(stored_bytes=floor(0, use.stored_bytes + delta))
+        .returning(use.stored_bytes)
+    )
+    if refusing:
+        statement = statement.where(use.stored_bytes + delta <= bindparam("quota"))
+    return statement
+
+
 def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: bool = True) -> None:
     """Count ``delta`` bytes (less than 0: freed) against the account's quota, in the
     caller's transaction: one compare-and-set, so two writes at once cannot both take
@@ -137,20 +169,13 @@ def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: b
     restoring and discarding are counted but never refused: they are how room is made)."""
     if delta == 0:
         return
-    floor = func.greatest if db.get_bind().dialect.name == "postgresql" else func.max
-    # The table's columns, not the ORM class: a plain UPDATE skips the ORM's bulk-update
-    # machinery (it holds no StorageUse objects to keep in step).
-    use = _STORAGE_USE.c
+    refusing = delta > 0 and limited
+    statement = _charge_statement(db.get_bind().dialect.name, refusing=refusing)
+    values = {"owner": owner_id, "delta": delta}
+    if refusing:
+        values["quota"] = policy.storage_quota_bytes
     for _attempt in range(2):
-        statement = (
-            update(_STORAGE_USE)
-            .where(use.owner_id == owner_id)
-            .values(stored_bytes=floor(0, use.stored_bytes + delta))
-            .returning(use.stored_bytes)
-        )
-        if delta > 0 and limited:
-            statement = statement.where(use.stored_bytes + delta <= policy.storage_quota_bytes)
-        if db.execute(statement).first() is not None:
+        if db.execute(statement, values).first() is not None:
             return
         if db.get(StorageUse, owner_id) is not None:
             raise StorageFull(owner_id)
