@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, false, or_, update
+from sqlalchemy import Table, bindparam, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
@@ -141,6 +142,44 @@ def _revise(
     return quota.size_of(answers)
 
 
+def _not_deleted(deleted: bool) -> Any:
+    column = col(CpdRecord.deleted_at)
+    return column.is_not(None) if deleted else column.is_(None)
+
+
+# The statements every save of a record runs, built once (with bind parameters): building
+# them on every request was about a fifth of an autosave's instructions.
+
+
+@cache
+def _claim_statement(*, deleted: bool) -> Any:
+    """``claim_version``'s compare-and-set, returning the whole row it claimed."""
+    return (
+        update(CpdRecord)
+        .where(
+            col(CpdRecord.id) == bindparam("record_id"),
+            _not_deleted(deleted),
+            or_(
+                col(CpdRecord.version) == bindparam("expected"),
+                col(CpdRecord.last_editor) == bindparam("editor"),
+            ),
+        )
+        .values(version=CpdRecord.version + 1)
+        .returning(CpdRecord)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+@cache
+def _record_statement(*, deleted: bool) -> Any:
+    """``get_record``'s query: one of the owner's records, by id."""
+    return select(CpdRecord).where(
+        col(CpdRecord.id) == bindparam("record_id"),
+        col(CpdRecord.owner_id) == bindparam("owner_id"),
+        _not_deleted(deleted),
+    )
+
+
 def claim_version(
     db: Session,
     record: CpdRecord,
@@ -160,19 +199,14 @@ def claim_version(
     the write decides (recorded or draft, which answers count) rests on the version it
     now holds, read in the same statement."""
     assert record.id is not None
-    same_page = col(CpdRecord.last_editor) == editor if editor else false()
     claimed = db.execute(
-        update(CpdRecord)
-        .where(
-            col(CpdRecord.id) == record.id,
-            col(CpdRecord.deleted_at).is_not(None)
-            if deleted
-            else col(CpdRecord.deleted_at).is_(None),
-            or_(col(CpdRecord.version) == (-1 if expected is None else expected), same_page),
-        )
-        .values(version=CpdRecord.version + 1)
-        .returning(CpdRecord)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        _claim_statement(deleted=deleted),
+        {
+            "record_id": record.id,
+            "expected": -1 if expected is None else expected,
+            # No page token: NULL, which equals no row's last editor.
+            "editor": editor or None,
+        },
     ).first()
     if claimed is None:
         db.rollback()
@@ -289,13 +323,8 @@ def discard_pending_changes(
 
 def get_record(db: Session, *, owner_id: int, record_id: int, deleted: bool = False) -> CpdRecord:
     record = db.exec(
-        select(CpdRecord).where(
-            CpdRecord.id == record_id,
-            CpdRecord.owner_id == owner_id,
-            col(CpdRecord.deleted_at).is_not(None)
-            if deleted
-            else col(CpdRecord.deleted_at).is_(None),
-        )
+        _record_statement(deleted=deleted),
+        params={"record_id": record_id, "owner_id": owner_id},
     ).first()
     if record is None:
         raise RecordNotFound(record_id)
