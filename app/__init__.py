@@ -21,7 +21,7 @@ from app.config import (
     secret_key_problem,
 )
 from app.extensions import check_limits_in_views_only, csrf, limiter
-from app.govuk_fields import error_list, field_params
+from app.govuk_fields import error_list, field_params, kept_fields
 from app.policy import load_policy
 from app.ratelimit_storage import storage_uri_for
 
@@ -119,6 +119,7 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["policy"] = app.extensions["policy"]
     app.jinja_env.globals["field_params"] = field_params
+    app.jinja_env.globals["kept_fields"] = kept_fields
     app.jinja_env.globals["error_list"] = error_list
 
 
