@@ -21,7 +21,7 @@ from app.config import (
     secret_key_problem,
 )
 from app.extensions import check_limits_in_views_only, csrf, limiter
-from app.govuk_fields import error_list, field_params
+from app.govuk_fields import error_list, field_params, kept_fields
 from app.policy import load_policy
 from app.ratelimit_storage import storage_uri_for
 
@@ -121,6 +121,7 @@ def _configure_templates(app: Flask) -> None:
     # Dates as people read them, the same on every page and in every email.
     app.jinja_env.globals["dates"] = dates
     app.jinja_env.globals["field_params"] = field_params
+    app.jinja_env.globals["kept_fields"] = kept_fields
     app.jinja_env.globals["error_list"] = error_list
 
 

@@ -1,29 +1,29 @@
-"""The page layout's fixed parts, rendered once per app instead of on every request.
+"""Fixed parts of pages, rendered once and kept: the one way a page avoids rendering
+the same HTML on every request (issue 22). Everything else is ordinary Jinja.
 
-The skip link, the header (with the service navigation) and the footer come from the
-GOV.UK Frontend macros; running them on every page was about half the time of the
-cheapest signed-in page (issue 13). Their HTML depends only on the app (policy, URLs),
-on whether someone is signed in and on which page is open, never on who it is.
-So each block is rendered once for each such variant and kept; what does differ
-between requests (the CSRF token in the sign-out form, the page a feedback link names)
-is left as a hole in the kept HTML and filled in on every request.
+A page's fixed part is HTML that depends only on the app (policy, URLs) and on a few
+things the page names (its *variant*: whether someone is signed in, which page is
+open, a field's parameters), never on who is looking. The layout's skip link, header
+(with the service navigation), footer and session-timeout settings are such parts, and
+so are the account home's content, each record card's frame on Your CPD, and every
+form field with no answer and no error (app/govuk_fields.py ``kept_fields``). Running
+their GOV.UK Frontend macros on every request was most of a page's time (issues 13
+and 24).
 
-A template block uses it like this (`super` renders the block as GOV.UK Frontend wrote
-it, so the kept HTML is exactly what the page had before):
+A template keeps a part with ``layout_piece``: the block or macro is rendered the first
+time each variant is seen, and the HTML is kept. A value that differs between requests
+or people (a CSRF token, the person's name, a link to their record) is a *hole*: the
+template prints it as ``{{ layout_hole("name") }}`` and passes the value to
+``layout_piece`` by that name; it is escaped and filled in on every request. For
+example, in ``templates/layouts/base.html`` (``super`` renders the block as GOV.UK
+Frontend wrote it, so the kept HTML is exactly what the page had before):
 
     {% block header %}{{ layout_piece("header", variant, super, csrf_token=token) }}{% endblock %}
 
-and inside the block the per-request value is written `{{ layout_hole("csrf_token") }}`.
-With the setting LAYOUT_CACHE off every piece is rendered afresh, holes filled at
-once: the tests compare the two.
-
-A whole page can be kept the same way (`render_kept_page`): the cheapest signed-in page,
-the account home, spent most of its time in Jinja although its HTML differs between
-people only in a few values. The view names those values as holes; the layout's own
-per-request values (the CSRF token, the CSP nonce, whose device copies a page may
-keep) are holes too, through `request_value`. While a page is being kept, the template
-sees a `current_user` that says only whether someone is signed in, so a page that
-prints anything else about the person fails loudly instead of keeping it for everyone.
+and inside the block the sign-out form writes ``{{ layout_hole("csrf_token") }}``.
+Whatever a kept part prints that is not a hole must be the same for everyone with the
+variant: tests render every page both ways (``LAYOUT_CACHE = False`` renders every part
+afresh, holes filled at once) and check the kept text holds nobody's details.
 """
 
 from __future__ import annotations
@@ -33,13 +33,9 @@ from collections import ChainMap
 from collections.abc import Callable, Hashable, MutableMapping
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, current_app, g, request
 from flask.templating import Environment as FlaskEnvironment
-from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-
-from app.security import csp_nonce
 
 # A marker no rendered page contains (NUL is not allowed in HTML); the name says which hole.
 _HOLE = "\x00layout-hole:{}\x00"
@@ -49,28 +45,9 @@ _HOLE_PATTERN = re.compile("\x00layout-hole:([a-z_]+)\x00")
 Stencil = tuple[tuple[str, str | None], ...]
 
 
-# Kept pages are keyed by path among other things; paths are few for the pages kept, but
-# a bound keeps a mistake from growing the dict without limit.
-MAX_KEPT_PAGES = 256
-
-
-def _signed_in_user_id() -> str:
-    return str(current_user.id) if current_user.is_authenticated else ""
-
-
-# Values the layout prints that differ on every request or between people.
-_REQUEST_VALUES: dict[str, Callable[[], str]] = {
-    "csrf_token": generate_csrf,
-    "csp_nonce": csp_nonce,
-    "user_id": _signed_in_user_id,
-}
-
-
-def request_value(name: str) -> str | Markup:
-    """This request's value (`_REQUEST_VALUES`), or its hole while a page is being kept."""
-    if g.get("keeping_page"):
-        return _marker(name)
-    return _REQUEST_VALUES[name]()
+# Variants are few (pages, form fields as the policy words them); the bound keeps a
+# mistake from growing the dict without limit: past it, parts are rendered afresh.
+MAX_PIECES = 1024
 
 
 def _marker(name: str) -> Markup:
@@ -101,79 +78,11 @@ def layout_piece(
         stencil = _stencil(_render_with(render, markers, args))
         # Two threads may both render a new variant; either copy is the same, and
         # setdefault keeps one without a lock.
-        pieces.setdefault(key, stencil)
+        if len(pieces) < MAX_PIECES:
+            pieces.setdefault(key, stencil)
     # Joined as plain str: str + Markup would escape the kept HTML a second time.
     html = "".join(text + (str(escape(holes[hole])) if hole else "") for text, hole in stencil)
     return Markup(html)  # noqa: S704 - kept HTML came from our autoescaped templates
-
-
-class _WhetherSignedIn:
-    """`current_user` while a page is kept: whether someone is signed in, nothing else."""
-
-    def __init__(self, is_authenticated: bool) -> None:
-        self.is_authenticated = is_authenticated
-        self.is_anonymous = not is_authenticated
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(
-            f"A kept page printed current_user.{name}: it would be shown to everyone. "
-            "Pass it to render_kept_page as a hole."
-        )
-
-
-# Flask-WTF's csrf_token() and our csp_nonce() as templates see them: a hole while a
-# page is kept, never one request's value kept for everyone.
-_TOKEN_FUNCTIONS = {
-    "csrf_token": lambda: request_value("csrf_token"),
-    "csp_nonce": lambda: request_value("csp_nonce"),
-}
-
-
-def _keeping_context(signed_in: bool) -> dict[str, Any]:
-    # Explicit context outranks context processors (Flask-Login's current_user,
-    # Flask-WTF's csrf_token), which would otherwise give this request's own values.
-    return {"current_user": _WhetherSignedIn(signed_in), **_TOKEN_FUNCTIONS}
-
-
-def render_kept_page(
-    template: str, *, holes: dict[str, Any], variant: Hashable = None, **context: Any
-) -> str:
-    """``template`` rendered once per variant and kept, ``holes`` filled per request.
-
-    The template prints each hole with `layout_hole(name)` and may branch only on what
-    ``variant`` names (with the path, whether someone is signed in and whether this is
-    a shared computer, which the layout branches on). Flash messages are shown once,
-    so a page with some waiting is rendered afresh."""
-    values = {name: escape(value) for name, value in holes.items()}
-    if not current_app.config["LAYOUT_CACHE"] or "_flashes" in session:
-        return str(_render_with(lambda: render_template(template, **context), values))
-    signed_in = bool(current_user.is_authenticated)
-    key = (
-        template,
-        request.script_root,
-        request.path,
-        signed_in,
-        bool(session.get("shared_device")),
-        variant,
-    )
-    pages: dict[Hashable, Stencil] = current_app.extensions["kept_pages"]
-    stencil = pages.get(key)
-    if stencil is None:
-        g.keeping_page = True
-        try:
-            html = _render_with(
-                lambda: render_template(template, **context, **_keeping_context(signed_in)),
-                {hole: _marker(hole) for hole in holes},
-            )
-        finally:
-            g.keeping_page = False
-        stencil = _stencil(html)
-        if len(pages) < MAX_KEPT_PAGES:
-            pages.setdefault(key, stencil)
-    for _text, hole in stencil:
-        if hole is not None and hole not in values:
-            values[hole] = escape(_REQUEST_VALUES[hole]())
-    return "".join(text + (str(values[hole]) if hole else "") for text, hole in stencil)
 
 
 def _render_with(
@@ -214,9 +123,5 @@ class TemplateEnvironment(FlaskEnvironment):
 def init_app(app: Flask) -> None:
     """After Flask-WTF's and security's init_app, whose template globals it replaces."""
     app.extensions["layout_pieces"] = {}
-    app.extensions["kept_pages"] = {}
-    app.jinja_env.globals["request_value"] = request_value
-    # Replacing Flask-WTF's and our own globals (macros see globals, not the context).
-    app.jinja_env.globals.update(_TOKEN_FUNCTIONS)
     app.jinja_env.globals["layout_piece"] = layout_piece
     app.jinja_env.globals["layout_hole"] = layout_hole

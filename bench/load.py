@@ -30,10 +30,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
 
 from tests.support.database import throwaway_database  # noqa: E402
 from tests.support.http_client import Client  # noqa: E402
-from tests.support.servers import production_server  # noqa: E402
+from tests.support.servers import free_port, production_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RECORDS = 40  # autosaves spread over this many drafts, as many people would
@@ -208,6 +209,11 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
                     connections,
                 ),
             }
+            # The ceiling: the same bodies to a bare app that only updates one JSON row
+            # (bench/bare_write.py), in the same database, under the same gunicorn.
+            results["bare write (ceiling)"] = bare_write_load(
+                url, work, autosave_bodies, seconds, connections
+            )
             counter = iter(range(10**9))
 
             def autosave_request():
@@ -221,6 +227,56 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
                 results[f"autosave at {each}/s"] = fixed_rate(port, each, seconds, autosave_request)
                 results[f"count at {each}/s"] = fixed_rate(port, each, seconds, count_request)
     return results
+
+
+def bare_write_load(
+    url: str, work: Path, bodies: list[str], seconds: int, connections: int
+) -> dict:
+    """bench/bare_write.py flat out with the autosaves' bodies, as wrk measured it."""
+    import bare_write
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    bare_write.create_rows(engine)
+    engine.dispose()
+    port = free_port()
+    log = (work / "bare-write.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "python:app.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--pythonpath",
+            f"{ROOT / 'bench'},{ROOT}",
+            "bare_write:app",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "BARE_WRITE_DATABASE_URL": url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/")
+                connection.getresponse().read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((work / "bare-write.log").read_text()) from None
+                time.sleep(0.2)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        paths = ["/your-cpd/autosave"] * len(bodies)
+        return run_wrk(port, "POST", paths, bodies, headers, seconds, work, connections)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def report(label: str, results: dict) -> None:
@@ -241,6 +297,13 @@ def report(label: str, results: dict) -> None:
                 f"{name:28} {r['achieved_rps']:8.0f} {'':>9} {r['p50_ms']:8.1f} "
                 f"{r['p95_ms']:8.1f} {'':>8} {r['failures']:8d}"
             )
+    if "bare write (ceiling)" in results:
+        ceiling = results["bare write (ceiling)"]["rps"]
+        print(
+            f"autosave flat out / bare write flat out: "
+            f"{results['autosave']['rps'] / ceiling:.2f} ({results['autosave']['rps']:.0f} "
+            f"against {ceiling:.0f} req/s)"
+        )
 
 
 def main() -> None:

@@ -97,8 +97,12 @@ def allow_documents(endpoint: str | None, values: dict[str, Any] | None) -> None
 def refuse_saves_when_the_account_is_full() -> Any:
     """At the storage quota nothing more is stored, and nothing typed is lost: the form
     comes back with every answer and the reason; an autosave gets an error the page's
-    scripts treat as "not saved yet", so a copy kept on the device stays there."""
-    if request.method != "POST" or request.endpoint not in SAVING_ENDPOINTS:
+    scripts treat as "not saved yet", so a copy kept on the device stays there.
+
+    Checked here so that no file is read or scanned for a full account. An autosave
+    brings no file, and its transaction's own compare-and-set on the account's counter
+    (``quota.charge``) refuses it if it would store more: it is not checked twice."""
+    if request.method != "POST" or request.endpoint not in SAVING_ENDPOINTS - {"cpd.autosave"}:
         return None
     if not current_user.is_authenticated:
         return None

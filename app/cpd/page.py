@@ -145,8 +145,11 @@ def save_page(
         return PageSaved(post, None, answers, None)
 
     # 1. Read and check; nothing is written yet.
-    known = uploads.documents_of(db, record) if record is not None else {}
     wanted = answers["documents"]
+    # The record's documents, to drop any listed id that is not one of them; a page
+    # that lists none (most autosaves) needs none read: what it stores or copies below
+    # is added to ``known`` as it is.
+    known = uploads.documents_of(db, record) if record is not None and wanted else {}
     # "Keep both" after a conflict: a new record with copies of the other's documents.
     copy_from = (
         services.get_record(db, owner_id=owner_id, record_id=post.copy_documents_from)

@@ -15,9 +15,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, cast, func, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -49,6 +61,9 @@ class StorageUse(SQLModel, table=True):
     stored_bytes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
+_STORAGE_USE: Table = StorageUse.__table__  # type: ignore[attr-defined]
+
+
 def size_of(answers: Mapping[str, Any] | None) -> int:
     """The bytes a set of answers (or a kept form's data) counts for: the length of
     the JSON text the database stores, as SQLAlchemy's JSON type writes it. None (no
@@ -56,8 +71,9 @@ def size_of(answers: Mapping[str, Any] | None) -> int:
     return 0 if answers is None else len(json.dumps(answers))
 
 
-def _text_length(column: Any) -> Any:
-    """The length of a JSON column's text; 0 for SQL NULL and for JSON null alike."""
+def stored_size(column: Any) -> Any:
+    """In SQL, what ``size_of`` says of a JSON column's value: the length of its text;
+    0 for SQL NULL and for JSON null alike."""
     return func.coalesce(func.length(func.nullif(cast(column, String), "null")), 0)
 
 
@@ -71,7 +87,7 @@ def measure(db: Session, *, owner_id: int) -> int:
     records = (
         select(
             func.coalesce(
-                func.sum(_text_length(CpdRecord.answers) + _text_length(CpdRecord.pending_answers)),
+                func.sum(stored_size(CpdRecord.answers) + stored_size(CpdRecord.pending_answers)),
                 0,
             )
         )
@@ -79,13 +95,13 @@ def measure(db: Session, *, owner_id: int) -> int:
         .scalar_subquery()
     )
     versions = (
-        select(func.coalesce(func.sum(_text_length(CpdRevision.answers)), 0))
+        select(func.coalesce(func.sum(stored_size(CpdRevision.answers)), 0))
         .join(CpdRecord, CpdRevision.record_id == CpdRecord.id)  # type: ignore[arg-type]
         .where(CpdRecord.owner_id == owner_id)
         .scalar_subquery()
     )
     kept = (
-        select(func.coalesce(func.sum(_text_length(KeptForm.data)), 0))
+        select(func.coalesce(func.sum(stored_size(KeptForm.data)), 0))
         .where(KeptForm.user_id == owner_id)
         .scalar_subquery()
     )
@@ -125,6 +141,26 @@ def _start_counting(db: Session, *, owner_id: int) -> int | None:
     return measured if inserted is not None else None
 
 
+@cache
+def _charge_statement(dialect: str, *, refusing: bool) -> Any:
+    """The counter's compare-and-set, built once per database and kind, with bind
+    parameters ``owner``, ``delta`` and ``quota``: a plain UPDATE on the table (the ORM
+    holds no StorageUse objects to keep in step), never below 0, and, when
+    ``refusing``, only while the account stays within its quota."""
+    use = _STORAGE_USE.c
+    floor = func.greatest if dialect == "postgresql" else func.max
+    delta = bindparam("delta", type_=BigInteger)
+    statement = (
+        update(_STORAGE_USE)
+        .where(use.owner_id == bindparam("owner"))
+        .values(stored_bytes=floor(0, use.stored_bytes + delta))
+        .returning(use.stored_bytes)
+    )
+    if refusing:
+        statement = statement.where(use.stored_bytes + delta <= bindparam("quota"))
+    return statement
+
+
 def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: bool = True) -> None:
     """Count ``delta`` bytes (less than 0: freed) against the account's quota, in the
     caller's transaction: one compare-and-set, so two writes at once cannot both take
@@ -133,19 +169,13 @@ def charge(db: Session, *, owner_id: int, delta: int, policy: Policy, limited: b
     restoring and discarding are counted but never refused: they are how room is made)."""
     if delta == 0:
         return
-    floor = func.greatest if db.get_bind().dialect.name == "postgresql" else func.max
+    refusing = delta > 0 and limited
+    statement = _charge_statement(db.get_bind().dialect.name, refusing=refusing)
+    values = {"owner": owner_id, "delta": delta}
+    if refusing:
+        values["quota"] = policy.storage_quota_bytes
     for _attempt in range(2):
-        statement = (
-            update(StorageUse)
-            .where(col(StorageUse.owner_id) == owner_id)
-            .values(stored_bytes=floor(0, StorageUse.stored_bytes + delta))
-            .returning(col(StorageUse.stored_bytes))
-        )
-        if delta > 0 and limited:
-            statement = statement.where(
-                col(StorageUse.stored_bytes) + delta <= policy.storage_quota_bytes
-            )
-        if db.execute(statement).first() is not None:
+        if db.execute(statement, values).first() is not None:
             return
         if db.get(StorageUse, owner_id) is not None:
             raise StorageFull(owner_id)

@@ -259,3 +259,43 @@ def test_a_page_sent_on_to_continue_before_its_draft_lands_looks_again_without_w
     last = signed_in_client.get("/your-cpd/new/unstructured?continue=never-sent&look=5")
     assert last.status_code == 200
     assert "Record CPD using the unstructured form" in last.get_data(as_text=True)
+
+
+def test_an_autosave_of_a_draft_sends_seven_statements(
+    app: Any, signed_in_client: FlaskClient, db: Session
+) -> None:
+    """What one autosave costs the database (issue 24): the session, the record, the one
+    compare-and-set (which returns the row it claimed), the answers, the page's own
+    revision (read, then brought up to date) and the storage counter's compare-and-set.
+    No second read of the record, no read of the counter before the write, no read of
+    documents the page does not list."""
+    from sqlalchemy import event
+
+    first = autosave(signed_in_client, title="Half done", editor="page-1")
+    [record] = stored(db)
+    token = _token(signed_in_client)
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement.split()[0].upper())
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = signed_in_client.post(
+            "/your-cpd/autosave",
+            data={
+                "form_type": "unstructured",
+                "record_id": str(record.id),
+                "version": "1",
+                "editor": "page-1",
+                "title": "Half done, and a little more",
+            },
+            headers={**HX, "X-CSRFToken": token},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert first.status_code == response.status_code == 200
+    assert sent == ["SELECT", "SELECT", "UPDATE", "UPDATE", "SELECT", "UPDATE", "UPDATE"]
+    [record] = stored(db)
+    assert record.version == 2 and record.answers["title"] == "Half done, and a little more"
