@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import steps
 from tests.support.screenshots import screenshot_open_pages
@@ -59,6 +59,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         args["executable_path"] = path
     return args
 
+
+# expect() waits for a condition and moves on as soon as it holds; its 5 s default is how
+# long it waits before failing. make test's two workers, each with a browser and a server,
+# share two cores: a page that took 5 s to come back failed a journey that was right.
+expect.set_options(timeout=15_000)
 
 JS_MODES = ["javascript", "no-javascript"]
 

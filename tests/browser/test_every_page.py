@@ -586,6 +586,7 @@ def html_errors(
     live_server: LiveServer,
     pages: dict[str, Callable[[Page, dict], str]],
     values: dict,
+    label: str,
 ) -> list[str]:
     """The Nu HTML Checker's errors in the HTML each visit was sent (no JavaScript)."""
     sent: dict[str, str] = {}
@@ -596,7 +597,7 @@ def html_errors(
         sent[name] = visit(page, values)
         context.close()
     assert len(sent) == len(pages)
-    return validate_html(sent)
+    return validate_html(sent, label)
 
 
 @pytest.mark.parametrize("mode", ["javascript", "no-javascript"])
@@ -612,12 +613,21 @@ def test_page_has_no_accessibility_violations_and_fits_320_pixels(
     audit_visit(browser, live_server, PAGES[name], name=name, mode=mode, values=values)
 
 
+# In four parts, each a quarter of the pages: one test of every page took 112 s, the longest
+# of the suite, and make test's two workers share parts out where they could not share it.
+HTML_PARTS = 4
+
+
+@pytest.mark.parametrize("part", range(HTML_PARTS))
 def test_every_page_is_valid_html(
-    browser: Browser, live_server: LiveServer, audit_account: str, smtp_server
+    part: int, browser: Browser, live_server: LiveServer, audit_account: str, smtp_server
 ):
     values = {
         "account": audit_account,
         "smtp": smtp_server,
         "database_url": live_server.database_url,
     }
-    assert html_errors(browser, live_server, PAGES, values) == []
+    names = list(PAGES)[part::HTML_PARTS]
+    assert names
+    pages = {name: PAGES[name] for name in names}
+    assert html_errors(browser, live_server, pages, values, f"every-page-{part}") == []

@@ -195,5 +195,5 @@ def test_every_two_step_page_passes_axe_and_the_html_checker_and_fits_320_pixels
     context.close()
 
     assert len(pages) == 11
-    problems += validate_html(pages)
+    problems += validate_html(pages, "two-step")
     assert not problems, "\n".join(problems)

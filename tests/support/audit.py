@@ -59,12 +59,13 @@ def horizontal_overflow(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
-def validate_html(pages: dict[str, str]) -> list[str]:
-    """Run the Nu HTML Checker once over every page; return its errors."""
+def validate_html(pages: dict[str, str], label: str) -> list[str]:
+    """Run the Nu HTML Checker once over every page; return its errors. The pages are kept
+    in tests/_artifacts/html/LABEL: a folder per caller, since make test runs two at once."""
     java = shutil.which("java")
     assert java, "java is needed for the Nu HTML Checker (make test installs it)"
     assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `npm ci` (make test does)"
-    folder = ARTIFACTS / "html"
+    folder = ARTIFACTS / "html" / label
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for name, html in pages.items():
