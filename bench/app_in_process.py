@@ -66,3 +66,34 @@ def signed_in(app: Any, email: str) -> Any:
     )
     assert response.status_code == 302, response.status_code
     return client
+
+
+TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
+
+
+def first_autosave(client: Any) -> tuple[dict[str, str], dict[str, str], str]:
+    """Open the structured form and autosave a first draft from it, as the page's script
+    does: the htmx headers, the answers sent and the new draft's id, for more autosaves."""
+    from tests.conftest import csrf_token_from
+
+    form_page = client.get(f"{BASE}/your-cpd/new/structured").get_data(as_text=True)
+    headers = {
+        "HX-Request": "true",
+        "X-CSRFToken": csrf_token_from(form_page),
+        "Referer": f"{BASE}/your-cpd/new/structured",
+    }
+    answers = {
+        "form_type": "structured",
+        "editor": "bench-page",
+        "title": "Benchmark draft",
+        "what_you_did": TEXT,
+        "what_you_learned": TEXT,
+        "standard_parts": "4.3",
+    }
+    first = client.post(
+        f"{BASE}/your-cpd/autosave",
+        data={**answers, "record_id": "", "version": ""},
+        headers=headers,
+    )
+    assert first.status_code == 200, first.status_code
+    return headers, answers, first.headers["HX-Replace-Url"].split("/")[2]

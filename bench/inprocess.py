@@ -20,11 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app_in_process import BASE, create_person, production_app, signed_in  # noqa: E402
+from app_in_process import (  # noqa: E402
+    BASE,
+    create_person,
+    first_autosave,
+    production_app,
+    signed_in,
+)
 
 REQUESTS = 300
 BATCHES = 5
-TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
 
 
 def main() -> None:
@@ -41,32 +46,10 @@ def main() -> None:
     app = production_app()  # first: the app's settings are read as it is imported
     from sqlmodel import Session
 
-    from tests.conftest import csrf_token_from
-
     with app.app_context(), Session(app.extensions["db_engine"]) as db:
         create_person(app, db, "bench@example.com")
     client = signed_in(app, "bench@example.com")
-    form_page = client.get(f"{BASE}/your-cpd/new/structured").get_data(as_text=True)
-    headers = {
-        "HX-Request": "true",
-        "X-CSRFToken": csrf_token_from(form_page),
-        "Referer": f"{BASE}/your-cpd/new/structured",
-    }
-    answers = {
-        "form_type": "structured",
-        "editor": "bench-page",
-        "title": "Benchmark draft",
-        "what_you_did": TEXT,
-        "what_you_learned": TEXT,
-        "standard_parts": "4.3",
-    }
-    first = client.post(
-        f"{BASE}/your-cpd/autosave",
-        data={**answers, "record_id": "", "version": ""},
-        headers=headers,
-    )
-    assert first.status_code == 200, first.status_code
-    record_id = first.headers["HX-Replace-Url"].split("/")[2]
+    headers, answers, record_id = first_autosave(client)
 
     def autosave(count: int) -> None:
         for _ in range(count):

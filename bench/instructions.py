@@ -37,7 +37,6 @@ HERE = Path(__file__).resolve().parent
 CASES = ("GET /account", "GET /your-cpd", "GET /your-cpd/new/structured", "autosave")
 MARK = "@instructions@"
 WARM_UP = 3
-TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
 
 _CLIENT_REQUESTS = r"""
 #include <valgrind/callgrind.h>
@@ -60,14 +59,20 @@ def _cases(app_root: Path) -> tuple[dict[str, Callable[[], None]], Any]:
     sys.path.insert(0, str(app_root))
     sys.path.insert(1, str(ROOT))  # tests.conftest, should the other checkout lack it
     sys.path.insert(2, str(HERE))
-    from app_in_process import BASE, create_person, production_app, signed_in
+    from app_in_process import (
+        BASE,
+        TEXT,
+        create_person,
+        first_autosave,
+        production_app,
+        signed_in,
+    )
 
     app = production_app()  # first: the app's settings are read as it is imported
     from sqlmodel import Session
 
     from app.db import utcnow
     from app.records.models import RECORDED, CpdRecord
-    from tests.conftest import csrf_token_from
 
     policy = app.extensions["policy"]
     with app.app_context(), Session(app.extensions["db_engine"]) as db:
@@ -86,27 +91,7 @@ def _cases(app_root: Path) -> tuple[dict[str, Callable[[], None]], Any]:
             )
         db.commit()
     client = signed_in(app, "bench@example.com")
-    form_page = client.get(f"{BASE}/your-cpd/new/structured").get_data(as_text=True)
-    headers = {
-        "HX-Request": "true",
-        "X-CSRFToken": csrf_token_from(form_page),
-        "Referer": f"{BASE}/your-cpd/new/structured",
-    }
-    answers = {
-        "form_type": "structured",
-        "editor": "bench-page",
-        "title": "Benchmark draft",
-        "what_you_did": TEXT,
-        "what_you_learned": TEXT,
-        "standard_parts": "4.3",
-    }
-    first = client.post(
-        f"{BASE}/your-cpd/autosave",
-        data={**answers, "record_id": "", "version": ""},
-        headers=headers,
-    )
-    assert first.status_code == 200, first.status_code
-    record_id = first.headers["HX-Replace-Url"].split("/")[2]
+    headers, answers, record_id = first_autosave(client)
 
     def get(path: str) -> Callable[[], None]:
         def send() -> None:
