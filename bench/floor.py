@@ -19,54 +19,18 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from load import run_wrk
+from load import run_wrk, start_bench_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.database import throwaway_database  # noqa: E402
 from tests.support.http_client import Client  # noqa: E402
-from tests.support.servers import free_port, production_server  # noqa: E402
-
-
-def start_bare_app(work: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """bench/bare_app.py under the app's own gunicorn settings and worker count."""
-    port = free_port()
-    log = (work / "bare-gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config",
-            "python:app.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--pythonpath",
-            str(ROOT / "bench"),
-            "bare_app:app",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/account", timeout=2):  # noqa: S310
-                return process, port
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError((work / "bare-gunicorn.log").read_text()) from None
-            time.sleep(0.2)
+from tests.support.servers import production_server  # noqa: E402
 
 
 def main() -> None:
@@ -89,7 +53,7 @@ def main() -> None:
             client.sign_up(url)
             status, _text, _headers = client.request("GET", "/account")
             assert status == 200, f"not signed in: GET /account gave {status}"
-            bare, bare_port = start_bare_app(work)
+            bare, bare_port = start_bench_app(work, "bare_app:app")
             try:
                 targets = {
                     "bare Flask app": (bare_port, {}),

@@ -229,18 +229,13 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
     return results
 
 
-def bare_write_load(
-    url: str, work: Path, bodies: list[str], seconds: int, connections: int
-) -> dict:
-    """bench/bare_write.py flat out with the autosaves' bodies, as wrk measured it."""
-    import bare_write
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    bare_write.create_rows(engine)
-    engine.dispose()
+def start_bench_app(
+    work: Path, target: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A WSGI app of bench/ (``module:app``) under the app's own gunicorn settings and
+    worker count, on a free port; returns once it answers any HTTP request."""
     port = free_port()
-    log = (work / "bare-write.log").open("wb")
+    log_path = work / f"{target.split(':')[0]}.log"
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -252,25 +247,39 @@ def bare_write_load(
             "2",
             "--pythonpath",
             f"{ROOT / 'bench'},{ROOT}",
-            "bare_write:app",
+            target,
         ],
         cwd=ROOT,
-        env={**os.environ, "BARE_WRITE_DATABASE_URL": url},
-        stdout=log,
+        env={**os.environ, **(env or {})},
+        stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
     )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            return process, port
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(log_path.read_text()) from None
+            time.sleep(0.2)
+
+
+def bare_write_load(
+    url: str, work: Path, bodies: list[str], seconds: int, connections: int
+) -> dict:
+    """bench/bare_write.py flat out with the autosaves' bodies, as wrk measured it."""
+    import bare_write
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    bare_write.create_rows(engine)
+    engine.dispose()
+    process, port = start_bench_app(work, "bare_write:app", env={"BARE_WRITE_DATABASE_URL": url})
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/")
-                connection.getresponse().read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((work / "bare-write.log").read_text()) from None
-                time.sleep(0.2)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         paths = ["/your-cpd/autosave"] * len(bodies)
         return run_wrk(port, "POST", paths, bodies, headers, seconds, work, connections)
