@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,21 @@ def open_page(browser: Browser, live_server: LiveServer, mode: str, **context_ar
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture(scope="module")
+def audit_session(browser: Browser, live_server: LiveServer, audit_account: str) -> list:
+    """The cookies of one sign-in by the module's ``audit_account`` (each audit module
+    makes its own), shared by the module's page audits that are not about signing in
+    (test_every_page's ``_signed_in``): one sign-in per module, not one per page."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    steps.sign_in(page, audit_account)
+    page.wait_for_url(re.compile(r"/account$"))
+    cookies = context.cookies()
+    context.close()
+    return cookies
 
 
 @pytest.fixture(params=JS_MODES)

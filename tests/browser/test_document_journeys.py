@@ -49,7 +49,11 @@ def choose(page: Page, *files: dict) -> None:
     field = page.get_by_label(DOCUMENTS)
     field.focus()  # as after choosing with the keyboard or a click
     if scripted(page):
-        with page.expect_response(lambda r: r.url.endswith("/your-cpd/documents")) as sent:
+        # Up to a minute: a 10 MB file read, checked and answered took over 15 s with two
+        # test workers on a loaded machine. The wait ends as soon as the answer is back.
+        with page.expect_response(
+            lambda r: r.url.endswith("/your-cpd/documents"), timeout=60_000
+        ) as sent:
             field.set_input_files(list(files))
         assert sent.value.status == 200, sent.value.text()
         # The answer replaces the documents section (this file input too): the next

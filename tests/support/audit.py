@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -46,12 +51,22 @@ def ensure_scripts_blocked(page: Page, blocked: set[str]) -> None:
         page.reload()
 
 
+# axe's source is 570 KB: injected once into a page (it stays until the page navigates),
+# then run as often as the page is looked at (desktop width, then 320 px). Only the
+# violations come back, in the words the assertion prints: the whole results object
+# (every rule that passed) cost more to send back than the run.
+_AXE_LOADED = "() => typeof window.axe === 'object'"
+_AXE_VIOLATIONS = """async () => {
+  const results = await window.axe.run(document, {resultTypes: ['violations']});
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length} nodes: `
+    + `${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))})`);
+}"""
+
+
 def axe_violations(page: Page) -> list[str]:
-    results = _axe.run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {[n['target'] for n in v['nodes']][:3]})"
-        for v in results.response["violations"]
-    ]
+    if not page.evaluate(_AXE_LOADED):
+        page.evaluate(_axe.axe_script)
+    return list(page.evaluate(_AXE_VIOLATIONS))
 
 
 def horizontal_overflow(page: Page) -> int:
@@ -59,34 +74,75 @@ def horizontal_overflow(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
+class _HtmlChecker:
+    """The Nu HTML Checker as a web service on 127.0.0.1, started once per test process
+    the first time a page is checked: starting Java for every check cost 5-7 s, a page
+    checked by the running service about 0.1 s. It answers exactly as the command line
+    does (the same jar, the same checks); stopped when the process exits."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        java = shutil.which("java")
+        assert java, "java is needed for the Nu HTML Checker (make test installs it)"
+        assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `npm ci` (make test does)"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                java,
+                "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                "-cp",
+                str(VNU_JAR),
+                "nu.validator.servlet.Main",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        atexit.register(self.process.terminate)
+        self.url = f"http://127.0.0.1:{port}/?out=json"
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.process.poll() is None, "the Nu HTML Checker stopped while starting"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):  # noqa: S310
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                assert time.monotonic() < deadline, "the Nu HTML Checker did not start in 120 s"
+                time.sleep(0.2)
+
+    def messages(self, html: str) -> list[dict]:
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        request = urllib.request.Request(  # noqa: S310 - our own checker on 127.0.0.1
+            self.url,
+            data=html.encode("utf-8"),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310
+            return json.load(answer).get("messages", [])
+
+
+_checker = _HtmlChecker()
+
+
 def validate_html(pages: dict[str, str], label: str) -> list[str]:
-    """Run the Nu HTML Checker once over every page; return its errors. The pages are kept
-    in tests/_artifacts/html/LABEL: a folder per caller, since make test runs two at once."""
-    java = shutil.which("java")
-    assert java, "java is needed for the Nu HTML Checker (make test installs it)"
-    assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `npm ci` (make test does)"
+    """The Nu HTML Checker's errors in each page's HTML, named ``page:line: message``.
+    The pages are kept in tests/_artifacts/html/LABEL (a folder per caller, since make
+    test runs two processes at once) for a person to check again by hand."""
     folder = ARTIFACTS / "html" / label
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for name, html in pages.items():
+    errors = []
+    for name, html in sorted(pages.items()):
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
-    result = subprocess.run(  # noqa: S603
-        [
-            java,
-            "-jar",
-            str(VNU_JAR),
-            "--errors-only",
-            "--format",
-            "json",
-            *sorted(map(str, folder.glob("*.html"))),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stderr or "{}").get("messages", [])
-    return [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+        errors += [
+            f"{name}.html:{message.get('lastLine')}: {message.get('message')}"
+            for message in _checker.messages(html)
+            if message.get("type") == "error"
+        ]
+    return errors

@@ -22,12 +22,15 @@ from tests.support.audit import ARTIFACTS
 FAILURES = ARTIFACTS / "failures"
 # Pictures people look at on every run: the two forms a registrant spends time in, and
 # Your CPD, each with and without JavaScript, at desktop width and at 320 px; the printed
-# record (print styles have no other check of how they look).
-LOOKED_AT = ("structured-form-", "unstructured-form-", "your-cpd-", "print-record-")
+# record (print styles have no other check of how they look). The pages themselves, not
+# their variants ("structured-form-errors-..." and the like are drawn only when asked).
+LOOKED_AT = re.compile(
+    r"(structured-form|unstructured-form|your-cpd|print-record)-(javascript|no-javascript)-"
+)
 
 
 def wanted(path: Path) -> bool:
-    return os.environ.get("RECORD_CPD_SCREENSHOTS") == "all" or path.name.startswith(LOOKED_AT)
+    return os.environ.get("RECORD_CPD_SCREENSHOTS") == "all" or bool(LOOKED_AT.match(path.name))
 
 
 def keep_screenshot(page: Page, path: Path, *, full_page: bool = False) -> None:
