@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 # make test runs the suite in two processes, one per core (pytest-xdist); tests that share an
-# expensive module fixture (the cluster, clamd, the short-session server) stay on one worker
+# expensive module fixture (the cluster, clamd) stay on one worker
 # (xdist_group). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
