@@ -5,8 +5,10 @@ A page's fixed part is HTML that depends only on the app (policy, URLs) and on a
 things the page names (its *variant*: whether someone is signed in, which page is
 open, a field's parameters), never on who is looking. The layout's skip link, header
 (with the service navigation), footer and session-timeout settings are such parts, and
-so are the account home's content, each record card's frame on Your CPD, and every
-form field with no answer and no error (app/govuk_fields.py ``kept_fields``). Running
+so are the account home's content, each record card's frame on Your CPD, each
+question of the CPD form that holds nothing of the person's (its variant from
+app/cpd/presenters.py ``unanswered_question``), and every form field with no answer
+and no error (app/govuk_fields.py ``kept_fields``). Running
 their GOV.UK Frontend macros on every request was most of a page's time (issues 13
 and 24).
 

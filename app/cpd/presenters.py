@@ -22,6 +22,37 @@ def count_attributes(name: str) -> dict[str, str]:
     return {"data-count-limit": str(current_policy().limit(name))}
 
 
+def unanswered_question(
+    question: Question,
+    form_type: str,
+    answers: Mapping[str, Any],
+    problems: Mapping[str, str],
+    warnings: Mapping[str, Any],
+    date_error_parts: Sequence[str],
+) -> tuple[object, ...] | None:
+    """What a form's question (with the follow-up boxes drawn under it) looks like when
+    it holds nothing of the person's: no answer in any of its boxes, no problem, no
+    anonymisation warning. Its HTML is then the same for everyone, so the form keeps it
+    (``layout_piece``, app/layout.py) under this variant. None when it holds anything of
+    the person's: rendered afresh and never kept.
+
+    The variant names the questions themselves (a test may replace the table) and the
+    limit each box's count on the device reads from the running policy
+    (``count_attributes``); the rest of its words come from the template's ``policy``,
+    which is the app's for its whole life, as the kept pieces are."""
+    asked = (question, *(q for q in questions.follow_ups(question.name) if form_type in q.forms))
+    limits = []
+    for each in asked:
+        if problems.get(each.name) or warnings.get(each.name) or answers.get(each.name):
+            return None
+        if each.kind == Kind.DATE and (
+            date_error_parts or any(answers.get(box) for box in questions.boxes(each))
+        ):
+            return None
+        limits.append(current_policy().limit(each.name) if each.kind in questions.TYPED else None)
+    return (asked, tuple(limits))
+
+
 FORM_NAMES = {rules.STRUCTURED: "Structured form", rules.UNSTRUCTURED: "Unstructured form"}
 
 

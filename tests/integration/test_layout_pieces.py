@@ -210,3 +210,63 @@ def test_a_kept_page_still_shows_a_message_once(app, signed_in_client):
     assert "Alex Changed" in with_message
     after = signed_in_client.get("/account").get_data(as_text=True)
     assert "Your name has been changed" not in after and "Alex Changed" in after
+
+
+# The CPD form's questions: a question holding nothing of the person's is kept whole.
+
+
+def _kept_questions(app) -> dict:
+    return {
+        variant: stencil
+        for (name, _root, variant), stencil in app.extensions["layout_pieces"].items()
+        if name == "question"
+    }
+
+
+def test_every_unanswered_question_of_a_new_form_is_kept_whole(app, signed_in_client):
+    from app import questions
+
+    kept, fresh = _rendered_both_ways(app, signed_in_client, ["/your-cpd/new/structured"] * 2)
+    assert kept == fresh
+    asked = [q for q in questions.asked_on("structured") if not q.asked_if]
+    # One piece a question (with its follow-up boxes), whatever the number of visits.
+    assert sorted(variant[0][0].name for variant in _kept_questions(app)) == sorted(
+        q.name for q in asked
+    )
+
+
+def test_a_drafts_answered_questions_are_never_kept(app, signed_in_client, db, user):
+    from app.records.models import DRAFT, CpdRecord
+
+    answers = {
+        "title": "Visit to Mrs Jones",
+        "what_you_did": "Met Mrs Jones at 12 High Street, born 3 March 1950.",
+        "completed_day": "31",
+        "completed_month": "2",
+        "standard_parts": ["4.2"],
+    }
+    record = CpdRecord(owner_id=user.id, form_type="structured", status=DRAFT, answers=answers)
+    db.add(record)
+    db.commit()
+    path = f"/your-cpd/{record.id}/edit"
+    kept, fresh = _rendered_both_ways(app, signed_in_client, [path, path])
+    assert kept == fresh
+    assert "Mrs Jones" in kept[1] and "may identify a person" in kept[1]
+    names = {variant[0][0].name for variant in _kept_questions(app)}
+    assert names and not names & {"title", "what_you_did", "completed", "standard_parts"}
+    kept_text = "".join(
+        text for stencil in app.extensions["layout_pieces"].values() for text, _hole in stencil
+    )
+    for private in ("Mrs Jones", "High Street", 'value="31"', 'value="4.2" checked'):
+        assert private not in kept_text
+
+
+def test_a_kept_question_follows_the_policys_limits(app, signed_in_client, policy):
+    """A box's limit for the count on the device is read from the running policy."""
+    import dataclasses
+
+    first = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    limits = {**policy.character_limits, "title": 123}
+    app.extensions["policy"] = dataclasses.replace(policy, character_limits=limits)
+    again = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
+    assert 'data-count-limit="123"' in again and 'data-count-limit="123"' not in first
