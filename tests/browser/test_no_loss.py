@@ -229,7 +229,14 @@ def test_a_form_saved_after_signing_out_in_another_tab_shows_its_words_back(
 
     expect(page.get_by_text("They are not saved yet")).to_be_visible()
     expect(page.get_by_label(DESCRIBE)).to_have_value(REFUSED_WORDS)
-    assert records_of(live_server.database_url, email) == before
+    after_sign_in = records_of(live_server.database_url, email)
+    if mode == "javascript" and after_sign_in != before:
+        # The copy kept on the device when the refused autosave went out is sent as
+        # soon as a page loads signed in again (device-copies.mjs): seen under load.
+        [(status, answers)] = after_sign_in
+        assert status == "draft" and answers["description"] == REFUSED_WORDS
+    else:
+        assert after_sign_in == before, "signing in again wrote something by itself"
     page.get_by_role("button", name="Save as draft").click()
     expect(page.get_by_text("is saved as a draft")).to_be_visible()
     [(status, answers)] = records_of(live_server.database_url, email)
