@@ -29,7 +29,8 @@ def autosave() -> tuple[str, int, dict]:
         return _fragment(
             "pages/cpd/_autosave-status.html", 409, conflict=True, record=saved.conflict
         )
-    record = saved.record
+    # An autosave of the record its page names is saved without loading it (autosaved).
+    record = saved.autosaved or saved.record
     if record is None:  # nothing typed yet: nothing to keep
         return _fragment("pages/cpd/_autosave-status.html", record=None)
     body, status, headers = _fragment(
