@@ -273,6 +273,7 @@ def _autosave_named_record(
     (WrongForm), or a conflict with the stored version."""
     assert post.record_id is not None
     answers = {**post.answers, "documents": []}
+    prepared = services.prepare_autosave(answers, policy)
     claimed = services.claim_for_autosave(
         db,
         owner_id=owner_id,
@@ -288,7 +289,7 @@ def _autosave_named_record(
             raise WrongForm(post.form_type)
         return PageSaved(post, stored, answers, None, conflict=stored)
     try:
-        services.write_autosave(db, claimed, answers=answers, policy=policy, editor=post.editor)
+        services.write_autosave(db, claimed, prepared, policy=policy, editor=post.editor)
     except quota.StorageFull:
         db.rollback()  # nothing of this save is stored
         raise

@@ -113,12 +113,14 @@ def _revise(
     *,
     editor: str | None = None,
     autosave: bool = False,
+    size: int | None = None,
 ) -> int:
     """Keep this version in the history; returns the bytes it adds to the account's
-    storage. An autosave brings the page's own autosaved revision up to date if that
-    is still the newest: the page has been neither saved nor left since (a new page
-    load has a new token)."""
+    storage (``size``: the answers' own, if known). An autosave brings the page's own
+    autosaved revision up to date if that is still the newest: the page has been
+    neither saved nor left since (a new page load has a new token)."""
     assert record.id is not None
+    size = quota.size_of(answers) if size is None else size
     if autosave and editor:
         newest = db.execute(_NEWEST_REVISION, {"record_id": record.id}).first()
         if newest is not None and newest.autosaved and newest.editor == editor:
@@ -132,7 +134,7 @@ def _revise(
                     "saved_at": record.updated_at,
                 },
             )
-            return quota.size_of(answers) - int(newest.size)
+            return size - int(newest.size)
     db.add(
         CpdRevision(
             record_id=record.id,
@@ -144,7 +146,7 @@ def _revise(
             editor=editor,
         )
     )
-    return quota.size_of(answers)
+    return size
 
 
 def _not_deleted(deleted: bool) -> Any:
@@ -416,11 +418,34 @@ def claim_for_autosave(
     )
 
 
+@dataclass(frozen=True)
+class AutosaveAnswers:
+    """An autosave's answers with what its writes need worked out from them, before its
+    first write: on SQLite a write holds the whole database until the commit, so
+    nothing that can be done before it is done during it."""
+
+    answers: dict[str, Any]
+    size: int  # as stored (quota.size_of)
+    completed_on: dt.date | None
+    has_peer_reflection: bool
+    standard_parts_key: str | None
+
+
+def prepare_autosave(answers: dict[str, Any], policy: Policy) -> AutosaveAnswers:
+    return AutosaveAnswers(
+        answers=answers,
+        size=quota.size_of(answers),
+        completed_on=_completed_on(answers, policy),
+        has_peer_reflection=derived.has_peer_reflection(answers),
+        standard_parts_key=derived.standard_parts_key(answers),
+    )
+
+
 def write_autosave(
     db: Session,
     claimed: Autosaved,
+    prepared: AutosaveAnswers,
     *,
-    answers: dict[str, Any],
     policy: Policy,
     editor: str | None,
 ) -> None:
@@ -428,7 +453,7 @@ def write_autosave(
     ``claim_for_autosave`` has claimed: the answers (a draft's own, or recorded CPD's
     draft of changes beside what is recorded), the page's revision, and the storage
     counter's compare-and-set as the last write; not committed."""
-    size = quota.size_of(answers)
+    answers, size = prepared.answers, prepared.size
     if claimed.is_recorded:
         kind = "Draft changes autosaved"
         # Identical to what is recorded: there are no pending changes.
@@ -450,15 +475,15 @@ def write_autosave(
             {
                 "record_id": claimed.id,
                 "answers": answers,
-                "completed_on": _completed_on(answers, policy),
+                "completed_on": prepared.completed_on,
                 "updated_at": claimed.updated_at,
                 "last_editor": editor,
-                "has_peer_reflection": derived.has_peer_reflection(answers),
-                "standard_parts_key": derived.standard_parts_key(answers),
+                "has_peer_reflection": prepared.has_peer_reflection,
+                "standard_parts_key": prepared.standard_parts_key,
             },
         )
         grown = size - claimed.answers_bytes
-    grown += _revise(db, claimed, kind, answers, editor=editor, autosave=True)
+    grown += _revise(db, claimed, kind, answers, editor=editor, autosave=True, size=size)
     quota.charge(db, owner_id=claimed.owner_id, delta=grown, policy=policy)
 
 
