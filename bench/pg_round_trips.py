@@ -15,7 +15,6 @@ import collections
 import os
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -95,27 +94,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", type=Path, default=HERE.parent)
     options = parser.parse_args()
-    from sqlalchemy import create_engine, text
+    sys.path.insert(0, str(HERE.parent))
+    from tests.support.database import empty_postgres_database
 
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"record_cpd_trips_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-            measure(options.root.resolve(), url, Path(work))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with (
+        empty_postgres_database(ADMIN_URL, "trips") as url,
+        tempfile.TemporaryDirectory() as work,
+    ):
+        measure(options.root.resolve(), url, Path(work))
 
 
 if __name__ == "__main__":
