@@ -87,6 +87,27 @@ def layout_piece(
     return Markup(html)  # noqa: S704 - kept HTML came from our autoescaped templates
 
 
+def kept_template(
+    template: str, variant: Hashable, render: Callable[..., str], **holes: Any
+) -> str:
+    """A whole small template kept like a piece: ``render(**values)`` (the view's
+    ``render_template`` call) is made the first time each variant is seen, with each
+    hole's marker as its value, and the HTML is kept; every request fills the holes,
+    escaped, as Jinja would print them. For fragments sent many times a minute (the
+    autosave's status line), where rendering a template cost more than the rest of
+    the answer. ``LAYOUT_CACHE = False`` renders afresh."""
+    if not current_app.config["LAYOUT_CACHE"]:
+        return render(**holes)
+    pieces: dict[Hashable, Stencil] = current_app.extensions["layout_pieces"]
+    key = ("template", template, request.script_root, variant)
+    stencil = pieces.get(key)
+    if stencil is None:
+        stencil = _stencil(render(**{hole: _marker(hole) for hole in holes}))
+        if len(pieces) < MAX_PIECES:
+            pieces.setdefault(key, stencil)
+    return "".join(text + (str(escape(holes[hole])) if hole else "") for text, hole in stencil)
+
+
 def _render_with(
     render: Callable[..., Any], holes: dict[str, Markup], args: tuple[Any, ...] = ()
 ) -> Markup:

@@ -9,6 +9,7 @@ Also prints the SQL statements each request sends (counted without Valgrind).
     .venv/bin/python bench/instructions.py                    # this checkout
     .venv/bin/python bench/instructions.py --root /work/main  # another checkout's app/
     .venv/bin/python bench/instructions.py --requests 5       # quicker, a little noisier
+    .venv/bin/python bench/instructions.py --only autosave    # one case
 
 How: the child process runs under ``valgrind --tool=callgrind --instr-atstart=no`` (the
 app's start-up runs natively) and calls callgrind's client requests through a few lines
@@ -131,8 +132,9 @@ def _cases(app_root: Path) -> tuple[dict[str, Callable[[], None]], Any]:
     return cases, engine
 
 
-def child(app_root: Path, requests: int, work: Path) -> None:
+def child(app_root: Path, requests: int, work: Path, only: list[str]) -> None:
     cases, engine = _cases(app_root)
+    cases = {name: send for name, send in cases.items() if not only or name in only}
     from sqlalchemy import event
 
     statements = [0]
@@ -181,11 +183,14 @@ def main() -> None:
         "--root", type=Path, default=ROOT, help="the checkout whose app/ is measured"
     )
     parser.add_argument("--requests", type=int, default=10, help="counted requests a case")
+    parser.add_argument(
+        "--only", action="append", choices=CASES, default=[], help="measure this case only"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
-        child(options.root.resolve(), options.requests, options.work)
+        child(options.root.resolve(), options.requests, options.work, options.only)
         return
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
@@ -194,6 +199,7 @@ def main() -> None:
             f"--callgrind-out-file={work}/callgrind.out.%p",
             sys.executable, __file__, "--child", "--root", str(options.root),
             "--requests", str(options.requests), "--work", str(work),
+            *(f"--only={name}" for name in options.only),
         ]  # fmt: skip
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -203,7 +209,7 @@ def main() -> None:
         statements = json.loads(answers[-1][len(MARK) :])
         totals = _totals(work)
     print(f"{options.root}: instructions a request (callgrind, mean of {options.requests})")
-    for name in CASES:
+    for name in [case for case in CASES if not options.only or case in options.only]:
         per_request = totals[name] / options.requests
         print(f"  {name:30} {per_request / 1e6:7.2f} million   {statements[name]:2} SQL statements")
 

@@ -8,6 +8,10 @@ creates and drops. Every load is bounded in time and stops by itself.
     .venv/bin/python bench/load.py                 # both databases, 10 s a load
     .venv/bin/python bench/load.py --database sqlite --seconds 5
 
+Autosave is also measured against its ceiling, a bare Flask app that updates one JSON row
+(bench/bare_write.py), flat out and at the same steady rates (100, 200 and 300 a second
+unless told), and the two are printed side by side with autosave's share of the ceiling.
+
 Needs wrk (Debian package `wrk`). See bench/README.md for what it printed here.
 """
 
@@ -209,11 +213,6 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
                     connections,
                 ),
             }
-            # The ceiling: the same bodies to a bare app that only updates one JSON row
-            # (bench/bare_write.py), in the same database, under the same gunicorn.
-            results["bare write (ceiling)"] = bare_write_load(
-                url, work, autosave_bodies, seconds, connections
-            )
             counter = iter(range(10**9))
 
             def autosave_request():
@@ -226,6 +225,10 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
             for each in rates:
                 results[f"autosave at {each}/s"] = fixed_rate(port, each, seconds, autosave_request)
                 results[f"count at {each}/s"] = fixed_rate(port, each, seconds, count_request)
+            # The ceiling: the same bodies to a bare app that only updates one JSON row
+            # (bench/bare_write.py), in the same database, under the same gunicorn, flat
+            # out and at the same rates (after the app's server has stopped taking load).
+            results.update(bare_write_load(url, work, autosave_bodies, seconds, connections, rates))
     return results
 
 
@@ -269,9 +272,10 @@ def start_bench_app(
 
 
 def bare_write_load(
-    url: str, work: Path, bodies: list[str], seconds: int, connections: int
+    url: str, work: Path, bodies: list[str], seconds: int, connections: int, rates: list[int]
 ) -> dict:
-    """bench/bare_write.py flat out with the autosaves' bodies, as wrk measured it."""
+    """bench/bare_write.py with the autosaves' bodies: flat out, as wrk measured it, and
+    at each steady rate, as ``fixed_rate`` measured it."""
     import bare_write
     from sqlalchemy import create_engine
 
@@ -282,7 +286,19 @@ def bare_write_load(
     try:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         paths = ["/your-cpd/autosave"] * len(bodies)
-        return run_wrk(port, "POST", paths, bodies, headers, seconds, work, connections)
+        results = {
+            "bare write (ceiling)": run_wrk(
+                port, "POST", paths, bodies, headers, seconds, work, connections
+            )
+        }
+        counter = iter(range(10**9))
+
+        def bare_request():
+            return "POST", "/your-cpd/autosave", bodies[next(counter) % len(bodies)], headers
+
+        for each in rates:
+            results[f"bare write at {each}/s"] = fixed_rate(port, each, seconds, bare_request)
+        return results
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -313,6 +329,22 @@ def report(label: str, results: dict) -> None:
             f"{results['autosave']['rps'] / ceiling:.2f} ({results['autosave']['rps']:.0f} "
             f"against {ceiling:.0f} req/s)"
         )
+        print(
+            f"{'autosave beside the ceiling':28} {'autosave req/s':>15} {'p50':>7} {'p95':>7}"
+            f" {'bare req/s':>11} {'p50':>7} {'p95':>7} {'ratio':>6}"
+        )
+        loads = [("flat out", "autosave", "bare write (ceiling)")] + [
+            (name.removeprefix("autosave "), name, name.replace("autosave", "bare write"))
+            for name in results
+            if name.startswith("autosave at ")
+        ]
+        for label, mine, bare in loads:
+            a, b = results[mine], results[bare]
+            a_rps, b_rps = a.get("rps", a.get("achieved_rps")), b.get("rps", b.get("achieved_rps"))
+            print(
+                f"{label:28} {a_rps:15.0f} {a['p50_ms']:7.1f} {a['p95_ms']:7.1f}"
+                f" {b_rps:11.0f} {b['p50_ms']:7.1f} {b['p95_ms']:7.1f} {a_rps / b_rps:6.2f}"
+            )
 
 
 def main() -> None:
@@ -322,7 +354,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument(
-        "--rates", default="50,200", help="steady request rates to measure latency at"
+        "--rates", default="100,200,300", help="steady request rates to measure latency at"
     )
     parser.add_argument(
         "--connections", type=int, default=16, help="wrk's open connections, flat out"
@@ -332,12 +364,17 @@ def main() -> None:
         sys.exit("wrk is missing: apt-get install wrk")
     print(
         f"{os.cpu_count()} CPUs; wrk -t2 -c{options.connections} for {options.seconds} s a load; "
-        "gunicorn 2 workers x 4 threads"
+        f"gunicorn 2 workers x 4 threads; load average {load_average()} at the start"
     )
     labels = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
     for label in labels:
         rates = [int(rate) for rate in options.rates.split(",")]
         report(label, bench_database(label, options.seconds, rates, options.connections))
+    print(f"load average {load_average()} at the end")
+
+
+def load_average() -> str:
+    return ", ".join(f"{each:.2f}" for each in os.getloadavg())
 
 
 if __name__ == "__main__":

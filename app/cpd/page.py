@@ -89,6 +89,9 @@ class PageSaved:
     conflict: CpdRecord | None = None
     added: list[CpdDocument] = field(default_factory=list)
     removed: CpdDocument | None = None
+    # An autosave of the record its page names, saved without loading it as an object
+    # (``record`` is then None): what the status fragment shows.
+    autosaved: services.Autosaved | None = None
 
     @property
     def page_learns_its_record(self) -> bool:
@@ -136,6 +139,8 @@ def save_page(
     Recording with problems saves nothing, unless files came too (or a document was
     removed, or copied): then nothing may be lost, so all is kept as a draft and the
     problems are returned for the form to show."""
+    if autosave and record is None and post.record_id is not None and not post.answers["documents"]:
+        return _autosave_named_record(db, owner_id=owner_id, post=post, policy=policy)
     record = record or _page_record(db, owner_id=owner_id, post=post)
     if record is not None and record.form_type != post.form_type:
         raise WrongForm(post.form_type)
@@ -253,6 +258,43 @@ def save_page(
         added=added,
         removed=remove,
     )
+
+
+def _autosave_named_record(
+    db: Session, *, owner_id: int, post: PagePost, policy: Policy
+) -> PageSaved:
+    """``save_page`` for the commonest save of all: an autosave of the record its page
+    names, listing no documents (so nothing needs reading or checking first). The same
+    one transaction, with plain statements instead of the ORM: the compare-and-set on the
+    record comes first, and returns what the write needs (so the record is not read
+    before it); then the answers, the page's revision and the storage counter's
+    compare-and-set; one commit. A page that claims nothing is told why, as
+    ``save_page`` tells it: no such record (RecordNotFound), another form's record
+    (WrongForm), or a conflict with the stored version."""
+    assert post.record_id is not None
+    answers = {**post.answers, "documents": []}
+    prepared = services.prepare_autosave(answers, policy)
+    claimed = services.claim_for_autosave(
+        db,
+        owner_id=owner_id,
+        record_id=post.record_id,
+        form_type=post.form_type,
+        expected=post.version,
+        editor=post.editor,
+    )
+    if claimed is None:
+        db.rollback()  # nothing was written
+        stored = services.get_record(db, owner_id=owner_id, record_id=post.record_id)
+        if stored.form_type != post.form_type:
+            raise WrongForm(post.form_type)
+        return PageSaved(post, stored, answers, None, conflict=stored)
+    try:
+        services.write_autosave(db, claimed, prepared, policy=policy, editor=post.editor)
+    except quota.StorageFull:
+        db.rollback()  # nothing of this save is stored
+        raise
+    db.commit()
+    return PageSaved(post, None, answers, services.DRAFT_ACTION, autosaved=claimed)
 
 
 def _store_documents(

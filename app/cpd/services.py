@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, update
+from sqlalchemy import JSON, Table, bindparam, case, null, or_, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 from app.cpd import rules
 from app.db import as_utc, delete_with_dependants, utcnow
 from app.policy import Policy
+from app.records import derived
 from app.records.models import DRAFT, RECORDED, CpdDocument, CpdRecord, CpdRevision
 from app.uploads import quota
 
@@ -42,15 +43,20 @@ _NEWEST_REVISION = (
     .order_by(_REVISIONS.c.id.desc())
     .limit(1)
 )
-_UPDATE_REVISION = (
-    update(_REVISIONS)
-    .where(_REVISIONS.c.id == bindparam("revision_id"))
-    .values(
-        version=bindparam("version"),
-        kind=bindparam("kind"),
-        answers=bindparam("answers"),
-        saved_at=bindparam("saved_at"),
+
+
+def _update_by_id(table: Table, key: str, *columns: str) -> Any:
+    """UPDATE one row of ``table``, found by its id (bind parameter ``key``), setting each
+    of ``columns`` to the bind parameter of its own name."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam(key))
+        .values({name: bindparam(name) for name in columns})
     )
+
+
+_UPDATE_REVISION = _update_by_id(
+    _REVISIONS, "revision_id", "version", "kind", "answers", "saved_at"
 )
 
 
@@ -101,18 +107,20 @@ def _completed_on(answers: Mapping[str, Any], policy: Policy) -> dt.date | None:
 
 def _revise(
     db: Session,
-    record: CpdRecord,
+    record: CpdRecord | Autosaved,
     kind: str,
     answers: Mapping[str, Any],
     *,
     editor: str | None = None,
     autosave: bool = False,
+    size: int | None = None,
 ) -> int:
     """Keep this version in the history; returns the bytes it adds to the account's
-    storage. An autosave brings the page's own autosaved revision up to date if that
-    is still the newest: the page has been neither saved nor left since (a new page
-    load has a new token)."""
+    storage (``size``: the answers' own, if known). An autosave brings the page's own
+    autosaved revision up to date if that is still the newest: the page has been
+    neither saved nor left since (a new page load has a new token)."""
     assert record.id is not None
+    size = quota.size_of(answers) if size is None else size
     if autosave and editor:
         newest = db.execute(_NEWEST_REVISION, {"record_id": record.id}).first()
         if newest is not None and newest.autosaved and newest.editor == editor:
@@ -126,7 +134,7 @@ def _revise(
                     "saved_at": record.updated_at,
                 },
             )
-            return quota.size_of(answers) - int(newest.size)
+            return size - int(newest.size)
     db.add(
         CpdRevision(
             record_id=record.id,
@@ -138,7 +146,7 @@ def _revise(
             editor=editor,
         )
     )
-    return quota.size_of(answers)
+    return size
 
 
 def _not_deleted(deleted: bool) -> Any:
@@ -304,6 +312,179 @@ def write_answers(
     grown = _revise(db, record, kind, answers, editor=editor, autosave=autosave)
     grown += quota.size_of(record.answers) + quota.size_of(record.pending_answers) - stored_before
     quota.charge(db, owner_id=record.owner_id, delta=grown + documents_bytes, policy=policy)
+
+
+# An autosave of a record its page names, without the ORM: loading the record as an
+# object, its compare-and-set through the ORM and the unit of work's flush were half of
+# an autosave's instructions (issue 24). The same writes, as plain statements built once.
+_RECORDS: Table = CpdRecord.__table__  # type: ignore[attr-defined]
+_CLAIM_FOR_AUTOSAVE = (
+    update(_RECORDS)
+    .where(
+        _RECORDS.c.id == bindparam("record_id"),
+        _RECORDS.c.owner_id == bindparam("owner"),
+        _RECORDS.c.form_type == bindparam("form"),
+        _RECORDS.c.deleted_at.is_(None),
+        or_(
+            _RECORDS.c.version == bindparam("expected"),
+            _RECORDS.c.last_editor == bindparam("editor"),
+        ),
+    )
+    .values(version=_RECORDS.c.version + 1)
+    .returning(
+        _RECORDS.c.version,
+        _RECORDS.c.status,
+        # What counts stays the recorded answers: an autosave of recorded CPD compares
+        # with them; a draft's are not needed, only their size.
+        type_coerce(
+            case((_RECORDS.c.status == RECORDED, _RECORDS.c.answers), else_=null()), JSON
+        ).label("recorded_answers"),
+        quota.stored_size(_RECORDS.c.answers).label("answers_size"),
+        quota.stored_size(_RECORDS.c.pending_answers).label("pending_size"),
+    )
+)
+# What the model's hook keeps for every ORM write (app/records/models.py) is set here too.
+_WRITE_DRAFT = _update_by_id(
+    _RECORDS,
+    "record_id",
+    "answers",
+    "completed_on",
+    "updated_at",
+    "last_editor",
+    "has_peer_reflection",
+    "standard_parts_key",
+)
+_WRITE_PENDING = _update_by_id(
+    _RECORDS, "record_id", "pending_answers", "updated_at", "last_editor"
+)
+
+
+@dataclass
+class Autosaved:
+    """What an autosave of a named record holds once it has claimed the record's version:
+    what the fragment shows (id, version, status, when) and what the write needs."""
+
+    id: int
+    owner_id: int
+    version: int
+    status: str
+    updated_at: dt.datetime
+    recorded_answers: dict[str, Any] | None  # None for a draft
+    # The answers and the draft of changes, as stored before this save.
+    answers_bytes: int
+    pending_bytes: int
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.status == RECORDED
+
+
+def claim_for_autosave(
+    db: Session,
+    *,
+    owner_id: int,
+    record_id: int,
+    form_type: str,
+    expected: int | None,
+    editor: str | None,
+) -> Autosaved | None:
+    """``claim_version`` for an autosave of the owner's record ``record_id``, as its
+    first write and the transaction's one compare-and-set, without loading the record:
+    the same condition (the page stood on the stored version, or saved the newer one
+    itself), and only a record of this owner and form that is not deleted. Returns what
+    the write needs, read by the same statement; None if no row was claimed (nothing is
+    written: the caller rolls back and finds out why)."""
+    claimed = db.execute(
+        _CLAIM_FOR_AUTOSAVE,
+        {
+            "record_id": record_id,
+            "owner": owner_id,
+            "form": form_type,
+            "expected": -1 if expected is None else expected,
+            "editor": editor or None,
+        },
+    ).first()
+    if claimed is None:
+        return None
+    return Autosaved(
+        id=record_id,
+        owner_id=owner_id,
+        version=int(claimed.version),
+        status=claimed.status,
+        updated_at=utcnow(),
+        recorded_answers=claimed.recorded_answers,
+        answers_bytes=int(claimed.answers_size),
+        pending_bytes=int(claimed.pending_size),
+    )
+
+
+@dataclass(frozen=True)
+class AutosaveAnswers:
+    """An autosave's answers with what its writes need worked out from them, before its
+    first write: on SQLite a write holds the whole database until the commit, so
+    nothing that can be done before it is done during it."""
+
+    answers: dict[str, Any]
+    size: int  # as stored (quota.size_of)
+    completed_on: dt.date | None
+    has_peer_reflection: bool
+    standard_parts_key: str | None
+
+
+def prepare_autosave(answers: dict[str, Any], policy: Policy) -> AutosaveAnswers:
+    return AutosaveAnswers(
+        answers=answers,
+        size=quota.size_of(answers),
+        completed_on=_completed_on(answers, policy),
+        has_peer_reflection=derived.has_peer_reflection(answers),
+        standard_parts_key=derived.standard_parts_key(answers),
+    )
+
+
+def write_autosave(
+    db: Session,
+    claimed: Autosaved,
+    prepared: AutosaveAnswers,
+    *,
+    policy: Policy,
+    editor: str | None,
+) -> None:
+    """``write_answers`` for an autosave (a draft kept, nothing checked) of a record
+    ``claim_for_autosave`` has claimed: the answers (a draft's own, or recorded CPD's
+    draft of changes beside what is recorded), the page's revision, and the storage
+    counter's compare-and-set as the last write; not committed."""
+    answers, size = prepared.answers, prepared.size
+    if claimed.is_recorded:
+        kind = "Draft changes autosaved"
+        # Identical to what is recorded: there are no pending changes.
+        pending = None if answers == claimed.recorded_answers else answers
+        db.execute(
+            _WRITE_PENDING,
+            {
+                "record_id": claimed.id,
+                "pending_answers": pending,  # None as the ORM writes it
+                "updated_at": claimed.updated_at,
+                "last_editor": editor,
+            },
+        )
+        grown = (0 if pending is None else size) - claimed.pending_bytes
+    else:
+        kind = "Draft autosaved"
+        db.execute(
+            _WRITE_DRAFT,
+            {
+                "record_id": claimed.id,
+                "answers": answers,
+                "completed_on": prepared.completed_on,
+                "updated_at": claimed.updated_at,
+                "last_editor": editor,
+                "has_peer_reflection": prepared.has_peer_reflection,
+                "standard_parts_key": prepared.standard_parts_key,
+            },
+        )
+        grown = size - claimed.answers_bytes
+    grown += _revise(db, claimed, kind, answers, editor=editor, autosave=True, size=size)
+    quota.charge(db, owner_id=claimed.owner_id, delta=grown, policy=policy)
 
 
 def discard_pending_changes(

@@ -46,6 +46,9 @@ WRITE_POINTS: list[tuple[Any, str]] = [
     (uploads, "mark_removed"),
     (services, "_revise"),
     (services, "write_answers"),
+    # An autosave of the record its page names (issue 24: no ORM on its way).
+    (services, "claim_for_autosave"),
+    (services, "write_autosave"),
 ]
 
 

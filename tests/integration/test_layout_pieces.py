@@ -270,3 +270,31 @@ def test_a_kept_question_follows_the_policys_limits(app, signed_in_client, polic
     app.extensions["policy"] = dataclasses.replace(policy, character_limits=limits)
     again = signed_in_client.get("/your-cpd/new/structured").get_data(as_text=True)
     assert 'data-count-limit="123"' in again and 'data-count-limit="123"' not in first
+
+
+@pytest.mark.parametrize("is_recorded", [False, True])
+def test_the_autosave_status_line_is_the_same_kept_as_rendered_afresh(app, is_recorded):
+    """The autosave's status line is kept per kind of record (issue 24): its record id,
+    version and time are holes, escaped as the template escapes them; kept twice over
+    it gives what the template gives."""
+    from app.cpd.autosave import _saved_fragment
+
+    def fragment(record_id, version, saved_at):
+        with app.test_request_context("/your-cpd/autosave", method="POST"):
+            body, status, headers = _saved_fragment(
+                is_recorded=is_recorded, record_id=record_id, version=version, saved_at=saved_at
+            )
+        assert status == 200 and headers == {"Vary": "HX-Request"}
+        return body
+
+    cases = [(12, 3, "09:41"), (7, 18, '<b class="x">&'), (12, 4, "23:59")]
+    kept = [fragment(*case) for case in cases]
+    app.config["LAYOUT_CACHE"] = False
+    try:
+        fresh = [fragment(*case) for case in cases]
+    finally:
+        app.config["LAYOUT_CACHE"] = True
+    assert kept == fresh
+    assert 'name="record_id" value="7"' in kept[1] and 'name="version" value="18"' in kept[1]
+    assert "&lt;b class=&#34;x&#34;&gt;&amp;" in kept[1]
+    assert ("Draft of your changes saved at" in kept[0]) is is_recorded

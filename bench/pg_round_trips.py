@@ -1,0 +1,108 @@
+"""Round trips one autosave makes to PostgreSQL, in-process (Flask's test client,
+production settings, a throwaway database on the local server): libpq's protocol trace of
+every connection checked out during 10 autosaves, counting each Sync (the end of one
+extended-protocol statement) and each simple Query (BEGIN, COMMIT, ROLLBACK, the pool's
+pre-ping ";"), and the statements of one autosave.
+
+    .venv/bin/python bench/pg_round_trips.py                  # this checkout
+    .venv/bin/python bench/pg_round_trips.py --root /path/to/another/checkout
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+AUTOSAVES = 10
+
+
+def measure(root: Path, url: str, work: Path) -> None:
+    sys.path.insert(0, str(root))
+    sys.path.insert(1, str(HERE.parent))
+    sys.path.insert(2, str(HERE))
+    os.environ.update(
+        RECORD_CPD_CONFIG="production",
+        MAIL_BACKEND="smtp",
+        TWO_STEP_KEYS="ab" * 32,
+        DATABASE_URL=url,
+        RECORD_CPD_INSTANCE_DIR=str(work),
+        SECRET_KEY="benchmark-secret-key-9c4e1a7f3b8d2c6e0a5f9b3d7e1c4a8f",
+        PUBLIC_BASE_URL="https://localhost",
+    )
+    os.environ.pop("REDIS_URL", None)
+    import app_in_process
+    from alembic import command
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    from app import create_app
+    from app.cli import alembic_config
+
+    app = create_app()
+    command.upgrade(alembic_config(url), "head")
+    engine = app.extensions["db_engine"]
+    try:
+        with app.app_context(), Session(engine) as db:
+            app_in_process.create_person(app, db, "bench@example.com")
+        client = app_in_process.signed_in(app, "bench@example.com")
+        headers, answers, record_id = app_in_process.first_autosave(client)
+
+        def send(more: int) -> None:
+            data = {
+                **answers,
+                "what_you_did": app_in_process.TEXT + " more" * more,
+                "record_id": record_id,
+                "version": "1",
+            }
+            response = client.post(
+                f"{app_in_process.BASE}/your-cpd/autosave", data=data, headers=headers
+            )
+            assert response.status_code == 200, response.status_code
+
+        for more in range(5):
+            send(more)
+        trace_path = work / "trace.txt"
+        with trace_path.open("w") as trace:
+
+            def traced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+                dbapi_connection.pgconn.trace(trace.fileno())
+
+            event.listen(engine, "checkout", traced)
+            for more in range(AUTOSAVES):
+                send(5 + more)
+            event.remove(engine, "checkout", traced)
+        sent = [line.split("\t") for line in trace_path.read_text().splitlines()]
+        sent = [parts for parts in sent if len(parts) > 3 and parts[1] == "F"]
+        kinds = collections.Counter(parts[3] for parts in sent)
+        trips = (kinds["Sync"] + kinds["Query"]) / AUTOSAVES
+        print(f"{root}: {trips:.1f} round trips an autosave (mean of {AUTOSAVES})")
+        statements = [parts[-1][:70] for parts in sent if parts[3] in ("Query", "Parse")]
+        for statement in statements[-len(statements) // AUTOSAVES :]:
+            print(f"  {statement}")
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", type=Path, default=HERE.parent)
+    options = parser.parse_args()
+    sys.path.insert(0, str(HERE.parent))
+    from tests.support.database import empty_postgres_database
+
+    with (
+        empty_postgres_database(ADMIN_URL, "trips") as url,
+        tempfile.TemporaryDirectory() as work,
+    ):
+        measure(options.root.resolve(), url, Path(work))
+
+
+if __name__ == "__main__":
+    main()
