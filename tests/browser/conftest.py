@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import steps
+from tests.support.audit import start_html_checker
 from tests.support.screenshots import screenshot_open_pages
 from tests.support.servers import LiveServer, SmtpServer
 
@@ -43,6 +44,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _html_checker_started() -> None:
+    """Every worker that runs browser tests audits pages: its Nu HTML Checker starts
+    with it, and is ready by the first page checked (it took 10-17 s to start there)."""
+    start_html_checker()
 
 
 @pytest.fixture(scope="session", autouse=True)

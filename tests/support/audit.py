@@ -82,9 +82,14 @@ class _HtmlChecker:
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
-        self.url = ""
+        self.port = 0
+        self.ready = False
 
     def start(self) -> None:
+        """Start the service without waiting for it (Java takes some seconds to be
+        ready): ``messages`` waits. Started early, it gets ready while tests run."""
+        if self.process is not None and self.process.poll() is None:
+            return
         java = shutil.which("java")
         assert java, "java is needed for the Nu HTML Checker (make test installs it)"
         assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `npm ci` (make test does)"
@@ -104,12 +109,17 @@ class _HtmlChecker:
             stderr=subprocess.DEVNULL,
         )
         atexit.register(self.process.terminate)
-        self.url = f"http://127.0.0.1:{port}/?out=json"
+        self.port = port
+        self.ready = False
+
+    def _wait_until_ready(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 120
         while True:
             assert self.process.poll() is None, "the Nu HTML Checker stopped while starting"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=5):  # noqa: S310
+                    self.ready = True
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert time.monotonic() < deadline, "the Nu HTML Checker did not start in 120 s"
@@ -118,8 +128,10 @@ class _HtmlChecker:
     def messages(self, html: str) -> list[dict]:
         if self.process is None or self.process.poll() is not None:
             self.start()
+        if not self.ready:
+            self._wait_until_ready()
         request = urllib.request.Request(  # noqa: S310 - our own checker on 127.0.0.1
-            self.url,
+            f"http://127.0.0.1:{self.port}/?out=json",
             data=html.encode("utf-8"),
             headers={"Content-Type": "text/html; charset=utf-8"},
         )
@@ -128,6 +140,11 @@ class _HtmlChecker:
 
 
 _checker = _HtmlChecker()
+
+
+def start_html_checker() -> None:
+    """Start this process's checker service now, to be ready by its first page."""
+    _checker.start()
 
 
 def validate_html(pages: dict[str, str], label: str) -> list[str]:
