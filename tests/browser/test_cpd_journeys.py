@@ -42,6 +42,17 @@ def open_your_cpd(page: Page) -> None:
 # On PostgreSQL too: the one write path end to end under gunicorn, and Your CPD's
 # progress, whose "parts shown" query is written once per engine (app/cpd/listing.py).
 @pytest.mark.postgres_journey
+def leave_box_before_pressing(page: Page, label: str, mode: str) -> None:
+    """Leave the box just typed in before pressing a button below it. With JavaScript,
+    leaving it autosaves, and the answer fills the status line above the buttons: if
+    that lands between the press and the release, the button moves and the click is
+    lost (seen in CI; a known problem, see the closing note of 4 December 2026). Wait for
+    the answer first."""
+    page.get_by_label(label).press("Tab")
+    if mode == "javascript":
+        expect(page.locator("#autosave-status")).to_contain_text("saved at")
+
+
 def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str) -> None:
     journey.goto("/")
     assert_mode(journey, mode)
@@ -83,6 +94,7 @@ def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str)
     )
     journey.get_by_label("4.3 Research, theories and frameworks").check()
     journey.get_by_label("4.8 Values and ethics").check()
+    leave_box_before_pressing(journey, "4.8 Values and ethics", mode)
     journey.get_by_role("button", name="Save and record CPD").click()
     over_by_one = (
         f"What did you learn? must be {limit:,} characters or fewer — you have {limit + 1:,}"
@@ -98,6 +110,7 @@ def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str)
     pasted = "\r\n".join(["b" * 49] * lines)
     expected_count = 49 * lines + (lines - 1)
     journey.get_by_label(LEARNED).fill(pasted)
+    leave_box_before_pressing(journey, LEARNED, mode)
     journey.get_by_role("button", name="Save and record CPD").click()
     pasted_error = (
         f"What did you learn? must be {limit:,} characters or fewer — you have {expected_count:,}"
@@ -106,6 +119,7 @@ def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str)
 
     # Fixed: recorded, with a confirmation saying what counts now.
     journey.get_by_label(LEARNED).fill("Capacity is decision-specific and time-specific.")
+    leave_box_before_pressing(journey, LEARNED, mode)
     journey.get_by_role("button", name="Save and record CPD").click()
     expect(journey.get_by_role("heading", name="CPD recorded")).to_be_visible()
     expect(
