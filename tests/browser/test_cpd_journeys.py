@@ -39,9 +39,6 @@ def open_your_cpd(page: Page) -> None:
     expect(heading(page)).to_have_text("Your CPD")
 
 
-# On PostgreSQL too: the one write path end to end under gunicorn, and Your CPD's
-# progress, whose "parts shown" query is written once per engine (app/cpd/listing.py).
-@pytest.mark.postgres_journey
 def leave_box_before_pressing(page: Page, label: str, mode: str) -> None:
     """Leave the box just typed in before pressing a button below it. With JavaScript,
     leaving it autosaves, and the answer fills the status line above the buttons: if
@@ -53,6 +50,9 @@ def leave_box_before_pressing(page: Page, label: str, mode: str) -> None:
         expect(page.locator("#autosave-status")).to_contain_text("saved at")
 
 
+# On PostgreSQL too: the one write path end to end under gunicorn, and Your CPD's
+# progress, whose "parts shown" query is written once per engine (app/cpd/listing.py).
+@pytest.mark.postgres_journey
 def test_record_structured_cpd_from_errors_to_recorded(journey: Page, mode: str) -> None:
     journey.goto("/")
     assert_mode(journey, mode)
