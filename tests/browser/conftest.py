@@ -103,6 +103,20 @@ def audit_session(browser: Browser, live_server: LiveServer, audit_account: str)
     return cookies
 
 
+@pytest.fixture
+def audit_values(
+    live_server: LiveServer, audit_account: str, audit_session: list, smtp_server: SmtpServer
+) -> dict:
+    """What a page audit's visit is given (test_every_page's ``audit_visit``): the
+    module's account and its shared sign-in, the mailbox and the live server's database."""
+    return {
+        "account": audit_account,
+        "session_cookies": audit_session,
+        "smtp": smtp_server,
+        "database_url": live_server.database_url,
+    }
+
+
 @pytest.fixture(params=JS_MODES)
 def mode(request: pytest.FixtureRequest) -> str:
     return request.param

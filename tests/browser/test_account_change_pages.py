@@ -122,22 +122,15 @@ def audit_account(browser: Browser, live_server: LiveServer) -> str:
 @pytest.mark.parametrize("mode", ["javascript", "no-javascript"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_account_change_page_is_accessible_fits_320_pixels_and_is_valid_html(
-    name: str,
-    mode: str,
-    browser: Browser,
-    live_server: LiveServer,
-    audit_account: str,
-    audit_session: list,
-    smtp_server,
+    name: str, mode: str, browser: Browser, live_server: LiveServer, audit_values: dict
 ):
-    values = {"account": audit_account, "session_cookies": audit_session, "smtp": smtp_server}
     audit_visit(
         browser,
         live_server,
         PAGES[name],
         name=name,
         mode=mode,
-        values=values,
+        values=audit_values,
         html_folder="account-change-pages",
     )
 

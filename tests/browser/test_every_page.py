@@ -615,26 +615,14 @@ def audit_visit(
 @pytest.mark.parametrize("mode", ["javascript", "no-javascript"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_is_accessible_fits_320_pixels_and_is_valid_html(
-    name: str,
-    mode: str,
-    browser: Browser,
-    live_server: LiveServer,
-    audit_account: str,
-    audit_session: list,
-    smtp_server,
+    name: str, mode: str, browser: Browser, live_server: LiveServer, audit_values: dict
 ):
-    values = {
-        "account": audit_account,
-        "session_cookies": audit_session,
-        "smtp": smtp_server,
-        "database_url": live_server.database_url,
-    }
     audit_visit(
         browser,
         live_server,
         PAGES[name],
         name=name,
         mode=mode,
-        values=values,
+        values=audit_values,
         html_folder="every-page",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,6 +13,8 @@ from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, Route
+
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -93,9 +94,7 @@ class _HtmlChecker:
         java = shutil.which("java")
         assert java, "java is needed for the Nu HTML Checker (make test installs it)"
         assert VNU_JAR.exists(), f"{VNU_JAR} is missing: run `npm ci` (make test does)"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self.process = subprocess.Popen(  # noqa: S603
             [
                 java,
