@@ -103,6 +103,9 @@ export function startDeviceCopies (meta, ensureHtmx) {
   // The page's autosaves go one at a time (hx-sync), so the last key sent is the
   // one an answer is about, even after the address bar changed.
   let lastSentKey = null
+  // Autosaves of this page sent and not yet answered: while one is on its way, this
+  // page's copy is the one it carries (its answer deletes or keeps it).
+  let unanswered = 0
   let syncing = null
   let refused = false // see REFUSED_UNTIL_CHANGED
 
@@ -136,6 +139,9 @@ export function startDeviceCopies (meta, ensureHtmx) {
     copies.sort((a, b) => a.savedAt - b.savedAt)
     for (const copy of copies) {
       if (form && copy.path === location.pathname) {
+        // Sending it again would post the same answers twice, and the late second
+        // answer would move the session's end under the timeout warning.
+        if (unanswered > 0) continue
         // This page's own copy is already in its fields: autosave them the usual way.
         // The form autosaves on a change from one of its boxes (not from the form
         // itself), so the change is raised on its first text box.
@@ -180,6 +186,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
     }
     form.addEventListener('htmx:configRequest', (event) => {
       if (!keeping || event.detail.elt !== form) return
+      unanswered += 1
       lastSentKey = keepCopy().key
     })
     // Left offline with answers not yet autosaved: leaving.mjs's request cannot
@@ -190,6 +197,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
     })
     form.addEventListener('htmx:afterRequest', (event) => {
       if (event.detail.elt !== form) return
+      if (keeping) unanswered = Math.max(0, unanswered - 1)
       const code = event.detail.xhr ? event.detail.xhr.status : 0
       const key = lastSentKey || keyFor(location.pathname)
       refused = REFUSED_UNTIL_CHANGED.includes(code)

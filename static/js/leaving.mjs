@@ -68,6 +68,13 @@ export function startLeavingSave (form, ensureHtmx) {
     else delete form.dataset.unsaved
   }
   form.addEventListener('input', (event) => { if (event.target.matches(BOXES)) { typed = true; mark() } })
+  // This module is fetched after the page loads: on a slow connection someone can
+  // type before it listens. Boxes already changed from what the page came with hold
+  // words no autosave has taken yet, until the next autosave carries them.
+  const changed = (box) => box.type === 'checkbox' || box.type === 'radio'
+    ? box.checked !== box.defaultChecked
+    : box.value !== box.defaultValue
+  if (Array.from(form.querySelectorAll(BOXES)).some(changed)) { typed = true; mark() }
   form.addEventListener('htmx:configRequest', (event) => {
     if (event.detail.elt !== form) return
     typed = false

@@ -464,3 +464,24 @@ def test_a_box_far_over_its_limit_is_autosaved_and_the_no_javascript_save_keeps_
     )
     assert plain.get_by_label(LEARNED).input_value() == long_text
     plain.context.close()
+
+
+def test_words_typed_before_the_leaving_save_started_are_saved_when_the_page_is_left(
+    browser: Browser, live_server: LiveServer, email: str
+) -> None:
+    """leaving.mjs is fetched after the page has loaded: on a slow connection someone
+    can type before it listens. What they typed is still sent as the page goes. (No
+    service worker here: it would serve the module from its cache, past the route.)"""
+    page = open_page(browser, live_server, "javascript", service_workers="block")
+    create_account(page, email)
+    held: list[Route] = []
+    page.route("**/static/js/leaving*.mjs*", lambda route: held.append(route))
+    open_form(page)
+    page.get_by_label("Title").fill("Typed before the page was ready")
+    assert settled(lambda: len(held), lambda n: n == 1, 10) == 1
+    page.route("**/static/js/leaving*.mjs*", lambda route: route.continue_())
+    held.pop().continue_()
+    page.wait_for_function("() => document.getElementById('cpd-form').dataset.unsaved === 'true'")
+    page.goto("/your-cpd")
+    assert _wait_for_title(live_server, email, "Typed before the page was ready")
+    page.context.close()

@@ -218,3 +218,38 @@ def test_a_shared_computer_keeps_nothing_and_sign_out_clears_the_device(
     sign_out(page)
     assert device_storage(page) == {"copies": 0, "caches": [], "workers": 0}
     page.context.close()
+
+
+def test_the_timer_does_not_send_again_what_an_autosave_on_its_way_carries(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The copy kept as an autosave is sent stays on the device until the answer comes.
+    If the 15-second timer fires meanwhile, that copy is the autosave's own: sending it
+    again would post the same answers twice, and the second answer, arriving late,
+    moved the session's end (the timeout warning closed itself or came late)."""
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("in-flight"))
+    page.clock.install()
+    ready(page, "/your-cpd/new/unstructured")
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000)
+    sent: list[str] = []
+    held: list = []
+    page.on(
+        "request",
+        lambda request: sent.append(request.method) if "/autosave" in request.url else None,
+    )
+    page.route("**/your-cpd/autosave", lambda route: held.append(route))  # held until released
+
+    page.get_by_label("Title").fill("Sent once")
+    page.get_by_label("Title").press("Tab")
+    assert settled(lambda: len(held), lambda n: n == 1, 10) == 1
+    assert copies_soon(page, 1) == 1  # kept while the autosave is on its way
+    page.clock.run_for(RETRY_MS)  # the timer fires with the autosave still unanswered
+    device_copies(page)  # after the timer's own look at the device (same store, in order)
+
+    page.route("**/your-cpd/autosave", lambda route: route.continue_())  # no more held
+    held.pop().continue_()
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
+    page.evaluate("() => true")  # a second autosave would be on its way by now
+    assert sent == ["POST"]
+    assert copies_soon(page, 0) == 0

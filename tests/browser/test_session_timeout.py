@@ -39,10 +39,13 @@ def _open_form_with_the_clock_stopped(page: Page) -> tuple[int, int]:
     """Open a new form with Playwright's clock in the page, stopped just after the page
     started its session timer. Returns (ms until the session ends, ms of warning), as
     the page was told them."""
+    # Stopped before the page loads, so the page's timer starts at the stopped time
+    # (stopped after, the time htmx took to start under load was time gone from the
+    # session, and the warning came a second early).
     page.clock.install()
+    _pause_soon(page)
     page.goto("/your-cpd/new/unstructured")
     start_htmx(page)
-    page.clock.pause_at(page.evaluate("Date.now()") / 1000)
     holder = page.locator("[data-timeout-seconds]")
     timeout = int(holder.get_attribute("data-timeout-seconds") or 0) * SECOND
     warning = int(holder.get_attribute("data-warning-seconds") or 0) * SECOND
@@ -57,7 +60,13 @@ def _axe_violations(page: Page) -> list[str]:
     try:
         return axe_violations(page)
     finally:
-        page.clock.pause_at(page.evaluate("Date.now()") / 1000)
+        _pause_soon(page)
+
+
+def _pause_soon(page: Page) -> None:
+    """Stop the running clock a second from now: stopping it at the time just read
+    failed when the clock had moved past that time before the stop reached the page."""
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)
 
 
 def _age_sign_ins(live_server: LiveServer, email: str, by: dt.timedelta) -> None:
