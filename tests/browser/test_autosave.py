@@ -485,3 +485,20 @@ def test_words_typed_before_the_leaving_save_started_are_saved_when_the_page_is_
     page.goto("/your-cpd")
     assert _wait_for_title(live_server, email, "Typed before the page was ready")
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [1024, 320])
+def test_the_buttons_stay_put_when_the_autosave_answer_arrives(page: Page, width: int) -> None:
+    """Someone who types and goes straight for "Save and record CPD" leaves the box as
+    they press: the autosave's answer fills the status line above the buttons between
+    their press and release. Had the line grown, the button moved from under the
+    pointer and the click was lost (the page said nothing and recorded nothing)."""
+    page.set_viewport_size({"width": width, "height": 640})
+    open_form(page)
+    record = page.get_by_role("button", name="Save and record CPD")
+    page.get_by_label("Title").fill("Pressed Save straight away")
+    where = "(button) => button.getBoundingClientRect().top + window.scrollY"  # on the page
+    before = record.evaluate(where)
+    page.get_by_label("Title").press("Tab")
+    expect(status(page)).to_contain_text("Draft saved at")
+    assert record.evaluate(where) == before
