@@ -334,14 +334,23 @@ def test_words_in_an_autosave_still_on_its_way_are_sent_again_when_the_page_is_l
     page.context.close()
 
 
-def _wait_for_title(live_server: LiveServer, email: str, title: str, seconds: float = 30) -> bool:
-    """The request sent as a page goes has no page left to report to: watch the database."""
+def _expect_title_on_the_server(
+    live_server: LiveServer, email: str, title: str, seconds: float = 30
+) -> None:
+    """The request sent as a page goes has no page left to report to: watch the database.
+    If the title never arrives, say what the server was sent (its last autosaves)."""
     titles = settled(
         lambda: [a.get("title") for a in answers_of(live_server.database_url, email)],
         lambda found: title in found,
         seconds,
     )
-    return title in titles
+    if title not in titles:
+        log = live_server.log_path.read_text(errors="replace").splitlines()
+        autosaves = [line for line in log if "/autosave" in line][-5:]
+        raise AssertionError(
+            f"the answers typed were lost: {title!r} not among {titles}; the server's last"
+            " autosaves:\n" + "\n".join(autosaves)
+        )
 
 
 @pytest.mark.parametrize("leave", ["follow a link", "go back", "reload"])
@@ -359,7 +368,7 @@ def test_words_typed_in_a_box_that_still_has_the_focus_are_saved_when_the_page_i
         page.go_back()
     else:
         page.reload()
-    assert _wait_for_title(live_server, email, title), "the answers typed were lost"
+    _expect_title_on_the_server(live_server, email, title)
 
     if leave == "go back":
         page.go_forward()  # the browser puts the words back on the new form
@@ -383,7 +392,7 @@ def test_a_new_form_reached_by_a_link_starts_afresh_after_one_was_left_unsaved(
     open_form(page)
     page.get_by_label("Title").fill("Left by the address bar")
     page.goto("/your-cpd")
-    assert _wait_for_title(live_server, email, "Left by the address bar")
+    _expect_title_on_the_server(live_server, email, "Left by the address bar")
     page.goto("/your-cpd/new/structured")
     expect(page).to_have_url(re.compile(r"/your-cpd/new/structured$"))
     expect(page.get_by_label("Title")).to_have_value("")
@@ -483,7 +492,7 @@ def test_words_typed_before_the_leaving_save_started_are_saved_when_the_page_is_
     held.pop().continue_()
     page.wait_for_function("() => document.getElementById('cpd-form').dataset.unsaved === 'true'")
     page.goto("/your-cpd")
-    assert _wait_for_title(live_server, email, "Typed before the page was ready")
+    _expect_title_on_the_server(live_server, email, "Typed before the page was ready")
     page.context.close()
 
 
