@@ -48,7 +48,7 @@ from app.auth.models import (
     sign_in_and_person,
 )
 from app.auth.sessions import hash_token
-from app.db import get_engine, utcnow
+from app.db import get_engine, get_session, utcnow
 
 
 class BrowserSession(SQLModel, table=True):
@@ -195,8 +195,11 @@ class DatabaseSessionInterface(SessionInterface):
             key = self._signer(app).unsign(raw).decode()
         except BadSignature:
             return self._new_session(app, None, None, has_row=False)
-        with get_engine().connect() as connection:
-            found = connection.execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()
+        # Read in the request's own session (app/db.py), whose transaction the request's
+        # writes then carry on: on PostgreSQL (read committed) every statement still
+        # sees what others committed before it; pysqlite begins a transaction only at
+        # the first write, so SQLite keeps no snapshot from this read either.
+        found = get_session().execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()
         if found is None:
             # An id we gave out with nothing kept behind it (its CSRF secret is its own).
             return self._new_session(app, None, key, has_row=False)

@@ -83,8 +83,21 @@ def measure(root: Path, url: str, work: Path) -> None:
         kinds = collections.Counter(parts[3] for parts in sent)
         trips = (kinds["Sync"] + kinds["Query"]) / AUTOSAVES
         print(f"{root}: {trips:.1f} round trips an autosave (mean of {AUTOSAVES})")
-        statements = [parts[-1][:70] for parts in sent if parts[3] in ("Query", "Parse")]
-        for statement in statements[-len(statements) // AUTOSAVES :]:
+        # The last autosave's round trips (psycopg prepares a statement it has run five
+        # times: then no Parse is sent, only Bind/Execute/Sync, so name each by kind).
+        trips_sent = [parts for parts in sent if parts[3] in ("Query", "Parse", "Sync")]
+        last = round(trips)
+        shown = [
+            p[-1][:70] if p[3] != "Sync" else "(a statement prepared before)" for p in trips_sent
+        ]
+        # A Parse is followed by its own Sync: one line for the pair.
+        lines = []
+        for kind, text in zip([p[3] for p in trips_sent], shown, strict=True):
+            if kind == "Sync" and lines and lines[-1][0] == "Parse":
+                lines[-1] = ("Sync", lines[-1][1])
+                continue
+            lines.append((kind, text))
+        for _kind, statement in lines[-last:]:
             print(f"  {statement}")
     finally:
         engine.dispose()

@@ -148,7 +148,7 @@ def purge_account(*, db: Session, user_id: int) -> None:
     db.commit()
     # Gone from the tables is not gone from the files: SQLite's -wal file still holds
     # the pages as they were before the delete.
-    scrub_wal(db.get_bind())  # type: ignore[arg-type]
+    scrub_wal(db.get_bind().engine)
 
 
 def purge_deleted_accounts(*, db: Session, policy: Policy, now: dt.datetime | None = None) -> int:
