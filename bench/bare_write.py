@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from app.db import make_engine
 
-ROWS = 40  # as many rows as bench/load.py's drafts
+ROWS = 48  # as many rows as bench/load.py's drafts (DRAFTS)
 TABLE = "bare_write_record"
 
 

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +42,16 @@ from tests.support.http_client import Client  # noqa: E402
 from tests.support.servers import free_port, production_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-RECORDS = 40  # autosaves spread over this many drafts, as many people would
+DRAFTS = 48  # autosaves spread over this many drafts, shared among the people
+PEOPLE = 16  # as many as wrk's connections: each person saves one page at a time
 TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
+# Every other autosave of a draft is this much longer, as when someone types on: the
+# stored size changes on every save, so each one also runs the storage counter's
+# compare-and-set (with the same answers every time, the save skips it).
+MORE = " I will try this on my next visit."
 
 
-def autosave_form(record_id: str, editor: str) -> dict[str, str]:
+def autosave_form(record_id: str, editor: str, more: str = "") -> dict[str, str]:
     return {
         "form_type": "structured",
         "record_id": record_id,
@@ -53,9 +59,43 @@ def autosave_form(record_id: str, editor: str) -> dict[str, str]:
         "editor": editor,
         "title": "Benchmark draft",
         "what_you_did": TEXT,
-        "what_you_learned": TEXT,
+        "what_you_learned": TEXT + more,
         "standard_parts": "4.3",
     }
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One draft of one person: what a request saving it sends."""
+
+    person: int
+    draft: int  # the person's first, second... draft
+    cookie: str
+    token: str
+    record_id: str
+
+    def body(self, more: str = "") -> str:
+        editor = f"bench-{self.person}-{self.draft}"
+        return urllib.parse.urlencode(autosave_form(self.record_id, editor, more))
+
+
+def in_thread_order(slots: list[Slot], threads: int) -> list[tuple[Slot, str]]:
+    """The autosaves in the order wrk_post.lua sends them. wrk's threads each keep to
+    one equal slice of the list, so each person's drafts go into one slice (the people
+    shared among the threads; one person's drafts shared when there is one), and in a
+    slice the people take turns, so a person has about one save on its way at a time.
+    Each slice sends every draft once short, then once longer, and again: a draft's
+    saves alternate between two sizes."""
+    one_person = len({slot.person for slot in slots}) == 1
+    slices: list[list[Slot]] = [[] for _ in range(threads)]
+    for n, slot in enumerate(slots):
+        slices[(n if one_person else slot.person) % threads].append(slot)
+    ordered: list[tuple[Slot, str]] = []
+    for mine in slices:
+        mine.sort(key=lambda slot: (slot.draft, slot.person))
+        for more in ("", MORE):
+            ordered += [(slot, slot.body(more)) for slot in mine]
+    return ordered
 
 
 def run_wrk(
@@ -67,7 +107,9 @@ def run_wrk(
     seconds: int,
     work: Path,
     connections: int,
+    senders: list[Slot] | None = None,
 ) -> dict:
+    """wrk flat out; ``senders`` (matching ``paths``) sends each request as its person."""
     (work / "headers.txt").write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
     (work / "bodies.txt").write_text("\n".join(bodies) + "\n")
     env = {
@@ -76,7 +118,12 @@ def run_wrk(
         "BENCH_BODIES": str(work / "bodies.txt"),
         "BENCH_HEADERS": str(work / "headers.txt"),
         "BENCH_METHOD": method,
+        "BENCH_THREADS": str(min(2, connections)),
     }
+    env.pop("BENCH_AUTH", None)
+    if senders:
+        (work / "auth.txt").write_text("".join(f"{s.cookie}\t{s.token}\n" for s in senders))
+        env["BENCH_AUTH"] = str(work / "auth.txt")
     output = subprocess.run(
         [
             "wrk",
@@ -148,7 +195,29 @@ def fixed_rate(port: int, rate: int, seconds: int, make_request) -> dict:
     }
 
 
-def bench_database(label: str, seconds: int, rates: list[int], connections: int) -> dict:
+def sign_up_with_drafts(port: int, url: str, people: int) -> list[Slot]:
+    """``people`` accounts, each signed in with its own session, sharing DRAFTS drafts
+    (each made by its person's first autosave)."""
+    slots = []
+    for person in range(people):
+        client = Client(port)
+        client.sign_up(url, f"bench-{person}-{time.time_ns()}@example.com")
+        for draft in range(DRAFTS // people):
+            status, _text, headers = client.request(
+                "POST",
+                "/your-cpd/autosave",
+                autosave_form("", f"bench-{person}-{draft}"),
+                client.htmx_headers(),
+            )
+            assert status == 200, status
+            record_id = headers["HX-Replace-Url"].split("/")[2]
+            slots.append(Slot(person, draft, client.cookie, client.token, record_id))
+    return slots
+
+
+def bench_database(
+    label: str, seconds: int, rates: list[int], connections: int, people: int
+) -> dict:
     # The live counts are rate-limited per person; this measures throughput, not that.
     os.environ["RECORD_CPD_POLICY"] = str(ROOT / "bench" / "load-policy.toml")
     if label == "postgresql":
@@ -162,65 +231,61 @@ def bench_database(label: str, seconds: int, rates: list[int], connections: int)
             production_server(url, work) as server,
         ):
             port = int(server.url.rsplit(":", 1)[1])
-            client = Client(port)
-            client.sign_up(url)
-            records = []
-            for n in range(RECORDS):
-                status, _text, headers = client.request(
-                    "POST",
-                    "/your-cpd/autosave",
-                    autosave_form("", f"bench-{n}"),
-                    client.htmx_headers(),
-                )
-                assert status == 200, status
-                records.append(headers["HX-Replace-Url"].split("/")[2])
-            common = {**client.htmx_headers(), "Cookie": client.cookie}
-            form_headers = {**common, "Content-Type": "application/x-www-form-urlencoded"}
-            autosave_bodies = [
-                urllib.parse.urlencode(autosave_form(rid, f"bench-{n}"))
-                for n, rid in enumerate(records)
-            ]
+            threads = min(2, connections)
+            slots = sign_up_with_drafts(port, url, people)
+            sent = in_thread_order(slots, threads)
+            senders = [slot for slot, _body in sent]
+            autosave_bodies = [body for _slot, body in sent]
+            htmx = {"HX-Request": "true"}
+            form_headers = {**htmx, "Content-Type": "application/x-www-form-urlencoded"}
             count_body = urllib.parse.urlencode({"what_you_learned": TEXT * 2})
             results = {
                 "floor (GET /account)": run_wrk(
                     port,
                     "GET",
-                    ["/account"],
-                    [""],
-                    {"Cookie": client.cookie},
+                    ["/account"] * len(sent),
+                    [""] * len(sent),
+                    {},
                     seconds,
                     work,
                     connections,
+                    senders,
                 ),
                 "autosave": run_wrk(
                     port,
                     "POST",
-                    ["/your-cpd/autosave"] * RECORDS,
+                    ["/your-cpd/autosave"] * len(sent),
                     autosave_bodies,
                     form_headers,
                     seconds,
                     work,
                     connections,
+                    senders,
                 ),
                 "count": run_wrk(
                     port,
                     "POST",
-                    ["/your-cpd/count/what_you_learned"],
-                    [count_body],
+                    ["/your-cpd/count/what_you_learned"] * len(sent),
+                    [count_body] * len(sent),
                     form_headers,
                     seconds,
                     work,
                     connections,
+                    senders,
                 ),
             }
             counter = iter(range(10**9))
 
+            def as_sender(slot: Slot) -> dict[str, str]:
+                return {**form_headers, "Cookie": slot.cookie, "X-CSRFToken": slot.token}
+
             def autosave_request():
-                n = next(counter) % RECORDS
-                return "POST", "/your-cpd/autosave", autosave_bodies[n], form_headers
+                slot, body = sent[next(counter) % len(sent)]
+                return "POST", "/your-cpd/autosave", body, as_sender(slot)
 
             def count_request():
-                return "POST", "/your-cpd/count/what_you_learned", count_body, form_headers
+                slot = senders[next(counter) % len(sent)]
+                return "POST", "/your-cpd/count/what_you_learned", count_body, as_sender(slot)
 
             for each in rates:
                 results[f"autosave at {each}/s"] = fixed_rate(port, each, seconds, autosave_request)
@@ -359,17 +424,30 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, default=16, help="wrk's open connections, flat out"
     )
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=PEOPLE,
+        help=f"accounts saving at once (1, or a divisor of {DRAFTS} that is even); "
+        "1 is one person saving 16 pages at once, as the figures before 5 December measured",
+    )
     options = parser.parse_args()
+    if options.people != 1 and (DRAFTS % options.people or options.people % 2):
+        parser.error(f"--people must be 1, or an even divisor of {DRAFTS}")
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
     print(
         f"{os.cpu_count()} CPUs; wrk -t2 -c{options.connections} for {options.seconds} s a load; "
+        f"{options.people} people saving {DRAFTS} drafts; "
         f"gunicorn 2 workers x 4 threads; load average {load_average()} at the start"
     )
     labels = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
     for label in labels:
         rates = [int(rate) for rate in options.rates.split(",")]
-        report(label, bench_database(label, options.seconds, rates, options.connections))
+        report(
+            label,
+            bench_database(label, options.seconds, rates, options.connections, options.people),
+        )
     print(f"load average {load_average()} at the end")
 
 
