@@ -38,12 +38,18 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 BUSY_SECONDS = 5.0
 
 
-def make_engine(url: str, *, busy_seconds: float = BUSY_SECONDS) -> Engine:
+def make_engine(
+    url: str, *, busy_seconds: float = BUSY_SECONDS, autocommit: bool = False
+) -> Engine:
+    """The app's engine for ``url``. ``autocommit``: every statement commits itself, for
+    callers whose every write is one statement (no BEGIN and COMMIT round trips)."""
     private_sqlite_file(url)
     kwargs: dict[str, Any] = {
         # A failed statement's parameters (answers, session data) stay out of logs.
         "hide_parameters": True,
     }
+    if autocommit:
+        kwargs["isolation_level"] = "AUTOCOMMIT"
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_seconds}
         if url in ("sqlite://", "sqlite:///:memory:"):

@@ -7,16 +7,21 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
+import uuid
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlmodel import Session, select
 
+from app import create_app
+from app.extensions import limiter
+from app.ratelimit_storage import DatabaseStorage
 from app.records.models import CpdDocument, CpdRecord
 from app.uploads import quota
-from tests.conftest import csrf_token_from
+from tests.conftest import _empty_every_table, csrf_token_from
 from tests.support import sample_files
 
 pytestmark = pytest.mark.db
@@ -298,3 +303,83 @@ def test_a_limit_on_a_whole_blueprint_would_keep_the_check() -> None:
     assert not limits_apply_to_every_request(other, other_app)
     other.limit("5 per minute")(limited)
     assert limits_apply_to_every_request(other, other_app)
+
+
+# --- what a live check costs the counter's database --------------------------------------
+
+
+@pytest.fixture
+def counted_app(database_url: str, tmp_path) -> Any:
+    """The app with its rate-limit counts in its database, as a server without Redis
+    keeps them (the other tests count in memory)."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "SECRET_KEY_FILE": tmp_path / "secret_key",
+            "RATELIMIT_KEY_PREFIX": f"t-{uuid.uuid4().hex}",
+        }
+    )
+    yield application
+    limiter.storage.engine.dispose()
+    application.extensions["db_engine"].dispose()
+    _empty_every_table(database_url)
+
+
+def _counter_statements(send: Any) -> tuple[list[str], Any]:
+    """The statements ``send()`` made on the rate-limit counter's database, by verb."""
+    storage = limiter.storage
+    assert isinstance(storage, DatabaseStorage), type(storage)
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement.split()[0].upper())
+
+    event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        answer = send()
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", record)
+    return seen, answer
+
+
+def _live_count(application: Flask) -> Any:
+    client = application.test_client()
+    token = _token(client, "/feedback")
+
+    def count() -> Any:
+        return client.post(
+            "/your-cpd/count/title",
+            data={"csrf_token": token, "title": "A title"},
+            headers={"HX-Request": "true"},
+        )
+
+    return count
+
+
+def test_a_live_count_reads_its_counter_once_and_counts_once(counted_app: Flask) -> None:
+    """Every pause in typing sends a live count, so its counter must be cheap: one read
+    (is the window full?) and one increment. The answer's X-RateLimit headers come from
+    what those two learned, not from two more reads (on PostgreSQL each was a round
+    trip on a connection of its own)."""
+    count = _live_count(counted_app)
+    limit = counted_app.extensions["policy"].live_checks_per_minute
+    for sent in (1, 2):
+        statements, answer = _counter_statements(count)
+        assert answer.status_code == 200
+        assert statements == ["SELECT", "INSERT"], statements
+        assert int(answer.headers["X-RateLimit-Remaining"]) == limit - sent
+        assert float(answer.headers["X-RateLimit-Reset"]) > time.time()
+
+
+def test_a_refused_live_count_reads_its_counter_once_and_writes_nothing(
+    counted_app: Flask,
+) -> None:
+    count = _live_count(counted_app)
+    for _ in range(counted_app.extensions["policy"].live_checks_per_minute):
+        assert count().status_code == 200
+    statements, answer = _counter_statements(count)
+    assert answer.status_code == 429
+    assert statements == ["SELECT"], statements
+    assert 0 < int(answer.headers["Retry-After"]) <= 60
