@@ -174,10 +174,15 @@ def request_connection() -> Connection:
 
 def get_session() -> Session:
     """The request's database session, on the request's connection; services commit,
-    teardown closes. A Session bound to a connection begins its own transaction on it
-    (and commits it), like one bound to the engine, but never checks out another."""
+    teardown closes. It never checks out another connection, and it owns the
+    connection's transaction whether or not one is open (the browser session's read
+    may have begun it): its commit commits it, its rollback and close roll it back
+    (``control_fully``; the default would leave an open one to the connection, so a
+    commit would commit nothing)."""
     if "db_session" not in g:
-        g.db_session = Session(bind=request_connection(), expire_on_commit=False)
+        g.db_session = Session(
+            bind=request_connection(), expire_on_commit=False, join_transaction_mode="control_fully"
+        )
     session: Session = g.db_session
     return session
 
