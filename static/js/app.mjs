@@ -263,3 +263,31 @@ document.addEventListener('htmx:afterSwap', (event) => {
   if (event.detail.target && event.detail.target.id === 'autosave-status') keepFocusClearOfStatus()
 })
 document.addEventListener('focusin', () => window.requestAnimationFrame(keepFocusClearOfStatus))
+
+// A press on a button below the status line ("Save and record CPD") leaves the box
+// being typed in, so its autosave goes as the button goes down, and its answer often
+// comes back before the button is let go. The line keeps one line's room (app.scss),
+// but some answers are longer (a draft of changes to recorded CPD, a problem): had it
+// grown, the button would move from under the pointer and the press be lost. So while
+// something after the line is pressed, the line keeps the height it had; it takes its
+// new height once the press (and its click) is over. What it says still changes, and
+// is announced, at once.
+function holdStatusLineWhilePressed () {
+  const status = document.getElementById('autosave-status')
+  if (!status || !('PointerEvent' in window)) return
+  let letGo = 0
+  const release = () => status.removeAttribute('style') // it has no other
+  document.addEventListener('pointerdown', (event) => {
+    if (!event.isPrimary || !(event.target instanceof Node)) return
+    if (!(status.compareDocumentPosition(event.target) & Node.DOCUMENT_POSITION_FOLLOWING)) return
+    window.clearTimeout(letGo)
+    status.style.boxSizing = 'border-box'
+    status.style.height = `${status.getBoundingClientRect().height}px`
+    status.style.overflow = 'hidden'
+  }, { capture: true, passive: true })
+  // The click comes after pointerup in the same task: let go after it.
+  for (const type of ['pointerup', 'pointercancel']) {
+    document.addEventListener(type, () => { letGo = window.setTimeout(release, 0) }, { capture: true, passive: true })
+  }
+}
+holdStatusLineWhilePressed()
