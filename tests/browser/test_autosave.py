@@ -516,6 +516,24 @@ def test_the_buttons_stay_put_when_the_autosave_answer_arrives(page: Page, width
     assert record.evaluate(where) == before
 
 
+def press_save_changes_as_the_autosave_answers(page: Page, width: int, title: str) -> dict:
+    """Edit recorded CPD called ``title`` and press "Save changes" straight after, holding
+    the press until the autosave sent as the box lost its focus has answered; returns
+    where the button was when pressed."""
+    page.set_viewport_size({"width": width, "height": 640})
+    edit_recorded_cpd(page, title)
+    box = page.get_by_label("Describe your CPD and how it meets the CPD standard")
+    box.fill(f"A change made just before saving it: {title}.")
+    button = page.get_by_role("button", name="Save changes")
+    button.scroll_into_view_if_needed()
+    where = button.bounding_box()
+    assert where is not None
+    page.mouse.move(where["x"] + where["width"] / 2, where["y"] + where["height"] / 2)
+    page.mouse.down()  # the box loses its focus, so its autosave is sent
+    expect(page.locator("#autosave-status")).to_contain_text("Draft of your changes saved at")
+    return where
+
+
 @pytest.mark.parametrize("width", [1024, 320])
 def test_a_press_on_save_changes_is_not_lost_to_a_longer_autosave_answer(
     page: Page, width: int
@@ -525,17 +543,7 @@ def test_a_press_on_save_changes_is_not_lost_to_a_longer_autosave_answer(
     problem longer still. Someone who edits and goes straight for "Save changes" leaves
     the box as they press; if that autosave's answer grew the line before they let go,
     the button moved from under the pointer and the press did nothing."""
-    page.set_viewport_size({"width": width, "height": 640})
-    edit_recorded_cpd(page, f"Pressed Save changes at {width} px")
-    box = page.get_by_label("Describe your CPD and how it meets the CPD standard")
-    box.fill("A change made just before saving it.")
-    button = page.get_by_role("button", name="Save changes")
-    button.scroll_into_view_if_needed()
-    where = button.bounding_box()
-    assert where is not None
-    page.mouse.move(where["x"] + where["width"] / 2, where["y"] + where["height"] / 2)
-    page.mouse.down()  # the box loses its focus, so its autosave is sent
-    expect(page.locator("#autosave-status")).to_contain_text("Draft of your changes saved at")
+    press_save_changes_as_the_autosave_answers(page, width, f"Pressed Save at {width} px")
     page.mouse.up()
     expect(page.get_by_role("heading", name="CPD recorded")).to_be_visible()
 
@@ -543,23 +551,13 @@ def test_a_press_on_save_changes_is_not_lost_to_a_longer_autosave_answer(
 def test_a_press_let_go_elsewhere_leaves_the_status_line_its_whole_message(page: Page) -> None:
     """The line is held only while the press lasts: let go away from the button (no
     click), it grows to show the whole of the longer answer."""
-    page.set_viewport_size({"width": 320, "height": 640})
-    edit_recorded_cpd(page, "Pressed, then let go elsewhere")
-    box = page.get_by_label("Describe your CPD and how it meets the CPD standard")
-    box.fill("A change, and a press let go away from the button.")
-    button = page.get_by_role("button", name="Save changes")
-    button.scroll_into_view_if_needed()
-    where = button.bounding_box()
-    assert where is not None
-    page.mouse.move(where["x"] + where["width"] / 2, where["y"] + where["height"] / 2)
-    page.mouse.down()
-    line = page.locator("#autosave-status")
-    expect(line).to_contain_text("Draft of your changes saved at")
+    where = press_save_changes_as_the_autosave_answers(page, 320, "Let go elsewhere")
     page.mouse.move(where["x"] + where["width"] / 2, where["y"] - 200)
     page.mouse.up()
     expect(page).to_have_url(re.compile(r"/edit$"))  # nothing was clicked
     page.wait_for_function(
         "() => !document.getElementById('autosave-status').hasAttribute('style')"
     )
+    line = page.locator("#autosave-status")
     whole = line.evaluate("(line) => line.scrollHeight <= line.clientHeight")
     assert whole, "the status line still cuts its message short"
