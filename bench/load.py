@@ -98,6 +98,21 @@ def in_thread_order(slots: list[Slot], threads: int) -> list[tuple[Slot, str]]:
     return ordered
 
 
+def checkpoints() -> int | None:
+    """PostgreSQL's checkpoints so far (timed and requested), when the load is on it: a
+    checkpoint during a load makes each page's first change after it write the whole
+    page to the WAL, which a write-heavy load (the autosave) feels and a read does not."""
+    if "TEST_DATABASE_URL" not in os.environ:
+        return None
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL.replace("+psycopg", "")) as connection:
+        row = connection.execute(
+            "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+        ).fetchone()
+    return int(row[0]) if row else None
+
+
 def run_wrk(
     port: int,
     method: str,
@@ -124,6 +139,7 @@ def run_wrk(
     if senders:
         (work / "auth.txt").write_text("".join(f"{s.cookie}\t{s.token}\n" for s in senders))
         env["BENCH_AUTH"] = str(work / "auth.txt")
+    checkpoints_before = checkpoints()
     output = subprocess.run(
         [
             "wrk",
@@ -144,6 +160,8 @@ def run_wrk(
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
+    if checkpoints_before is not None:
+        result["checkpoints"] = (checkpoints() or 0) - checkpoints_before
     return result
 
 
@@ -378,9 +396,10 @@ def report(label: str, results: dict) -> None:
     )
     for name, r in results.items():
         if "rps" in r:
+            during = f"  {r['checkpoints']} checkpoint(s) during it" if r.get("checkpoints") else ""
             print(
                 f"{name:28} {r['rps']:8.0f} {r['rps'] / floor:9.2f} {r['p50_ms']:8.1f} "
-                f"{r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['non_2xx']:8d}"
+                f"{r['p95_ms']:8.1f} {r['p99_ms']:8.1f} {r['non_2xx']:8d}{during}"
             )
         else:
             print(
