@@ -43,7 +43,12 @@ from tests.support.servers import free_port, production_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DRAFTS = 48  # autosaves spread over this many drafts, shared among the people
-PEOPLE = 16  # as many as wrk's connections: each person saves one page at a time
+# One draft each: a person's page sends one autosave at a time (htmx queues the next),
+# and with 24 people to each wrk thread's 8 connections, a person's next save is sent
+# 24 requests after their last, so a slow one rarely finds their previous still going
+# (with 16 people, 3 drafts each, a slow save could have the person's next sent beside it,
+# both waiting on their storage counter's row).
+PEOPLE = 48
 TEXT = ("I reflected on how the Care Act duties shape a proportionate enquiry. " * 15)[:1000]
 # Every other autosave of a draft is this much longer, as when someone types on: the
 # stored size changes on every save, so each one also runs the storage counter's
