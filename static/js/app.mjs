@@ -281,8 +281,11 @@ function holdStatusLineWhilePressed () {
     if (!event.isPrimary || !(event.target instanceof Node)) return
     if (!(status.compareDocumentPosition(event.target) & Node.DOCUMENT_POSITION_FOLLOWING)) return
     window.clearTimeout(letGo)
+    // Measured before box-sizing changes (which would count the padding into the
+    // one-line min-height and shrink it).
+    const height = status.getBoundingClientRect().height
     status.style.boxSizing = 'border-box'
-    status.style.height = `${status.getBoundingClientRect().height}px`
+    status.style.height = `${height}px`
     status.style.overflow = 'hidden'
   }, { capture: true, passive: true })
   // The click comes after pointerup in the same task: let go after it.
