@@ -48,6 +48,26 @@ async function withStore (mode, work) {
   })
 }
 
+// A copy the server has confirmed is noted at once, before the page can be left:
+// deleting it from IndexedDB takes a moment, and a page left in that moment kept it,
+// so the next page at that address (a new form) took it for unsent answers and was
+// filled with them. localStorage is written at once; only the copy's key and time go
+// there, never answers, and the note goes once the copy is gone.
+const CONFIRMED = 'record-cpd:confirmed:'
+function noteConfirmed (copy) {
+  try { localStorage.setItem(CONFIRMED + copy.key, String(copy.savedAt)) } catch (error) {}
+}
+function isConfirmed (copy) {
+  try {
+    return Number(localStorage.getItem(CONFIRMED + copy.key) || 0) >= copy.savedAt
+  } catch (error) { return false }
+}
+function forgetConfirmed (copy) {
+  deleteCopy(copy.key).then(() => {
+    try { localStorage.removeItem(CONFIRMED + copy.key) } catch (error) {}
+  }).catch(() => {})
+}
+
 const putCopy = (copy) => withStore('readwrite', (store) => store.put(copy))
 const deleteCopy = (key) => withStore('readwrite', (store) => store.delete(key))
 const getCopy = (key) => withStore('readonly', (store) => store.get(key))
@@ -100,9 +120,9 @@ export function startDeviceCopies (meta, ensureHtmx) {
   const form = document.getElementById('cpd-form')
   const status = document.getElementById('autosave-status')
   const autosaveUrl = form && form.getAttribute('data-hx-post')
-  // The page's autosaves go one at a time (hx-sync), so the last key sent is the
+  // The page's autosaves go one at a time (hx-sync), so the last copy sent is the
   // one an answer is about, even after the address bar changed.
-  let lastSentKey = null
+  let lastSent = null
   // Autosaves of this page sent and not yet answered: while one is on its way, this
   // page's copy is the one it carries (its answer deletes or keeps it).
   let unanswered = 0
@@ -138,6 +158,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
     const copies = (await allCopies()).filter((c) => c.user === user)
     copies.sort((a, b) => a.savedAt - b.savedAt)
     for (const copy of copies) {
+      if (isConfirmed(copy)) { forgetConfirmed(copy); continue } // the server has it
       if (form && copy.path === location.pathname) {
         // Sending it again would post the same answers twice, and the late second
         // answer would move the session's end under the timeout warning.
@@ -179,7 +200,8 @@ export function startDeviceCopies (meta, ensureHtmx) {
         path: location.pathname,
         formType: form.querySelector('input[name="form_type"]').value,
         fields: fieldsOf(form),
-        savedAt: Date.now()
+        // Later than any copy before it, even within one millisecond (see isConfirmed).
+        savedAt: Math.max(Date.now(), lastSent ? lastSent.savedAt + 1 : 0)
       }
       putCopy(copy).catch((error) => console.error('Record CPD: could not keep a copy', error))
       return copy
@@ -187,7 +209,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
     form.addEventListener('htmx:configRequest', (event) => {
       if (!keeping || event.detail.elt !== form) return
       unanswered += 1
-      lastSentKey = keepCopy().key
+      lastSent = keepCopy()
     })
     // Left offline with answers not yet autosaved: leaving.mjs's request cannot
     // arrive, so keep them here to send later. (Online, that request is trusted: a
@@ -199,10 +221,12 @@ export function startDeviceCopies (meta, ensureHtmx) {
       if (event.detail.elt !== form) return
       if (keeping) unanswered = Math.max(0, unanswered - 1)
       const code = event.detail.xhr ? event.detail.xhr.status : 0
-      const key = lastSentKey || keyFor(location.pathname)
       refused = REFUSED_UNTIL_CHANGED.includes(code)
       if (code >= 200 && code < 300) {
-        if (keeping) deleteCopy(key).catch(() => {})
+        if (keeping && lastSent) {
+          noteConfirmed(lastSent)
+          forgetConfirmed(lastSent)
+        }
         return
       }
       // A conflict, signed out, the account full or the form too large: the server's
@@ -220,6 +244,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
     // Back on this page with a copy the server never confirmed: put it in the form.
     getCopy(keyFor(location.pathname)).then((copy) => {
       if (!copy || !keeping) return
+      if (isConfirmed(copy)) { forgetConfirmed(copy); return } // the server has it
       fill(form, copy.fields)
       if (/^\/your-cpd\/\d+\/edit$/.test(location.pathname)) form.action = location.pathname
       say(navigator.onLine ? SAVED_HERE.offline : `${OFFLINE_NOW} ${SAVED_HERE.offline}`)

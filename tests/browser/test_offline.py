@@ -97,6 +97,30 @@ def test_offline_typing_survives_a_reload_and_reaches_the_server_when_back(
     page.context.close()
 
 
+def test_a_copy_the_server_confirmed_is_never_put_back_even_if_it_outlived_its_page(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A copy is deleted from IndexedDB after the server's answer, which takes a moment;
+    a page left in that moment kept it, and the next new form (the same address) was
+    filled with the first form's answers, page token included, so it wrote over the
+    first form's draft (seen once in a full run). Here the deletion never happens."""
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("outlived"))
+    controlled_form(page)
+    # Every deletion on this page is abandoned, as when the page goes before it is done.
+    page.evaluate(
+        "() => { IDBObjectStore.prototype.delete = function () { this.transaction.abort() } }"
+    )
+    autosave_title(page, "First form, online")
+    assert device_storage(page)["copies"] == 1  # outlived its answer
+
+    page.context.set_offline(True)
+    ready(page, "/your-cpd/new/structured")  # the worker's copy of the new form
+    expect(page.locator("#autosave-status")).to_be_empty()
+    expect(page.get_by_label("Title")).to_have_value("")
+    page.context.close()
+
+
 def test_a_second_new_form_opened_offline_makes_its_own_draft(
     browser: Browser, live_server: LiveServer
 ) -> None:
