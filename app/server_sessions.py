@@ -195,12 +195,12 @@ class DatabaseSessionInterface(SessionInterface):
             key = self._signer(app).unsign(raw).decode()
         except BadSignature:
             return self._new_session(app, None, None, has_row=False)
-        # Read in the request's own session (app/db.py), whose transaction the request's
+        # Read on the request's own connection (app/db.py), whose transaction the request's
         # writes then carry on: on PostgreSQL (read committed) every statement still
         # sees what others committed before it; pysqlite begins a transaction only at
-        # the first write, so SQLite keeps no snapshot from this read either. It is made
-        # on the request's connection, not through an ORM Session: a page that writes
-        # nothing then never makes one, and a Core statement needs none of the ORM's
+        # the first write, so SQLite keeps no snapshot from this read either. Not
+        # through an ORM Session: a page that writes nothing then never makes one, and
+        # a Core statement needs none of the ORM's
         # execution (the two cost every page 0.4 million instructions, 8 % of
         # GET /account: bench/instructions.py). get_session takes the transaction over.
         found = request_connection().execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()

@@ -453,7 +453,8 @@ def main() -> None:
         type=int,
         default=PEOPLE,
         help=f"accounts saving at once (1, or a divisor of {DRAFTS} that is even); "
-        "1 is one person saving 16 pages at once, as the figures before 5 December measured",
+        "1 is one person saving 16 pages at once, the shape of the figures before 4 December's "
+        "fourth session",
     )
     options = parser.parse_args()
     if options.people != 1 and (DRAFTS % options.people or options.people % 2):

@@ -16,12 +16,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from app import create_app
 from app.extensions import limiter
 from app.ratelimit_storage import DatabaseStorage
 from app.records.models import CpdDocument, CpdRecord
 from app.uploads import quota
 from tests.conftest import _empty_every_table, csrf_token_from
+from tests.integration.test_rate_limits import _app_on
 from tests.support import sample_files
 
 pytestmark = pytest.mark.db
@@ -312,14 +312,9 @@ def test_a_limit_on_a_whole_blueprint_would_keep_the_check() -> None:
 def counted_app(database_url: str, tmp_path) -> Any:
     """The app with its rate-limit counts in its database, as a server without Redis
     keeps them (the other tests count in memory)."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_URL": database_url,
-            "SECRET_KEY": "test-secret-key",
-            "SECRET_KEY_FILE": tmp_path / "secret_key",
-            "RATELIMIT_KEY_PREFIX": f"t-{uuid.uuid4().hex}",
-        }
+    # No storage URI: the app keeps the counts in its own database.
+    application = _app_on(
+        None, database_url, tmp_path, RATELIMIT_KEY_PREFIX=f"t-{uuid.uuid4().hex}"
     )
     yield application
     limiter.storage.engine.dispose()
