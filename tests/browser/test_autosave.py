@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from app.policy import Policy
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
-from tests.support.browser import settled, start_htmx
+from tests.support.browser import held_soon, settled, start_htmx
 from tests.support.records import answers_of
 from tests.support.servers import LiveServer
 
@@ -87,7 +87,7 @@ def test_htmx_waits_for_someone_to_use_the_page_and_an_answer_given_meanwhile_is
     # Focusing the first field asks for htmx; the answer is given while it is on its way.
     page.get_by_label("Title").fill("Typed before htmx arrived")
     page.get_by_label("Title").press("Tab")
-    assert len(held) == 1
+    assert held_soon(page, held, 1) == 1
     assert page.locator("#autosave-status").inner_text() == ""
     assert "Typed before htmx arrived" not in [
         a["title"] for a in answers_of(live_server.database_url, email)
@@ -490,7 +490,7 @@ def test_words_typed_before_the_leaving_save_started_are_saved_when_the_page_is_
     page.route("**/static/js/leaving*.mjs*", lambda route: held.append(route))
     open_form(page)
     page.get_by_label("Title").fill("Typed before the page was ready")
-    assert settled(lambda: len(held), lambda n: n == 1, 10) == 1
+    assert held_soon(page, held, 1) == 1
     page.route("**/static/js/leaving*.mjs*", lambda route: route.continue_())
     held.pop().continue_()
     page.wait_for_function("() => document.getElementById('cpd-form').dataset.unsaved === 'true'")

@@ -40,6 +40,18 @@ def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float) ->
     return value
 
 
+def held_soon(page: Page, held: list, count: int, seconds: float = 10) -> int:
+    """How many requests a ``page.route`` handler has put in ``held``, once it is
+    ``count`` or ``seconds`` have passed. Playwright's sync API runs handlers only while
+    one of its own calls is waiting, never during ``time.sleep``: a request that reached
+    the route after the last call (the form's Tab returned first) stayed unseen however
+    long a bare sleep waited, so each look here is made by a Playwright wait."""
+    deadline = time.monotonic() + seconds
+    while len(held) != count and time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # lets Playwright hand over what has arrived
+    return len(held)
+
+
 def device_copies(page: Page) -> list[dict]:
     """The copies of unsent answers device-copies.mjs keeps in IndexedDB (each with its
     ``path`` and its ``fields`` as [name, value] pairs); none if it never kept one."""
