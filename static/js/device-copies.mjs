@@ -54,7 +54,7 @@ async function withStore (mode, work) {
 // filled with them. localStorage is written at once; only the copy's key and time go
 // there, never answers, and the note goes once the copy is gone.
 const CONFIRMED = 'record-cpd:confirmed:'
-function noteConfirmed (copy) {
+export function noteConfirmed (copy) {
   try { localStorage.setItem(CONFIRMED + copy.key, String(copy.savedAt)) } catch (error) {}
 }
 function isConfirmed (copy) {
@@ -62,15 +62,27 @@ function isConfirmed (copy) {
     return Number(localStorage.getItem(CONFIRMED + copy.key) || 0) >= copy.savedAt
   } catch (error) { return false }
 }
-function forgetConfirmed (copy) {
-  deleteCopy(copy.key).then(() => {
-    try { localStorage.removeItem(CONFIRMED + copy.key) } catch (error) {}
+// Another autosave of the same page (or the same page open in another tab) can put a
+// later copy, and note it, at the same key before this deletion is done: delete only
+// this copy or an older one, and remove only this copy's note, so a later copy stays
+// noted as confirmed, or stays to be sent if it is not.
+const deleteUpTo = (copy) => withStore('readwrite', (store) => {
+  const stored = store.get(copy.key)
+  stored.onsuccess = () => {
+    if (stored.result && stored.result.savedAt <= copy.savedAt) store.delete(copy.key)
+  }
+})
+export function forgetConfirmed (copy) {
+  return deleteUpTo(copy).then(() => {
+    try {
+      const note = CONFIRMED + copy.key
+      if (localStorage.getItem(note) === String(copy.savedAt)) localStorage.removeItem(note)
+    } catch (error) {}
   }).catch(() => {})
 }
 
-const putCopy = (copy) => withStore('readwrite', (store) => store.put(copy))
-const deleteCopy = (key) => withStore('readwrite', (store) => store.delete(key))
-const getCopy = (key) => withStore('readonly', (store) => store.get(key))
+export const putCopy = (copy) => withStore('readwrite', (store) => store.put(copy))
+export const getCopy = (key) => withStore('readonly', (store) => store.get(key))
 const allCopies = () => withStore('readonly', (store) => store.getAll())
 
 // A form's text answers as [name, value] pairs: no files, no CSRF token (that goes in
@@ -181,7 +193,7 @@ export function startDeviceCopies (meta, ensureHtmx) {
         refused = REFUSED_UNTIL_CHANGED.includes(result)
         return // signed out, conflict, refused or server trouble: keep it and try later
       }
-      await deleteCopy(copy.key)
+      await deleteUpTo(copy)
     }
   }
 

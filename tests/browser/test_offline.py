@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import open_page
 from tests.browser.steps import PASSWORD, create_account, sign_out, unique_email
-from tests.support.browser import device_copies, settled, start_htmx
+from tests.support.browser import device_copies, held_soon, settled, start_htmx
 from tests.support.database import throwaway_database
 from tests.support.records import answers_of
 from tests.support.servers import LiveServer, SmtpServer, start_live_server, stop_live_server
@@ -118,6 +118,38 @@ def test_a_copy_the_server_confirmed_is_never_put_back_even_if_it_outlived_its_p
     ready(page, "/your-cpd/new/structured")  # the worker's copy of the new form
     expect(page.locator("#autosave-status")).to_be_empty()
     expect(page.get_by_label("Title")).to_have_value("")
+    page.context.close()
+
+
+def test_forgetting_a_confirmed_copy_leaves_a_later_copy_and_its_note_alone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Each page keeps one copy (its key is the person and the address). Two autosaves
+    of a page in quick succession: the first one's deletion can finish after the second
+    copy is put there and noted as confirmed. That deletion took the second copy's note
+    with it; had the second copy then outlived its page (its own deletion abandoned), the
+    next form at that address was filled with it. Forgetting a copy now removes only
+    that copy (or an older one) and only its own note."""
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("forget"))
+    ready(page, "/your-cpd/new/structured")
+    left = page.evaluate(
+        """async () => {
+          const copies = await import('/static/js/device-copies.mjs')
+          const key = 'someone:/your-cpd/new/structured'
+          const first = { key, savedAt: 1 }
+          const second = { key, savedAt: 2, fields: [['title', 'Second save']] }
+          await copies.putCopy(second)  // the second autosave's copy replaced the first
+          copies.noteConfirmed(second)  // and the server confirmed it
+          await copies.forgetConfirmed(first)  // the first one's deletion finishes late
+          return {
+            copy: await copies.getCopy(key),
+            note: localStorage.getItem('record-cpd:confirmed:' + key),
+          }
+        }"""
+    )
+    assert left["copy"]["fields"] == [["title", "Second save"]]
+    assert left["note"] == "2"
     page.context.close()
 
 
@@ -266,7 +298,7 @@ def test_the_timer_does_not_send_again_what_an_autosave_on_its_way_carries(
 
     page.get_by_label("Title").fill("Sent once")
     page.get_by_label("Title").press("Tab")
-    assert settled(lambda: len(held), lambda n: n == 1, 10) == 1
+    assert held_soon(page, held, 1) == 1
     assert copies_soon(page, 1) == 1  # kept while the autosave is on its way
     page.clock.run_for(RETRY_MS)  # the timer fires with the autosave still unanswered
     device_copies(page)  # after the timer's own look at the device (same store, in order)
