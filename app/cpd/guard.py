@@ -91,7 +91,10 @@ def csrf_failed_on_a_form(error: Exception) -> Any:
         return refused
     htmx = request.headers.get("HX-Request") == "true"
     if not current_user.is_authenticated:
-        if _keep_for_ended_session(csrf_passed=False):
+        # Signed out, kept or not (a page shown before its owner signed out is not kept
+        # for them): an autosave says so, with the way to sign in again, and the words
+        # stay on the page (and the device); "could not be saved just now" is untrue.
+        if _keep_for_ended_session(csrf_passed=False) or htmx:
             return login_manager.unauthorized()
     elif owner_from_form() == int(current_user.id) or stale_token_of_this_session():
         kept = keep_posted_form(

@@ -254,6 +254,37 @@ def test_an_autosave_after_the_session_ended_says_so_and_keeps_what_was_saved(
     assert answers_of(live_server.database_url, email)[-1]["title"] == "Before the session ended"
 
 
+def test_an_autosave_after_signing_out_in_another_tab_says_signed_out(
+    page: Page, live_server: LiveServer, email: str
+) -> None:
+    """Signing out in another tab ends the browser's session and the CSRF token it held,
+    so the next autosave's token matches nothing. It was answered 400 (not saved) and
+    the status line said the words were kept on the device until it was back online:
+    untrue on a device that is online, and with no way to sign in again (until the
+    device's copy was sent again 15 s later, and answered 401)."""
+    page.clock.install()  # the 15 s resend never comes: the autosave's own answer counts
+    open_form(page)
+    page.get_by_label("Title").fill("Before signing out elsewhere")
+    page.get_by_label("Title").press("Tab")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    other = page.context.new_page()
+    other.goto("/your-cpd")
+    sign_out(other)
+    other.close()
+
+    page.get_by_label(LEARNED).fill("Typed after signing out elsewhere")
+    with page.expect_response("**/your-cpd/autosave") as answer:
+        page.get_by_label(LEARNED).press("Tab")
+    assert answer.value.status == 401
+    status_line = page.locator("#autosave-status")
+    expect(status_line).to_contain_text("You have been signed out.")
+    expect(status_line.get_by_role("link", name="sign in again")).to_have_attribute(
+        "href", re.compile(r"/sign-in\?next=/your-cpd/\d+/edit")
+    )
+    expect(status_line).not_to_contain_text("back online")
+    expect(page.get_by_label(LEARNED)).to_have_value("Typed after signing out elsewhere")
+
+
 def _hold_autosaves(page: Page) -> None:
     """From now on the page's autosaves are started but never sent: a save still on
     its way (a slow connection, a long answer) for as long as the test likes."""
