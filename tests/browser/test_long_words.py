@@ -71,3 +71,27 @@ def test_a_title_of_one_long_word_wraps_wherever_it_is_shown(
     expect(page.get_by_role("heading", level=1)).to_contain_text(LONG_TITLE[:40])
     assert horizontal_overflow(page) == 0, "the record's page"
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [320, 800])
+def test_a_records_actions_stay_on_one_line_under_or_beside_a_long_title(
+    browser: Browser, live_server: LiveServer, width: int
+) -> None:
+    """On Your CPD a record's card has View, Edit and Delete beside its title (from tablet
+    width) or under it. Beside a title of two lines, Delete wrapped under the other two
+    behind a stray separator."""
+    page = open_page(
+        browser, live_server, "no-javascript", viewport={"width": width, "height": 800}
+    )
+    create_account(page, unique_email("card-actions"))
+    page.goto("/your-cpd/new/unstructured")
+    page.get_by_label("Title").fill("Reading group on trauma-informed practice with the adult team")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your CPD")
+    tops = {
+        round(page.get_by_role("link", name=re.compile(rf"^{action}\b")).bounding_box()["y"])
+        for action in ("View", "Edit", "Delete")
+    }
+    assert len(tops) == 1, f"the actions are on {len(tops)} lines"
+    keep_screenshot(page, ARTIFACTS / "screenshots" / f"card-actions-{width}.png", full_page=True)
+    page.context.close()
