@@ -42,7 +42,10 @@ def render_form(
     kept: KeptForm | None = None,
     based_on_version: int | None = None,
     editor: str | None = None,
+    refusal_saved: bool | None = None,
 ) -> tuple[str, int]:
+    """The form page. ``refusal_saved``: for a refused recording, whether the answers
+    it shows are stored (the error summary says which)."""
     problems = problems or {}
     known = uploads.documents_of(get_session(), record) if record is not None else {}
     listed = uploads.listed(answers, known)
@@ -68,6 +71,7 @@ def render_form(
             documents=listed,
             warnings={warning.target: warning for warning in warnings},
             confirmed=request.form.get(anonymity.CONFIRM_FIELD) == "yes",
+            refusal_saved=refusal_saved,
         ),
         status,
     )
@@ -220,6 +224,7 @@ def saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
             status=400,
             # Saved as a draft (files were kept): the form now stands on that version.
             based_on_version=record.version if record and saved.action else None,
+            refusal_saved=_answers_stored(saved),
         )
     assert record is not None and saved.action is not None
     if saved.removed is not None:
@@ -238,6 +243,19 @@ def saved_page(saved: page.PageSaved) -> str | tuple[str, int] | Response:
         flash(f"{names} {'is' if len(saved.added) == 1 else 'are'} added.", "success")
         return redirect(url_for("cpd.edit_record", record_id=record.id) + "#documents")
     return _after_save(record, saved.action, warnings=bool(saved.warnings))
+
+
+def _answers_stored(saved: page.PageSaved) -> bool:
+    """Whether a refused recording's answers are stored: kept as a draft because files
+    came with them, or the same as the draft (or draft of changes) already stored, as an
+    autosave leaves it. Without JavaScript nothing is kept until a button keeps it."""
+    record = saved.record
+    if record is None:
+        return False
+    if saved.action is not None:
+        return True
+    stored = record.pending_answers if record.is_recorded else record.answers
+    return stored == saved.answers
 
 
 @bp.route("/your-cpd/unsaved")
