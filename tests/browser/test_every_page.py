@@ -498,6 +498,8 @@ PAGES: dict[str, Callable[[Page, dict], str]] = {
     "confirm-account": _confirm_account_page,
     "confirm-link-expired": _get("/create-account/confirm/no-such-token"),
     "signed-out": _get("/signed-out"),
+    # What the service worker shows, offline, for a page it does not keep.
+    "offline": _get("/offline"),
     "too-many-attempts": _too_many_attempts,
     "cookies": _get("/cookies"),
     "accessibility": _get("/accessibility"),

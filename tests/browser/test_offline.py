@@ -153,6 +153,29 @@ def test_forgetting_a_confirmed_copy_leaves_a_later_copy_and_its_note_alone(
     page.context.close()
 
 
+def test_a_page_that_cannot_be_reached_offline_says_so_and_tries_again(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The worker answers a page it does not keep with the offline page, kept once for
+    everyone (fetched without cookies). Its header said "Sign in" and "Create an
+    account" to someone signed in, as if their session or account were gone, and
+    nothing on it tried again."""
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("offline-page"))
+    controlled_form(page)
+    page.context.set_offline(True)
+    page.goto("/your-cpd")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    header = page.get_by_role("banner")
+    expect(header.get_by_role("link", name="Sign in")).to_have_count(0)
+    expect(header.get_by_role("link", name="Create an account")).to_have_count(0)
+
+    page.context.set_offline(False)
+    page.get_by_role("link", name="Try again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your CPD")
+    page.context.close()
+
+
 def test_a_second_new_form_opened_offline_makes_its_own_draft(
     browser: Browser, live_server: LiveServer
 ) -> None:
