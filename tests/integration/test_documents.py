@@ -765,3 +765,24 @@ def test_a_download_streamed_in_chunks_is_the_same_bytes(
     assert response.is_streamed
     assert response.headers["Content-Length"] == str(len(data))
     assert response.get_data() == data
+
+
+def test_an_explanation_saved_over_its_limit_says_so_as_the_page_loads(
+    signed_in_client: FlaskClient, db: Session, policy: Policy
+) -> None:
+    """As every other limited box does (a draft keeps anything): the explanation's count
+    showed only the limit, not how far over it the saved text was."""
+    record, document = a_draft_with_a_document(signed_in_client, db, sample_files.pdf(), "review.pdf")
+    limit = policy.limit("document_explanation")
+    post(
+        signed_in_client,
+        f"/your-cpd/{record.id}/edit",
+        {
+            **structured(action="draft"),
+            "version": str(record.version),
+            "document_ids": str(document.id),
+            f"document_explanation_{document.id}": "x" * (limit + 5),
+        },
+    )
+    page = text_of(signed_in_client.get(f"/your-cpd/{record.id}/edit"))
+    assert "You have 5 characters too many" in page
