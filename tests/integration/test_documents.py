@@ -772,7 +772,9 @@ def test_an_explanation_saved_over_its_limit_says_so_as_the_page_loads(
 ) -> None:
     """As every other limited box does (a draft keeps anything): the explanation's count
     showed only the limit, not how far over it the saved text was."""
-    record, document = a_draft_with_a_document(signed_in_client, db, sample_files.pdf(), "review.pdf")
+    record, document = a_draft_with_a_document(
+        signed_in_client, db, sample_files.pdf(), "review.pdf"
+    )
     limit = policy.limit("document_explanation")
     post(
         signed_in_client,
