@@ -113,6 +113,10 @@ def test_at_400_percent_the_timeout_warning_opens_with_the_time_left_and_the_act
         _shown_whole(stay, "Stay signed in")
         _shown_whole(dialog.locator("[data-countdown]"), "the time left")
         expect(dialog.locator("[data-countdown]")).to_have_text("2 minutes")
+        # Both buttons full width, as GOV.UK buttons are on a narrow screen ("Sign out",
+        # in its own form, was as wide as its words).
+        sign_out_width = dialog.get_by_role("button", name="Sign out").bounding_box()["width"]
+        assert sign_out_width == stay.bounding_box()["width"]
 
         page.clock.run_for(warning_ms)
         ended = page.get_by_role("dialog", name="You have been signed out")
