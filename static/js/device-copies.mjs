@@ -24,7 +24,11 @@ const REFUSED_UNTIL_CHANGED = [507, 413]
 const OFFLINE_NOW = 'This device is offline or cannot reach the service.'
 const SAVED_HERE = {
   offline: 'Saved on this device only — it will be sent when you are back online.',
-  off: 'Not saved: the connection failed, and offline saving is off on a shared or public computer. Keep this page open and use “Save as draft” when you are back online.'
+  off: 'Not saved: the connection failed, and offline saving is off on a shared or public computer. Keep this page open and use “Save as draft” when you are back online.',
+  // Online, but answered with something this page does not expect (a fault, a token
+  // from another session): not "offline", which is untrue.
+  notNow: 'Your latest changes could not be saved just now. They are kept on this device and sent again in a moment, or use “Save as draft” to try now.',
+  notKept: 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
 }
 
 function openDb () {
@@ -248,9 +252,9 @@ export function startDeviceCopies (meta, ensureHtmx) {
       // The service was busy (503): its message is showing; the copy kept here is sent
       // again by the timer below.
       if (code === 503 && keeping) return
-      if (!keeping) { say(SAVED_HERE.off); return }
+      if (!keeping) { say(code === 0 ? SAVED_HERE.off : SAVED_HERE.notKept); return }
       // No answer at all: the connection (or the server) is away.
-      say(code === 0 ? `${OFFLINE_NOW} ${SAVED_HERE.offline}` : SAVED_HERE.offline)
+      say(code === 0 ? `${OFFLINE_NOW} ${SAVED_HERE.offline}` : SAVED_HERE.notNow)
     })
 
     // Back on this page with a copy the server never confirmed: put it in the form.

@@ -176,6 +176,31 @@ def test_a_page_that_cannot_be_reached_offline_says_so_and_tries_again(
     page.context.close()
 
 
+@pytest.mark.parametrize("refused_with", [400, 500])
+def test_an_autosave_refused_online_says_so_and_is_kept_to_send_again(
+    browser: Browser, live_server: LiveServer, refused_with: int
+) -> None:
+    """An answer that is not one the page knows (a token from another session, a fault)
+    said "Saved on this device only — it will be sent when you are back online" on a
+    device that was online."""
+    page = open_page(browser, live_server, "javascript")
+    create_account(page, unique_email("refused-online"))
+    ready(page, "/your-cpd/new/structured")
+    page.wait_for_function("() => window.recordCpdDeviceCopies === true")
+    page.route(
+        "**/your-cpd/autosave",
+        lambda route: route.fulfill(status=refused_with, body="Refused"),
+    )
+    page.get_by_label("Title").fill("Refused while online")
+    page.get_by_label("Title").press("Tab")
+    status_line = page.locator("#autosave-status")
+    expect(status_line).to_contain_text("could not be saved just now")
+    expect(status_line).to_contain_text("kept on this device")
+    expect(status_line).not_to_contain_text("online")
+    assert copies_soon(page, 1) == 1
+    page.context.close()
+
+
 def test_a_second_new_form_opened_offline_makes_its_own_draft(
     browser: Browser, live_server: LiveServer
 ) -> None:
