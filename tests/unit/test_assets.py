@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+from pathlib import Path
 
 import brotli
 
-from app.assets import compress_static, hashed_name, scan
+from app.assets import compress_static, hashed_name, scan, without_comment_lines
 
 
 def test_the_hash_goes_before_the_last_suffix():
@@ -67,3 +69,31 @@ def test_files_not_worth_compressing_get_no_copies(tmp_path):
     (tmp_path / "photo.png").write_bytes(b"\x89PNG" + os.urandom(2000))
     compress_static(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png", "tiny.svg"]
+
+
+def test_our_modules_compressed_copies_leave_out_whole_line_comments(tmp_path):
+    """About two fifths of each of our modules' compressed bytes were comments, read by
+    people working on the code and downloaded by every phone on a weak signal."""
+    module = "// Why the code is as it is.\n  // Indented, too.\nconst url = 'http://x/y' // kept\n"
+    vendored = "// A third party's file, served as its authors wrote it.\nconst a = 1\n"
+    for name, text in (("js/app.mjs", module * 40), ("vendor/lib.js", vendored * 40)):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    compress_static(tmp_path)
+    for suffix, decompress in ((".br", brotli.decompress), (".gz", gzip.decompress)):
+        served = decompress((tmp_path / f"js/app.mjs{suffix}").read_bytes()).decode()
+        assert served == "const url = 'http://x/y' // kept\n" * 40
+        kept = decompress((tmp_path / f"vendor/lib.js{suffix}").read_bytes()).decode()
+        assert kept == vendored * 40
+
+
+def test_every_module_without_its_comment_lines_is_still_valid_javascript(tmp_path):
+    """A comment line is left out only where it cannot be part of a string: none of our
+    modules has a template literal across lines. Node checks each one as served."""
+    static = Path(__file__).resolve().parents[2] / "static"
+    for source in sorted((static / "js").glob("*.mjs")):
+        copy = tmp_path / source.name
+        copy.write_bytes(without_comment_lines(source.read_bytes()))
+        checked = subprocess.run(["node", "--check", str(copy)], capture_output=True, text=True)
+        assert checked.returncode == 0, f"{source.name}: {checked.stderr}"
+        assert len(copy.read_bytes()) < 0.9 * len(source.read_bytes()), source.name
