@@ -25,10 +25,9 @@ const OFFLINE_NOW = 'This device is offline or cannot reach the service.'
 const SAVED_HERE = {
   offline: 'Saved on this device only — it will be sent when you are back online.',
   off: 'Not saved: the connection failed, and offline saving is off on a shared or public computer. Keep this page open and use “Save as draft” when you are back online.',
-  // Online, but answered with something this page does not expect (a fault, a token
-  // from another session): not "offline", which is untrue.
-  notNow: 'Your latest changes could not be saved just now. They are kept on this device and sent again in a moment, or use “Save as draft” to try now.',
-  notKept: 'Your latest changes could not be saved just now. Your text is still here: use “Save as draft” to try again.'
+  // Online, but refused (a fault, another session's token): not "offline".
+  notNow: 'Your latest changes could not be saved just now. They are kept on this device and sent again in a moment.',
+  notKept: 'Your latest changes could not be saved just now. Use “Save as draft” to try again.'
 }
 
 function openDb () {
@@ -66,10 +65,7 @@ function isConfirmed (copy) {
     return Number(localStorage.getItem(CONFIRMED + copy.key) || 0) >= copy.savedAt
   } catch (error) { return false }
 }
-// Another autosave of the same page (or the same page open in another tab) can put a
-// later copy, and note it, at the same key before this deletion is done: delete only
-// this copy or an older one, and remove only this copy's note, so a later copy stays
-// noted as confirmed, or stays to be sent if it is not.
+// A later copy (and note) of the same page may be put first: keep it.
 const deleteUpTo = (copy) => withStore('readwrite', (store) => {
   const stored = store.get(copy.key)
   stored.onsuccess = () => {
