@@ -200,9 +200,9 @@ class DatabaseSessionInterface(SessionInterface):
         # sees what others committed before it; pysqlite begins a transaction only at
         # the first write, so SQLite keeps no snapshot from this read either. Not
         # through an ORM Session: a page that writes nothing then never makes one, and
-        # a Core statement needs none of the ORM's
-        # execution (the two cost every page 0.4 million instructions, 8 % of
-        # GET /account: bench/instructions.py). get_session takes the transaction over.
+        # a Core statement needs none of the ORM's execution (the two cost every page
+        # 0.4 million instructions, 8 % of GET /account: bench/instructions.py).
+        # get_session takes the transaction over.
         found = request_connection().execute(_SESSION_AND_SIGN_IN, {"key_hash": _hash(key)}).first()
         if found is None:
             # An id we gave out with nothing kept behind it (its CSRF secret is its own).

@@ -17,6 +17,7 @@ from tests.support.audit import ARTIFACTS, horizontal_overflow
 from tests.support.screenshots import keep_screenshot
 from tests.support.servers import LiveServer
 
+SHOTS = ARTIFACTS / "screenshots"
 NARROW = {"width": 320, "height": 640}
 # One unbroken word, as a pasted address is, within the title's limit.
 LONG_TITLE = "https://learning.example.org/courses/safeguarding-adults-level-3/" + "x" * 30
@@ -48,7 +49,7 @@ def test_a_long_email_address_wraps_on_the_pages_that_show_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     expect(page.get_by_text(email)).to_be_visible()
     assert horizontal_overflow(page) == 0, "Check your email (new password)"
-    keep_screenshot(page, ARTIFACTS / "screenshots" / f"long-email-{mode}-320.png")
+    keep_screenshot(page, SHOTS / f"long-email-{mode}-320.png")
     page.context.close()
 
 
@@ -65,7 +66,7 @@ def test_a_title_of_one_long_word_wraps_wherever_it_is_shown(
     view = page.get_by_role("link", name=re.compile(r"^View\b"))
     expect(view).to_contain_text(LONG_TITLE)  # the link names its record
     assert horizontal_overflow(page) == 0, "Your CPD, with its saved banner"
-    keep_screenshot(page, ARTIFACTS / "screenshots" / f"long-title-{mode}-320.png", full_page=True)
+    keep_screenshot(page, SHOTS / f"long-title-{mode}-320.png", full_page=True)
 
     view.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(LONG_TITLE[:40])
@@ -93,5 +94,5 @@ def test_a_records_actions_stay_on_one_line_under_or_beside_a_long_title(
         for action in ("View", "Edit", "Delete")
     }
     assert len(tops) == 1, f"the actions are on {len(tops)} lines"
-    keep_screenshot(page, ARTIFACTS / "screenshots" / f"card-actions-{width}.png", full_page=True)
+    keep_screenshot(page, SHOTS / f"card-actions-{width}.png", full_page=True)
     page.context.close()

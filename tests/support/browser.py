@@ -31,12 +31,19 @@ def htmx_done(page: Page) -> None:
     page.wait_for_function(f"() => !document.querySelector('{busy}')")
 
 
-def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float) -> T:
-    """``read()`` again every 0.2 s until ``done`` holds for it or ``seconds`` pass, for
-    what no page shows (the database, the device's storage); the last reading."""
+def settled(
+    read: Callable[[], T],
+    done: Callable[[T], bool],
+    seconds: float,
+    *,
+    pause: Callable[[], object] = lambda: time.sleep(0.2),
+) -> T:
+    """``read()`` again after each ``pause`` (0.2 s) until ``done`` holds for it or
+    ``seconds`` pass, for what no page shows (the database, the device's storage); the
+    last reading."""
     deadline = time.monotonic() + seconds
     while not done(value := read()) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        pause()
     return value
 
 
@@ -45,11 +52,10 @@ def held_soon(page: Page, held: list, count: int, seconds: float = 10) -> int:
     ``count`` or ``seconds`` have passed. Playwright's sync API runs handlers only while
     one of its own calls is waiting, never during ``time.sleep``: a request that reached
     the route after the last call (the form's Tab returned first) stayed unseen however
-    long a bare sleep waited, so each look here is made by a Playwright wait."""
-    deadline = time.monotonic() + seconds
-    while len(held) != count and time.monotonic() < deadline:
-        page.wait_for_timeout(200)  # lets Playwright hand over what has arrived
-    return len(held)
+    long a bare sleep waited, so each pause here is a Playwright wait."""
+    return settled(
+        lambda: len(held), lambda n: n == count, seconds, pause=lambda: page.wait_for_timeout(200)
+    )
 
 
 def device_copies(page: Page) -> list[dict]:
